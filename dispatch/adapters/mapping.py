@@ -1,0 +1,104 @@
+"""Rows ↔ domain objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shapely.geometry import mapping as geo_mapping
+from shapely.geometry import shape
+
+from dispatch.adapters.orm import CaseEventRow, CaseRow, GridRow, MemberRow, UnitRow
+from dispatch.domain.case import Case, CaseEvent, Photo
+from dispatch.domain.grids import Grid, Place
+from dispatch.domain.members import Member
+from dispatch.domain.routing import Unit
+from dispatch.domain.status import CaseStatus
+
+
+def place_to_json(p: Place) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": p.name, "kind": p.kind}
+    if p.aliases:
+        out["aliases"] = list(p.aliases)
+    if p.lon is not None:
+        out["lon"], out["lat"] = p.lon, p.lat
+    return out
+
+
+def grid_from_row(row: GridRow) -> Grid:
+    places = [
+        Place(
+            name=p["name"],
+            grid_id=row.id,
+            kind=p.get("kind", "landmark"),
+            aliases=tuple(p.get("aliases", ())),
+            lon=p.get("lon"),
+            lat=p.get("lat"),
+        )
+        for p in row.places or []
+    ]
+    return Grid(row.id, row.name, row.level, row.parent_id, shape(row.geometry), places)
+
+
+def grid_geometry_json(grid: Grid) -> dict[str, Any]:
+    return dict(geo_mapping(grid.geometry))
+
+
+def unit_from_row(row: UnitRow) -> Unit:
+    return Unit(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        categories=frozenset(row.categories),
+        grids=tuple(row.grids),
+        chat_id=row.chat_id,
+        active=row.active,
+    )
+
+
+def member_from_row(row: MemberRow) -> Member:
+    return Member(
+        tg_id=row.tg_id,
+        name=row.name,
+        roles=set(row.roles),
+        grids=set(row.grids or ()),
+        units=set(row.units or ()),
+        id=row.id,
+        phone=row.phone,
+        blocked=row.blocked,
+    )
+
+
+CASE_FIELDS = (
+    "number category description reporter_id reporter_role channel lat lon address grid_id"
+    " unit_id emergency priority due_at created_at dispatched_at accepted_at accepted_by"
+    " resolved_at closed_at rework_count extension_count return_count on_spot rating"
+    " nlu_confidence duplicate_of version"
+).split()
+
+
+def case_from_row(row: CaseRow) -> Case:
+    case = Case(**{f: getattr(row, f) for f in CASE_FIELDS}, status=CaseStatus(row.status), id=row.id)
+    case.photos = [Photo(p["file_id"], p.get("kind", "report")) for p in row.photos or []]
+    return case
+
+
+def case_to_row(case: Case, row: CaseRow) -> None:
+    for f in CASE_FIELDS:
+        setattr(row, f, getattr(case, f))
+    row.status = case.status.value
+    row.photos = [{"file_id": p.file_id, "kind": p.kind} for p in case.photos]
+
+
+def event_to_row(case_id: int, e: CaseEvent) -> CaseEventRow:
+    return CaseEventRow(
+        case_id=case_id,
+        at=e.at,
+        action=e.action,
+        actor_id=e.actor_id,
+        actor_role=e.actor_role,
+        channel=e.channel,
+        old_status=e.old_status,
+        new_status=e.new_status,
+        note=e.note,
+        data=e.data,
+    )

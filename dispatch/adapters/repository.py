@@ -1,0 +1,264 @@
+"""Repositories over one SQLAlchemy session."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.adapters import mapping
+from dispatch.adapters.orm import (
+    CaseCounterRow,
+    CaseEventRow,
+    CaseRow,
+    GridRow,
+    MemberRow,
+    MessageRow,
+    NluCorrectionRow,
+    OutboxRow,
+    UnitRow,
+)
+from dispatch.domain.case import Case
+from dispatch.domain.errors import DomainError
+from dispatch.domain.grids import Grid
+from dispatch.domain.members import Member
+from dispatch.domain.routing import Unit
+
+
+class ConcurrentModification(DomainError):
+    """Someone else changed the case first; reload and try again."""
+
+
+def _insert(session: AsyncSession) -> Any:
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+class GridRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def all(self) -> list[Grid]:
+        rows = (await self.session.scalars(select(GridRow))).all()
+        return [mapping.grid_from_row(r) for r in rows]
+
+    async def upsert_many(self, grids: Sequence[Grid], now: datetime) -> None:
+        existing = {
+            r.id: r
+            for r in (
+                await self.session.scalars(select(GridRow).where(GridRow.id.in_([g.id for g in grids])))
+            ).all()
+        } if len(grids) < 30000 else {r.id: r for r in (await self.session.scalars(select(GridRow))).all()}
+        for g in grids:
+            row = existing.get(g.id) or GridRow(id=g.id)
+            row.name = g.name
+            row.level = g.level
+            row.parent_id = g.parent_id
+            row.geometry = mapping.grid_geometry_json(g)
+            row.places = [mapping.place_to_json(p) for p in g.places]
+            row.updated_at = now
+            if g.id not in existing:
+                self.session.add(row)
+
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(GridRow)) or 0)
+
+
+class UnitRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def all(self) -> list[Unit]:
+        rows = (await self.session.scalars(select(UnitRow).order_by(UnitRow.id))).all()
+        return [mapping.unit_from_row(r) for r in rows]
+
+    async def get(self, unit_id: str) -> Unit | None:
+        row = await self.session.get(UnitRow, unit_id)
+        return mapping.unit_from_row(row) if row else None
+
+    async def by_chat(self, chat_id: int) -> Unit | None:
+        row = await self.session.scalar(select(UnitRow).where(UnitRow.chat_id == chat_id))
+        return mapping.unit_from_row(row) if row else None
+
+    async def upsert_many(self, units: Sequence[Unit], now: datetime) -> None:
+        for u in units:
+            row = await self.session.get(UnitRow, u.id)
+            if row is None:
+                row = UnitRow(id=u.id)
+                self.session.add(row)
+            row.name, row.kind, row.chat_id = u.name, u.kind, u.chat_id
+            row.categories = sorted(u.categories)
+            row.grids = list(u.grids)
+            row.active = u.active
+            row.updated_at = now
+
+    async def set_chat(self, unit_id: str, chat_id: int | None) -> None:
+        await self.session.execute(update(UnitRow).where(UnitRow.id == unit_id).values(chat_id=chat_id))
+
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        result = await self.session.execute(
+            update(UnitRow).where(UnitRow.chat_id == old_chat_id).values(chat_id=new_chat_id)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class MemberRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_tg(self, tg_id: int) -> Member | None:
+        row = await self.session.scalar(select(MemberRow).where(MemberRow.tg_id == tg_id))
+        return mapping.member_from_row(row) if row else None
+
+    async def get(self, member_id: int) -> Member | None:
+        row = await self.session.get(MemberRow, member_id)
+        return mapping.member_from_row(row) if row else None
+
+    async def all(self) -> list[Member]:
+        rows = (await self.session.scalars(select(MemberRow).order_by(MemberRow.id))).all()
+        return [mapping.member_from_row(r) for r in rows]
+
+    async def save(self, member: Member, now: datetime) -> Member:
+        row = await self.session.scalar(select(MemberRow).where(MemberRow.tg_id == member.tg_id))
+        if row is None:
+            row = MemberRow(tg_id=member.tg_id, created_at=now)
+            self.session.add(row)
+        row.name = member.name
+        row.roles = sorted(member.roles)
+        row.grids = sorted(member.grids)
+        row.units = sorted(member.units)
+        row.phone = member.phone
+        row.blocked = member.blocked
+        await self.session.flush()
+        member.id = row.id
+        return member
+
+    async def in_unit(self, unit_id: str) -> list[Member]:
+        return [m for m in await self.all() if unit_id in m.units]
+
+
+class CaseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_number_seq(self, prefix: str, day: str) -> int:
+        """Atomically take the next sequence number for (prefix, day)."""
+        ins = _insert(self.session)(CaseCounterRow).values(prefix=prefix, day=day, last=1)
+        stmt = ins.on_conflict_do_update(
+            index_elements=["prefix", "day"], set_={"last": CaseCounterRow.last + 1}
+        ).returning(CaseCounterRow.last)
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def add(self, case: Case) -> Case:
+        row = CaseRow(updated_at=case.created_at)
+        mapping.case_to_row(case, row)
+        self.session.add(row)
+        await self.session.flush()
+        case.id = row.id
+        await self._flush_events(case)
+        return case
+
+    async def get(self, case_id: int) -> Case | None:
+        row = await self.session.get(CaseRow, case_id)
+        return mapping.case_from_row(row) if row else None
+
+    async def by_number(self, number: str) -> Case | None:
+        row = await self.session.scalar(select(CaseRow).where(CaseRow.number == number))
+        return mapping.case_from_row(row) if row else None
+
+    async def save(self, case: Case, now: datetime) -> None:
+        """Write the case if nobody changed it since it was read (optimistic lock)."""
+        assert case.id is not None
+        row = CaseRow()
+        mapping.case_to_row(case, row)
+        values = {c: getattr(row, c) for c in mapping.CASE_FIELDS if c != "version"}
+        values.update(status=row.status, photos=row.photos, updated_at=now, version=case.version + 1)
+        result = await self.session.execute(
+            update(CaseRow)
+            .where(CaseRow.id == case.id, CaseRow.version == case.version)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentModification(f"case {case.number} was changed by someone else")
+        case.version += 1
+        await self._flush_events(case)
+
+    async def _flush_events(self, case: Case) -> None:
+        assert case.id is not None
+        for e in case.pop_events():
+            self.session.add(mapping.event_to_row(case.id, e))
+        await self.session.flush()
+
+    async def events(self, case_id: int) -> list[CaseEventRow]:
+        return list(
+            (await self.session.scalars(
+                select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(CaseEventRow.id)
+            )).all()
+        )
+
+    async def by_reporter(self, member_id: int, limit: int = 20) -> list[Case]:
+        rows = (await self.session.scalars(
+            select(CaseRow).where(CaseRow.reporter_id == member_id).order_by(CaseRow.id.desc()).limit(limit)
+        )).all()
+        return [mapping.case_from_row(r) for r in rows]
+
+    async def with_status(self, statuses: Sequence[str], limit: int = 100) -> list[Case]:
+        rows = (await self.session.scalars(
+            select(CaseRow).where(CaseRow.status.in_(list(statuses))).order_by(CaseRow.id).limit(limit)
+        )).all()
+        return [mapping.case_from_row(r) for r in rows]
+
+
+class MessageRepository:
+    """The transcript."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, **fields: Any) -> MessageRow:
+        row = MessageRow(**fields)
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def link(self, message_ids: Sequence[int], case_id: int) -> None:
+        if message_ids:
+            await self.session.execute(
+                update(MessageRow).where(MessageRow.id.in_(list(message_ids))).values(case_id=case_id)
+            )
+
+    async def for_case(self, case_id: int) -> list[MessageRow]:
+        return list((await self.session.scalars(
+            select(MessageRow).where(MessageRow.case_id == case_id).order_by(MessageRow.id)
+        )).all())
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, *, chat_id: int, kind: str, payload: dict[str, Any], now: datetime,
+            case_id: int | None = None) -> None:
+        self.session.add(OutboxRow(
+            created_at=now, case_id=case_id, chat_id=chat_id, kind=kind, payload=payload,
+            state="pending", attempts=0, next_attempt_at=now,
+        ))
+
+
+class CorrectionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, *, text: str, predicted: str | None, category: str, source: str, now: datetime,
+            case_id: int | None = None) -> None:
+        self.session.add(NluCorrectionRow(
+            text=text, predicted=predicted, category=category, source=source, case_id=case_id, at=now,
+        ))
+
+    async def all(self) -> list[NluCorrectionRow]:
+        return list((await self.session.scalars(select(NluCorrectionRow).order_by(NluCorrectionRow.id))).all())

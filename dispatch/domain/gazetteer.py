@@ -1,0 +1,122 @@
+"""The gazetteer: place names in typed text → a grid (and a point when known)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dispatch.domain.grids import GridTree, Place
+
+MIN_NAME_LEN = 2
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMatch:
+    name: str  # the text as it appears
+    start: int
+    end: int
+    places: tuple[Place, ...]  # every place (or grid) that name stands for
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    grid_id: str
+    place: str  # the name that decided
+    lon: float | None = None
+    lat: float | None = None
+
+
+class Gazetteer:
+    """A character trie over place names, aliases and grid names."""
+
+    def __init__(self, tree: GridTree) -> None:
+        self.tree = tree
+        self._trie: dict[str, dict] = {}
+        self.names: dict[str, list[Place]] = {}
+        for grid in tree.by_id.values():
+            self._add(Place(name=grid.name, grid_id=grid.id, kind="grid"), grid.name)
+            for place in grid.places:
+                self._add(place, place.name)
+                for alias in place.aliases:
+                    self._add(place, alias)
+
+    def _add(self, place: Place, name: str) -> None:
+        name = name.strip()
+        if len(name) < MIN_NAME_LEN:
+            return
+        self.names.setdefault(name, []).append(place)
+        node = self._trie
+        for ch in name:
+            node = node.setdefault(ch, {})
+        node[""] = name  # terminal marker
+
+    def all_names(self) -> list[str]:
+        return list(self.names)
+
+    def find(self, text: str) -> list[PlaceMatch]:
+        """Longest non-overlapping matches, left to right."""
+        matches: list[PlaceMatch] = []
+        i, n = 0, len(text)
+        while i < n:
+            node = self._trie
+            best: str | None = None
+            j = i
+            while j < n and text[j] in node:
+                node = node[text[j]]
+                j += 1
+                if "" in node:
+                    best = node[""]
+            if best is None:
+                i += 1
+                continue
+            matches.append(PlaceMatch(best, i, i + len(best), tuple(self.names[best])))
+            i += len(best)
+        return matches
+
+    def resolve(self, text: str) -> Resolution | None:
+        """The most specific grid the text's place names point to.
+
+        Names that stand for several grids (a long road) narrow each other down
+        ("解放路与人民路交叉口"); what stays ambiguous goes to the common ancestor."""
+        matches = self.find(text)
+        if not matches:
+            return None
+        # Most specific first: a name naming fewer grids, then a longer name.
+        ranked = sorted(matches, key=lambda m: (len({p.grid_id for p in m.places}), -len(m.name)))
+        best = ranked[0]
+        candidates = {p.grid_id for p in best.places}
+        for other in ranked[1:]:
+            narrowed = self._narrow(candidates, other.places)
+            if narrowed:
+                candidates = narrowed
+        grid_id = self._deepest_single(candidates)
+        if grid_id is None:
+            return None
+        point = next(
+            (p for p in best.places if p.grid_id == grid_id and p.lon is not None),
+            None,
+        )
+        return Resolution(
+            grid_id=grid_id,
+            place=best.name,
+            lon=point.lon if point else None,
+            lat=point.lat if point else None,
+        )
+
+    def _narrow(self, candidates: set[str], places: Iterable[Place]) -> set[str]:
+        """Keep candidates that lie within (or contain) one of `places`' grids."""
+        other = {p.grid_id for p in places}
+        out: set[str] = set()
+        for c in candidates:
+            for o in other:
+                if self.tree.is_within(c, o):
+                    out.add(c)
+                elif self.tree.is_within(o, c):
+                    out.add(o)
+        return out
+
+    def _deepest_single(self, candidates: set[str]) -> str | None:
+        ids = sorted(candidates)
+        if len(ids) == 1:
+            return ids[0]
+        return self.tree.lowest_common_ancestor(ids)

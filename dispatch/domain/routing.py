@@ -1,0 +1,126 @@
+"""Routing: grid × category → responsible unit (责任单位), as data plus one pure function.
+
+The rule (interfaces.md): candidates are the units whose `grids` contain the case's
+grid G or an ancestor of G and whose `categories` contain C or "*". A unit naming C
+beats every "*" unit; within each group the unit whose matching grid is deepest wins.
+Two units tied for some grid and category is a configuration error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dispatch.domain.errors import RoutingConfigError
+from dispatch.domain.grids import GridTree
+from gridbot import texts
+
+CATCH_ALL = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: str
+    name: str
+    kind: str
+    categories: frozenset[str]
+    grids: tuple[str, ...]
+    chat_id: int | None = None
+    active: bool = True
+
+    @property
+    def is_catch_all(self) -> bool:
+        return CATCH_ALL in self.categories
+
+
+@dataclass(frozen=True, slots=True)
+class RouteResult:
+    grid_id: str | None
+    category: str
+    unit_id: str | None
+    reason: str
+    rule_grid_id: str | None = None
+
+
+class RoutingTable:
+    """Units indexed by (grid, category-or-*) for O(depth) lookups."""
+
+    def __init__(self, units: Iterable[Unit]) -> None:
+        self.units: dict[str, Unit] = {}
+        self._index: dict[tuple[str, str], list[Unit]] = {}
+        for unit in units:
+            if not unit.active:
+                continue
+            self.units[unit.id] = unit
+            for gid in unit.grids:
+                for cat in unit.categories:
+                    self._index.setdefault((gid, cat), []).append(unit)
+
+    def at(self, grid_id: str, category: str) -> list[Unit]:
+        return self._index.get((grid_id, category), [])
+
+    def ties(self) -> list[tuple[str, str, list[str]]]:
+        """Every (grid, category) that two or more units claim at the same depth."""
+        return sorted(
+            (gid, cat, sorted(u.id for u in units))
+            for (gid, cat), units in self._index.items()
+            if len(units) > 1
+        )
+
+    def check(self, tree: GridTree | None = None) -> None:
+        ties = self.ties()
+        if ties:
+            gid, cat, ids = ties[0]
+            more = f" (and {len(ties) - 1} more)" if len(ties) > 1 else ""
+            raise RoutingConfigError(
+                f"routing tie: units {', '.join(ids)} both take category {cat!r} in grid {gid!r}{more}"
+            )
+        if tree is not None:
+            for unit in self.units.values():
+                for gid in unit.grids:
+                    if gid not in tree:
+                        raise RoutingConfigError(f"unit {unit.id!r}: unknown grid {gid!r}")
+
+
+def choose_unit(
+    table: RoutingTable, tree: GridTree, grid_id: str, category: str
+) -> tuple[Unit, str] | None:
+    """The winning unit and the grid whose rule matched, or None."""
+    chain = tree.ancestors(grid_id) if grid_id in tree else (grid_id,)
+    for key in (category, CATCH_ALL):
+        for ancestor in chain:  # deepest first
+            units = table.at(ancestor, key)
+            if units:
+                if len(units) > 1:
+                    ids = ", ".join(sorted(u.id for u in units))
+                    raise RoutingConfigError(
+                        f"routing tie: units {ids} both take {key!r} in grid {ancestor!r}"
+                    )
+                return units[0], ancestor
+    return None
+
+
+def route(
+    table: RoutingTable,
+    tree: GridTree,
+    grid_id: str | None,
+    category: str,
+    category_name: str,
+    *,
+    no_grid_reason: str = texts.ROUTE_NO_LOCATION,
+    grid_note: str = "",
+) -> RouteResult:
+    """Route a case of `category` located in `grid_id` (any level)."""
+    if grid_id is None:
+        return RouteResult(None, category, None, no_grid_reason)
+    chosen = choose_unit(table, tree, grid_id, category)
+    grid_name = tree.name(grid_id)
+    if chosen is None:
+        reason = texts.ROUTE_NO_UNIT.format(grid=grid_name, category=category_name)
+        return RouteResult(grid_id, category, None, reason + grid_note)
+    unit, rule_grid = chosen
+    template = texts.ROUTE_REASON_CATCH_ALL if unit.is_catch_all and category not in unit.categories else texts.ROUTE_REASON
+    reason = template.format(
+        grid=grid_name, category=category_name, unit=unit.name, rule_grid=tree.name(rule_grid)
+    )
+    return RouteResult(grid_id, category, unit.id, reason + grid_note, rule_grid)

@@ -1,0 +1,298 @@
+"""The commands every channel calls: submit, accept, return, resolve, verify, rate…
+
+Each command is one transaction: the case row, its events and the outbox rows
+for its notifications commit together or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from dispatch.adapters.uow import UnitOfWork
+from dispatch.domain.case import Actor, Case, CaseEvent, Photo, Priority, Rating
+from dispatch.domain.errors import DomainError, NotAuthorised
+from dispatch.domain.members import (
+    Member,
+    Role,
+    ensure_grid_worker,
+    ensure_reporter,
+    ensure_staff,
+    ensure_unit_member,
+)
+from dispatch.domain.numbering import format_case_number
+from dispatch.domain.status import CaseStatus
+from dispatch.service import notify
+from dispatch.service.ports import Clock
+from dispatch.service.registry import Registry
+from dispatch.service.route_service import route_report
+
+MAX_DESCRIPTION = 4000
+
+
+class CaseNotFound(DomainError):
+    pass
+
+
+@dataclass
+class ReportDraft:
+    """Everything a reporter gave us, ready to become a case."""
+
+    text: str
+    reporter_tg: int
+    reporter_name: str = ""
+    category: str = "other"
+    confidence: float | None = None
+    emergency: bool = False
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+    photos: list[str] = field(default_factory=list)
+    channel: str = "telegram"
+    message_ids: list[int] = field(default_factory=list)  # transcript rows to link
+    on_spot: bool = False  # 现场处置 by a grid worker
+    on_spot_note: str = ""
+    result_photos: list[str] = field(default_factory=list)
+    predicted_category: str | None = None  # what the NLU said, if the person changed it
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    case_prefix: str = "QH"
+    timezone: str = "Asia/Shanghai"
+    require_verification: bool = True  # 核查 before closing (else the rating alone closes)
+
+
+class CaseService:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        registry: Callable[[], Registry],
+        clock: Clock,
+        config: ServiceConfig | None = None,
+    ) -> None:
+        self._uow = uow_factory
+        self._registry = registry
+        self.clock = clock
+        self.config = config or ServiceConfig()
+        self._tz = ZoneInfo(self.config.timezone)
+
+    @property
+    def registry(self) -> Registry:
+        return self._registry()
+
+    # -- helpers -------------------------------------------------------------------------
+    async def _member(self, uow: UnitOfWork, tg_id: int, name: str = "") -> Member:
+        member = await uow.members.by_tg(tg_id)
+        if member is None:
+            member = await uow.members.save(Member(tg_id=tg_id, name=name or str(tg_id)), self.clock.now())
+        return member
+
+    async def _case(self, uow: UnitOfWork, case_id: int) -> Case:
+        case = await uow.cases.get(case_id)
+        if case is None:
+            raise CaseNotFound(f"case {case_id} not found")
+        return case
+
+    async def _reporter_tg(self, uow: UnitOfWork, case: Case) -> int | None:
+        if case.reporter_id is None:
+            return None
+        reporter = await uow.members.get(case.reporter_id)
+        return reporter.tg_id if reporter and not reporter.blocked else None
+
+    async def _commit(self, uow: UnitOfWork, case: Case, events: Sequence[CaseEvent], now: datetime) -> Case:
+        await uow.cases.save(case, now)
+        reporter_tg = await self._reporter_tg(uow, case)
+        for e in events:
+            await notify.plan(uow, self.registry, case, e, now, reporter_tg)
+        await uow.commit()
+        return case
+
+    def _actor(self, member: Member, role: Role, channel: str) -> Actor:
+        return Actor(member_id=member.id, role=role.value, channel=channel)
+
+    # -- 上报 → 立案 → 派遣 ----------------------------------------------------------------
+    async def submit_report(self, draft: ReportDraft) -> Case:
+        now = self.clock.now()
+        registry = self.registry
+        if not registry.taxonomy.has_category(draft.category):
+            raise DomainError(f"unknown category {draft.category!r}")
+        text = (draft.text or "").strip()[:MAX_DESCRIPTION]
+        routed = route_report(
+            registry, " ".join(filter(None, [text, draft.address])), draft.lat, draft.lon,
+            category=draft.category, emergency=draft.emergency,
+        )
+        async with self._uow() as uow:
+            member = await self._member(uow, draft.reporter_tg, draft.reporter_name)
+            role = member.reporter_role
+            local_day = now.astimezone(self._tz).date()
+            seq = await uow.cases.next_number_seq(self.config.case_prefix, f"{local_day:%Y%m%d}")
+            loc = routed.location
+            case = Case(
+                number=format_case_number(self.config.case_prefix, local_day, seq),
+                category=draft.category,
+                description=text,
+                created_at=now,
+                reporter_id=member.id,
+                reporter_role=role,
+                channel=draft.channel,
+                lat=draft.lat if draft.lat is not None else loc.lat,
+                lon=draft.lon if draft.lon is not None else loc.lon,
+                address=draft.address or loc.place,
+                grid_id=routed.grid_id,
+                emergency=draft.emergency,
+                priority=Priority.EMERGENCY if draft.emergency else Priority.NORMAL,
+                nlu_confidence=draft.confidence,
+                photos=[Photo(p, "report") for p in draft.photos],
+            )
+            reporter = Actor(member.id, role, draft.channel)
+            events = [case.report(reporter, now)]
+            system = Actor(None, "system", draft.channel)
+            if draft.on_spot and member.has(Role.GRID_WORKER):
+                events.append(case.resolve(reporter, now, draft.on_spot_note or "现场处置", draft.result_photos))
+                events.append(case.close(system, now, "现场处置, 小事不出格"))
+            elif routed.unit_id is not None:
+                due = registry.sla.due_at(case.category, routed.unit_id, case.priority, now)
+                events.append(case.dispatch(routed.unit_id, due, system, now, routed.reason))
+            else:
+                events.append(case.send_to_triage(system, now, routed.reason))
+            await uow.cases.add(case)
+            await uow.messages.link(draft.message_ids, case.id)  # type: ignore[arg-type]
+            if draft.predicted_category and draft.predicted_category != draft.category:
+                uow.corrections.add(text=text, predicted=draft.predicted_category,
+                                    category=draft.category, source=role, now=now, case_id=case.id)
+            reporter_tg = None if member.blocked else member.tg_id
+            for e in events:
+                await notify.plan(uow, registry, case, e, now, reporter_tg)
+            await uow.commit()
+        return case
+
+    # -- the unit ---------------------------------------------------------------------------
+    async def accept(self, case_id: int, tg_id: int, channel: str = "telegram") -> Case:
+        async with self._uow() as uow:
+            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            ensure_unit_member(member, case)
+            now = self.clock.now()
+            event = case.accept(self._actor(member, Role.UNIT_MEMBER, channel), now)
+            return await self._commit(uow, case, [event], now)
+
+    async def return_case(self, case_id: int, tg_id: int, reason: str, channel: str = "telegram") -> Case:
+        async with self._uow() as uow:
+            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            ensure_unit_member(member, case)
+            now = self.clock.now()
+            actor = self._actor(member, Role.UNIT_MEMBER, channel)
+            events = [case.return_to_dispatcher(actor, now, reason.strip() or "非本单位职责")]
+            events.append(case.send_to_triage(Actor(None, "system", channel), now, "单位退回, 待重新分拨"))
+            return await self._commit(uow, case, events, now)
+
+    async def resolve(self, case_id: int, tg_id: int, note: str, photos: Sequence[str],
+                      channel: str = "telegram") -> Case:
+        async with self._uow() as uow:
+            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            ensure_unit_member(member, case)
+            if case.status is CaseStatus.ACCEPTED and case.accepted_by not in (None, member.id):
+                raise NotAuthorised("only the member who accepted the case may resolve it")
+            now = self.clock.now()
+            event = case.resolve(self._actor(member, Role.UNIT_MEMBER, channel), now, note.strip(), list(photos))
+            return await self._commit(uow, case, [event], now)
+
+    # -- 核查, rating, 返工 --------------------------------------------------------------------
+    async def verify(self, case_id: int, tg_id: int, passed: bool, note: str = "",
+                     channel: str = "telegram") -> Case:
+        async with self._uow() as uow:
+            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            ensure_grid_worker(member, case, self.registry.tree)
+            now = self.clock.now()
+            before = len(case.events)
+            case.verify(self._actor(member, Role.GRID_WORKER, channel), now, passed, note)
+            events = case.events[before:]
+            await self._redispatch_if_reopened(case, now, events)
+            return await self._commit(uow, case, list(case.events[before:]), now)
+
+    async def rate(self, case_id: int, tg_id: int, rating: Rating, channel: str = "telegram") -> Case:
+        async with self._uow() as uow:
+            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            ensure_reporter(member, case)
+            now = self.clock.now()
+            before = len(case.events)
+            case.rate(self._actor(member, Role.RESIDENT, channel), now, rating,
+                      await_verification=self.config.require_verification
+                      and not case.on_spot and bool(await notify.grid_workers_for(uow, self.registry, case.grid_id)))
+            await self._redispatch_if_reopened(case, now, case.events[before:])
+            return await self._commit(uow, case, list(case.events[before:]), now)
+
+    async def _redispatch_if_reopened(self, case: Case, now: datetime, events: Sequence[CaseEvent]) -> None:
+        """返工 goes straight back to the unit that handled it, with a fresh time limit."""
+        if case.status is not CaseStatus.REOPENED:
+            return
+        system = Actor(None, "system", "system")
+        if case.unit_id is not None and case.unit_id in self.registry.units:
+            due = self.registry.sla.due_at(case.category, case.unit_id, case.priority, now)
+            case.dispatch(case.unit_id, due, system, now, "返工")
+        else:
+            case.send_to_triage(system, now, "返工, 待重新分拨")
+
+    # -- dispatchers ----------------------------------------------------------------------------
+    async def reassign(self, case_id: int, tg_id: int, unit_id: str, note: str = "",
+                       channel: str = "telegram", category: str | None = None) -> Case:
+        async with self._uow() as uow:
+            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            ensure_staff(member)
+            registry = self.registry
+            if unit_id not in registry.units:
+                raise DomainError(f"unknown unit {unit_id!r}")
+            now = self.clock.now()
+            actor = self._actor(member, Role.DISPATCHER, channel)
+            events: list[CaseEvent] = []
+            if category is not None and category != case.category:
+                events.append(await self._recategorise(uow, case, actor, now, category, note))
+            if case.status in (CaseStatus.RETURNED,):
+                events.append(case.send_to_triage(actor, now, "改派"))
+            due = registry.sla.due_at(case.category, unit_id, case.priority, now)
+            events.append(case.dispatch(unit_id, due, actor, now, note or "调度员派遣"))
+            return await self._commit(uow, case, events, now)
+
+    async def _recategorise(self, uow: UnitOfWork, case: Case, actor: Actor, now: datetime,
+                            category: str, note: str) -> CaseEvent:
+        if not self.registry.taxonomy.has_category(category):
+            raise DomainError(f"unknown category {category!r}")
+        uow.corrections.add(text=case.description, predicted=case.category, category=category,
+                            source=actor.role, now=now, case_id=case.id)
+        return case.recategorise(actor, now, category, note)
+
+    async def recategorise(self, case_id: int, tg_id: int, category: str, note: str = "",
+                           channel: str = "telegram") -> Case:
+        async with self._uow() as uow:
+            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            ensure_staff(member)
+            now = self.clock.now()
+            event = await self._recategorise(uow, case, self._actor(member, Role.DISPATCHER, channel),
+                                             now, category, note)
+            return await self._commit(uow, case, [event], now)
+
+    async def cancel(self, case_id: int, tg_id: int, reason: str, channel: str = "telegram") -> Case:
+        async with self._uow() as uow:
+            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            is_reporter = case.reporter_id == member.id and case.status in (
+                CaseStatus.NEW, CaseStatus.TRIAGE, CaseStatus.DISPATCHED)
+            if not is_reporter:
+                ensure_staff(member)
+            now = self.clock.now()
+            role = Role.RESIDENT if is_reporter else Role.DISPATCHER
+            event = case.cancel(self._actor(member, role, channel), now, reason.strip() or "撤销")
+            return await self._commit(uow, case, [event], now)
+
+    async def extend(self, case_id: int, tg_id: int, hours: float, reason: str,
+                     channel: str = "telegram") -> Case:
+        async with self._uow() as uow:
+            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            ensure_staff(member)
+            if hours <= 0:
+                raise DomainError("an extension needs a positive number of hours")
+            now = self.clock.now()
+            start = case.due_at or now
+            new_due = self.registry.sla.calendar.add_hours(start, hours)
+            event = case.extend(self._actor(member, Role.DISPATCHER, channel), now, new_due, reason)
+            return await self._commit(uow, case, [event], now)

@@ -1,0 +1,91 @@
+"""Importing grids, units and members: validate everything, then write in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dispatch.adapters.uow import UnitOfWork
+from dispatch.domain.errors import ImportErrorLine
+from dispatch.domain.grid_import import parse_features, validate_hierarchy
+from dispatch.domain.grids import GridTree
+from dispatch.domain.members import ROLES, Member
+from dispatch.domain.routing import RoutingTable
+from dispatch.domain.unit_import import parse_units
+from gridbot.taxonomy import UNIT_KINDS, load_taxonomy
+
+
+async def import_grids(uow: UnitOfWork, doc: Any, now: datetime) -> dict[str, int]:
+    grids = parse_features(doc)
+    async with uow:
+        existing = {g.id: g for g in await uow.grids.all()}
+        validate_hierarchy(grids, existing)
+        # Units must still point at known grids (they cannot: we only add or update).
+        await uow.grids.upsert_many(grids, now)
+        await uow.commit()
+    created = sum(1 for g in grids if g.id not in existing)
+    by_level: dict[str, int] = {}
+    for g in grids:
+        by_level[f"level{g.level}"] = by_level.get(f"level{g.level}", 0) + 1
+    return {"grids": len(grids), "created": created, "updated": len(grids) - created, **by_level}
+
+
+async def import_units(uow: UnitOfWork, doc: Any, now: datetime) -> dict[str, int]:
+    taxonomy = load_taxonomy()
+    units = parse_units(doc, taxonomy.category_ids, UNIT_KINDS)
+    async with uow:
+        grids = await uow.grids.all()
+        if not grids:
+            raise ImportErrorLine("no grids in the database: run `gridbot grids import` first")
+        tree = GridTree(grids)
+        stored = {u.id: u for u in await uow.units.all()}
+        merged = {**stored, **{u.id: u for u in units}}
+        RoutingTable(merged.values()).check(tree)
+        await uow.units.upsert_many(units, now)
+        await uow.commit()
+    created = sum(1 for u in units if u.id not in stored)
+    return {"units": len(units), "created": created, "updated": len(units) - created}
+
+
+def parse_members(doc: Any) -> list[Member]:
+    if not isinstance(doc, dict) or not isinstance(doc.get("members"), list):
+        raise ImportErrorLine("expected a mapping with a 'members' list")
+    out: list[Member] = []
+    seen: set[int] = set()
+    for i, raw in enumerate(doc["members"]):
+        where = f"member #{i + 1}"
+        if not isinstance(raw, dict):
+            raise ImportErrorLine(f"{where}: expected a mapping")
+        tg_id = raw.get("tg_id")
+        if not isinstance(tg_id, int) or isinstance(tg_id, bool) or tg_id <= 0:
+            raise ImportErrorLine(f"{where}: tg_id must be a positive integer")
+        if tg_id in seen:
+            raise ImportErrorLine(f"duplicate member tg_id {tg_id}")
+        seen.add(tg_id)
+        roles = raw.get("roles") or ["resident"]
+        bad = [r for r in roles if r not in ROLES]
+        if bad:
+            raise ImportErrorLine(f"member {tg_id}: unknown role {bad[0]!r}")
+        out.append(Member(
+            tg_id=tg_id, name=str(raw.get("name") or tg_id), roles=set(roles),
+            grids=set(raw.get("grids") or ()), units=set(raw.get("units") or ()),
+            phone=raw.get("phone"),
+        ))
+    return out
+
+
+async def import_members(uow: UnitOfWork, doc: Any, now: datetime) -> dict[str, int]:
+    members = parse_members(doc)
+    async with uow:
+        grid_ids = {g.id for g in await uow.grids.all()}
+        unit_ids = {u.id for u in await uow.units.all()}
+        for m in members:
+            for g in m.grids:
+                if g not in grid_ids:
+                    raise ImportErrorLine(f"member {m.tg_id}: unknown grid {g!r}")
+            for u in m.units:
+                if u not in unit_ids:
+                    raise ImportErrorLine(f"member {m.tg_id}: unknown unit {u!r}")
+            await uow.members.save(m, now)
+        await uow.commit()
+    return {"members": len(members)}

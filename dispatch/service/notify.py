@@ -1,0 +1,64 @@
+"""Who hears about a case event. Writes outbox rows in the caller's transaction.
+
+Payloads carry ids only; the bot renders the current state of the case when it
+delivers (so a late delivery never shows stale text)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dispatch.adapters.uow import UnitOfWork
+from dispatch.domain.case import Case, CaseEvent
+from dispatch.domain.members import Role
+from dispatch.service.registry import Registry
+
+# Events the reporter is told about.
+RESIDENT_ACTIONS = frozenset(
+    {"dispatched", "accepted", "resolved", "reopened", "closed", "cancelled", "linked_duplicate"}
+)
+# Events that change what a unit's card shows.
+CARD_ACTIONS = frozenset(
+    {"accepted", "returned", "resolved", "reopened", "closed", "cancelled", "extended",
+     "reassigned", "recategorised", "verified", "duplicate_reported"}
+)
+
+
+async def grid_workers_for(uow: UnitOfWork, registry: Registry, grid_id: str | None) -> list[int]:
+    if grid_id is None:
+        return []
+    members = await uow.members.all()
+    return [
+        m.tg_id for m in members
+        if m.has(Role.GRID_WORKER) and m.covers_grid(registry.tree, grid_id) and not m.blocked
+    ]
+
+
+async def dispatchers(uow: UnitOfWork) -> list[int]:
+    return [m.tg_id for m in await uow.members.all() if m.has(Role.DISPATCHER) and not m.blocked]
+
+
+async def plan(
+    uow: UnitOfWork, registry: Registry, case: Case, event: CaseEvent, now: datetime,
+    reporter_tg: int | None,
+) -> None:
+    """Queue every notification `event` causes."""
+    assert case.id is not None
+    add = uow.outbox.add
+    base = {"case_id": case.id, "action": event.action}
+
+    if event.action in ("dispatched", "reassigned") and case.unit_id:
+        unit = registry.units.get(case.unit_id)
+        if unit is not None and unit.chat_id is not None:
+            add(chat_id=unit.chat_id, kind="unit_card", payload=base, now=now, case_id=case.id)
+    if event.action in CARD_ACTIONS or event.action == "reassigned":
+        add(chat_id=0, kind="card_update", payload=base, now=now, case_id=case.id)
+    if reporter_tg is not None and event.action in RESIDENT_ACTIONS:
+        add(chat_id=reporter_tg, kind="resident_notice", payload=base, now=now, case_id=case.id)
+    if event.action in ("resolved",) and reporter_tg is not None:
+        add(chat_id=reporter_tg, kind="rate_request", payload=base, now=now, case_id=case.id)
+    if event.action == "resolved":
+        for tg in await grid_workers_for(uow, registry, case.grid_id):
+            add(chat_id=tg, kind="verify_task", payload=base, now=now, case_id=case.id)
+    if event.action in ("triaged", "returned") or (event.action == "reported" and case.emergency):
+        for tg in await dispatchers(uow):
+            add(chat_id=tg, kind="triage_notice", payload=base, now=now, case_id=case.id)

@@ -1,0 +1,116 @@
+"""Routing: the rule of interfaces.md, table-driven and as properties."""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dispatch.domain.errors import RoutingConfigError
+from dispatch.domain.grids import GridTree
+from dispatch.domain.routing import RoutingTable, Unit, choose_unit, route
+from tests.dispatch.conftest import unit
+
+CASES = [
+    # grid, category, expected unit, why
+    ("S-01-01-02-03", "street_vending", "zf-market", "a unit at the unit grid beats the street unit"),
+    ("S-01-01-02-01", "street_vending", "zf-street1", "street-level named unit"),
+    ("S-01-02-01-01", "street_vending", "zf-street2", "the other street"),
+    ("S-01-02-01-01", "clutter", "zf-street2", "named unit of that street"),
+    ("S-01-01-01-02", "garbage", "station-01-01", "no named unit: the deepest catch-all"),
+    ("S-01-02-02-04", "garbage", "centre", "no station there: the county catch-all"),
+    ("S-01-01-01-01", "illegal_parking", "traffic", "a county-wide named unit beats a deeper catch-all"),
+    ("S-01-01-01", "street_vending", "zf-street1", "a community-level case"),
+    ("S-01-01", "garbage", "centre", "a street-level case, only the centre covers it"),
+]
+
+
+@pytest.mark.parametrize("grid,category,expected,why", CASES, ids=[c[3] for c in CASES])
+def test_route_table(tree: GridTree, table: RoutingTable, grid: str, category: str, expected: str, why: str) -> None:
+    result = route(table, tree, grid, category, category)
+    assert result.unit_id == expected, why
+    assert tree.name(grid) in result.reason
+
+
+def test_reason_names_grid_unit_and_rule(tree: GridTree, table: RoutingTable) -> None:
+    r = route(table, tree, "S-01-01-02-01", "street_vending", "占道经营")
+    assert r.reason == "第1街道第2社区第1网格 · 占道经营 → zf-street1 (规则: 第1街道)"
+    r = route(table, tree, "S-01-01-01-02", "garbage", "垃圾与环境卫生")
+    assert "兜底" in r.reason
+
+
+def test_no_grid_and_no_unit(tree: GridTree) -> None:
+    r = route(RoutingTable([]), tree, None, "garbage", "垃圾")
+    assert r.unit_id is None and r.grid_id is None and r.reason
+    r = route(RoutingTable([]), tree, "S-01-01-01-01", "garbage", "垃圾")
+    assert r.unit_id is None and r.grid_id == "S-01-01-01-01" and "没有负责单位" in r.reason
+
+
+def test_ties_are_configuration_errors(tree: GridTree) -> None:
+    t = RoutingTable([unit("a", ["garbage"], ["S-01-01"]), unit("b", ["garbage", "clutter"], ["S-01-01"])])
+    assert t.ties() == [("S-01-01", "garbage", ["a", "b"])]
+    with pytest.raises(RoutingConfigError, match="'garbage'.*'S-01-01'"):
+        t.check(tree)
+    # the same category at different depths is no tie
+    RoutingTable([unit("a", ["garbage"], ["S-01-01"]), unit("b", ["garbage"], ["S-01-01-01"])]).check(tree)
+
+
+def test_unknown_grid_in_unit_is_reported(tree: GridTree) -> None:
+    with pytest.raises(RoutingConfigError, match="unknown grid 'X-9'"):
+        RoutingTable([unit("a", ["garbage"], ["X-9"])]).check(tree)
+
+
+def test_point_outside_every_grid(tree: GridTree) -> None:
+    assert tree.locate(0.0, 0.0) is None
+    assert tree.locate(115.01, 25.81) is not None
+
+
+leaves_strategy = st.integers(min_value=0, max_value=10_000)
+
+
+@settings(max_examples=200, deadline=None)
+@given(index=leaves_strategy, fx=st.floats(0.01, 0.99), fy=st.floats(0.01, 0.99))
+def test_random_point_in_random_unit_grid_resolves_to_it(tree: GridTree, index: int, fx: float, fy: float) -> None:
+    leaves = sorted(g for g, grid in tree.by_id.items() if grid.level == 4)
+    gid = leaves[index % len(leaves)]
+    geom = tree.get(gid).geometry
+    minx, miny, maxx, maxy = geom.bounds
+    x, y = minx + fx * (maxx - minx), miny + fy * (maxy - miny)
+    assert geom.contains(shapely.Point(x, y))
+    assert tree.locate(x, y) == gid
+
+
+ALL_CATS = ["garbage", "clutter", "street_vending", "noise"]
+
+
+@st.composite
+def unit_sets(draw: st.DrawFn, tree: GridTree) -> list[Unit]:
+    ids = sorted(tree.by_id)
+    units: list[Unit] = []
+    taken: set[tuple[str, str]] = set()
+    for n in range(draw(st.integers(1, 8))):
+        cats = draw(st.lists(st.sampled_from(ALL_CATS + ["*"]), min_size=1, max_size=3, unique=True))
+        grids = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True))
+        pairs = {(g, c) for g in grids for c in cats}
+        if pairs & taken:  # keep the configuration tie-free
+            continue
+        taken |= pairs
+        units.append(unit(f"u{n}", cats, grids))
+    return units
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_deepest_named_rule_wins(tree: GridTree, data: st.DataObject) -> None:
+    units = data.draw(unit_sets(tree))
+    table = RoutingTable(units)
+    table.check(tree)
+    grid = data.draw(st.sampled_from(sorted(tree.by_id)))
+    cat = data.draw(st.sampled_from(ALL_CATS))
+    chosen = choose_unit(table, tree, grid, cat)
+    chain = tree.ancestors(grid)
+    named = [(chain.index(g), u) for u in units if cat in u.categories for g in u.grids if g in chain]
+    wild = [(chain.index(g), u) for u in units if "*" in u.categories for g in u.grids if g in chain]
+    expected = min(named, key=lambda p: p[0])[1] if named else (min(wild, key=lambda p: p[0])[1] if wild else None)
+    assert (chosen[0] if chosen else None) == expected
