@@ -180,6 +180,30 @@ def route_cmd(
     raise typer.Exit(code)
 
 
+@bench_app.command("grids")
+def bench_grids(
+    points: int = 100_000,
+    startup_runs: Annotated[int, typer.Option(help="how often to time `gridbot route` start-up (0: skip)")] = 5,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Unit-grid lookup throughput (≥1,000 unit grids) and `gridbot route` start-up."""
+    import json
+
+    from gridbot.bench_grids import bench_lookup, bench_route_startup, print_lookup
+
+    result = bench_lookup(points)
+    if startup_runs:
+        result["route_startup"] = bench_route_startup(startup_runs)
+    if json_out:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    print_lookup(result)
+    if startup_runs:
+        s = result["route_startup"]
+        typer.echo(f"gridbot route start-up: median {s['median_s'] * 1e3:.0f} ms"
+                   f" (min {s['min_s'] * 1e3:.0f}, max {s['max_s'] * 1e3:.0f}, {s['runs']} runs)")
+
+
 def main() -> None:
     try:
         app()

@@ -44,8 +44,11 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        # Closing discards an uncommitted transaction; objects read stay usable
+        # (detached, not expired). On an error, roll back explicitly first.
         try:
-            await self.session.rollback()
+            if exc_type is not None:
+                await self.session.rollback()
         finally:
             await self.session.close()
 

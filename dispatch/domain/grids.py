@@ -112,8 +112,21 @@ class GridTree:
         levels = np.array([self.by_id[g].level for g in ids], dtype=np.int16)
         return shapely.STRtree(geoms), ids, levels
 
+    @cached_property
+    def _leaf_index(self) -> tuple[shapely.STRtree, list[str]]:
+        leaves = [g for g in self.by_id if not self.children.get(g)]
+        geoms = [self.by_id[g].geometry for g in leaves]
+        for geom in geoms:
+            shapely.prepare(geom)
+        return shapely.STRtree(geoms), leaves
+
     def locate(self, lon: float, lat: float) -> str | None:
         """The deepest grid containing the point, or None outside every grid."""
+        tree, leaves = self._leaf_index
+        hits = tree.query(shapely.Point(lon, lat), predicate="intersects")
+        if len(hits):
+            return leaves[int(hits.min())]  # first listed wins on a shared border
+        # Not in any leaf: a gap inside a parent, or outside everything.
         return self.locate_many(np.array([lon]), np.array([lat]))[0]
 
     def locate_many(self, lons: np.ndarray, lats: np.ndarray) -> list[str | None]:
