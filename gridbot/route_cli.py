@@ -40,9 +40,14 @@ def _point(obj: dict[str, Any]) -> tuple[float | None, float | None]:
         return None, None
     if lat is None or lon is None:
         raise ValueError("lat and lon must be given together")
-    if not valid_point(lat, lon):
+    try:  # numbers, or numeric strings as some exporters write them
+        flat = float(lat) if isinstance(lat, str) else lat
+        flon = float(lon) if isinstance(lon, str) else lon
+    except ValueError:
+        raise ValueError(f"invalid lat/lon {lat!r}, {lon!r}") from None
+    if not valid_point(flat, flon):
         raise ValueError(f"invalid lat/lon {lat!r}, {lon!r}")
-    return float(lat), float(lon)
+    return float(flat), float(flon)  # type: ignore[arg-type]
 
 
 def run_route(settings: Settings, *, strict: bool = False, model: Path | None = None) -> int:

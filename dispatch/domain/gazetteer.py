@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dispatch.domain.grids import GridTree, Place
 
 MIN_NAME_LEN = 2
+MIN_STEM_LEN = 3  # a name cut down to its stem must stay this long to be kept
+
+# How people shorten or vary generic endings: "解放路菜市场" → "解放路菜场".
+SUFFIX_VARIANTS: dict[str, tuple[str, ...]] = {
+    "农贸市场": ("菜市场", "市场", "农贸"),
+    "菜市场": ("菜场", "市场"),
+    "小区": ("",),
+    "花园小区": ("花园",),
+    "社区": ("",),
+    "公园": ("",),
+    "广场": ("",),
+}
+CN_DIGITS = "零一二三四五六七八九"
+GRID_NUMBER_RE = re.compile(r"第(\d{1,2})网格$")
+
+
+def _cn_number(n: int) -> str:
+    if n < 10:
+        return CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("十" if tens == 1 else CN_DIGITS[tens] + "十") + (CN_DIGITS[ones] if ones else "")
+
+
+def name_variants(name: str) -> list[str]:
+    """Other ways people write a place or grid name."""
+    out: list[str] = []
+    for suffix, alternatives in SUFFIX_VARIANTS.items():
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            for alt in alternatives:
+                variant = stem + alt
+                if len(stem) >= (MIN_STEM_LEN if not alt else MIN_NAME_LEN) and variant != name:
+                    out.append(variant)
+            break
+    m = GRID_NUMBER_RE.search(name)
+    if m:
+        stem, n = name[: m.start()], int(m.group(1))
+        out += [f"{stem}第{_cn_number(n)}网格", f"{stem}{n}网格", f"{stem}{_cn_number(n)}网格"]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +73,20 @@ class Gazetteer:
         self.tree = tree
         self._trie: dict[str, dict] = {}
         self.names: dict[str, list[Place]] = {}
+        explicit: list[tuple[Place, str]] = []
         for grid in tree.by_id.values():
-            self._add(Place(name=grid.name, grid_id=grid.id, kind="grid"), grid.name)
+            explicit.append((Place(name=grid.name, grid_id=grid.id, kind="grid"), grid.name))
             for place in grid.places:
-                self._add(place, place.name)
-                for alias in place.aliases:
-                    self._add(place, alias)
+                explicit.append((place, place.name))
+                explicit += [(place, alias) for alias in place.aliases]
+        for place, name in explicit:
+            self._add(place, name)
+        # Variants only where they do not shadow a name someone wrote down.
+        taken = set(self.names)
+        for place, name in explicit:
+            for variant in name_variants(name):
+                if variant not in taken:
+                    self._add(place, variant)
 
     def _add(self, place: Place, name: str) -> None:
         name = name.strip()

@@ -37,13 +37,8 @@ def locate(registry: Registry, text: str, lat: float | None, lon: float | None) 
         grid_id = registry.tree.locate(lon, lat)
         if grid_id is not None:
             return Location(grid_id, "point", "", lat=lat, lon=lon)
-        outside = texts.ROUTE_OUTSIDE.format(lat=lat, lon=lon)
-        # A point outside every grid: a place name in the text may still tell.
-        found = registry.gazetteer.resolve(text) if text else None
-        if found is None:
-            return Location(None, "none", outside, lat=lat, lon=lon)
-        return Location(found.grid_id, "place", texts.ROUTE_FROM_PLACE.format(place=found.place),
-                        found.place, lat, lon)
+        # interfaces.md: place names decide only when there is no point.
+        return Location(None, "none", texts.ROUTE_OUTSIDE.format(lat=lat, lon=lon), lat=lat, lon=lon)
     found = registry.gazetteer.resolve(text) if text else None
     if found is None:
         return Location(None, "none", texts.ROUTE_NO_LOCATION)

@@ -37,8 +37,11 @@ def route_report(
             raise ValueError("no category given and no classifier")
         pred = classifier.predict(text)
         if category is None:
-            category = pred.category or "other"
-            confidence = pred.confidence
+            # Routing treats every line as a report: when the intent is not `report`,
+            # take the best category of the ranking.
+            ranking = getattr(pred, "ranking", None) or []
+            category = pred.category or (ranking[0][0] if ranking else "other")
+            confidence = pred.confidence if pred.category else (ranking[0][1] if ranking else None)
         if emergency is None:
             emergency = bool(pred.emergency)
     location = locate(registry, text, lat, lon)

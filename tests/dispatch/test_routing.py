@@ -114,3 +114,21 @@ def test_deepest_named_rule_wins(tree: GridTree, data: st.DataObject) -> None:
     wild = [(chain.index(g), u) for u in units if "*" in u.categories for g in u.grids if g in chain]
     expected = min(named, key=lambda p: p[0])[1] if named else (min(wild, key=lambda p: p[0])[1] if wild else None)
     assert (chosen[0] if chosen else None) == expected
+
+
+def test_gazetteer_resolves_typed_addresses() -> None:
+    import json
+    from importlib import resources
+
+    from dispatch.domain.gazetteer import Gazetteer
+    from dispatch.domain.grid_import import parse_features
+    from dispatch.domain.grids import GridTree
+
+    doc = json.loads(resources.files("gridbot").joinpath("demo/county.geojson").read_text("utf-8"))
+    g = Gazetteer(GridTree(parse_features(doc)))
+    assert g.resolve("解放路菜市场门口天天有人摆摊").grid_id == "G-01-01-01-04"
+    assert g.resolve("解放路菜场门口").grid_id == "G-01-01-01-04"  # a shortened name
+    assert g.resolve("城西社区第三网格垃圾没人收").grid_id == "G-01-02-03-03"  # 第三 for 第3
+    road = g.resolve("人民路上有个坑")
+    assert road is not None and len(road.grid_id.split("-")) < 5  # a long road: its common ancestor
+    assert g.resolve("我家门口有垃圾") is None
