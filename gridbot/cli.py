@@ -204,6 +204,46 @@ def bench_grids(
                    f" (min {s['min_s'] * 1e3:.0f}, max {s['max_s'] * 1e3:.0f}, {s['runs']} runs)")
 
 
+@app.command("report")
+def report_cmd(
+    month: Annotated[Optional[str], typer.Option(help="the month, e.g. 2026-11")] = None,
+    start: Annotated[Optional[str], typer.Option(help="first day, e.g. 2026-11-01")] = None,
+    end: Annotated[Optional[str], typer.Option(help="last day (inclusive)")] = None,
+    level: Annotated[int, typer.Option(help="grid level of the grid table: 2 street, 3 community, 4 unit grid")] = 3,
+    csv_out: Annotated[bool, typer.Option("--csv", help="CSV instead of tables")] = False,
+) -> None:
+    """Assessment (考核): 按期办结率, 返工率, 满意率, 主动发现率…, rankings, grid-worker points."""
+    from datetime import date
+
+    from dispatch.service.assessment_report import Period, build_report
+    from gridbot.report_cli import print_report, write_csv
+
+    settings = _settings()
+    try:
+        if month:
+            period = Period.month(month, settings.timezone)
+        elif start and end:
+            period = Period.between(date.fromisoformat(start), date.fromisoformat(end), settings.timezone)
+        else:
+            fail("give --month YYYY-MM, or --start and --end")
+    except ValueError as exc:
+        fail(str(exc))
+    if level not in (1, 2, 3, 4):
+        fail("--level must be 1–4")
+
+    async def go() -> Any:
+        from gridbot.bootstrap import bootstrap
+
+        app_ = await bootstrap(settings)
+        try:
+            return await build_report(app_.uow(), app_.registry, period, level)
+        finally:
+            await app_.close()
+
+    report = _run(go())
+    (write_csv if csv_out else print_report)(report)
+
+
 def main() -> None:
     try:
         app()
