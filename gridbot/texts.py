@@ -110,6 +110,7 @@ LOCATION_OK_PLACE = "已定位到：{place}（{grid}）"
 LOCATION_OUTSIDE = "这个位置不在本县网格范围内，已记录坐标，将由网格中心人工分拨。"
 ASK_PHOTOS = "📷 可以发几张现场照片（可一次选多张），发完点【完成】；没有照片点【跳过】。"
 PHOTO_RECEIVED = "已收到照片（共 {n} 张），可继续发送，发完点【完成】。"
+PHOTO_ADDED = "已添加照片（共 {n} 张），卡片已更新。请点击卡片上的【提交】。"
 PHOTO_LIMIT = "照片最多 {n} 张，多出的没有保存。请点【完成】。"
 ASK_DESCRIBE = "收到！请再用一句话说明是什么问题（如“这里垃圾堆了好几天”）。"
 ASK_DESCRIBE_AGAIN = "请用文字描述一下问题，或发送 /cancel 取消。"
@@ -295,3 +296,9 @@ ASSESS_POINTS_RULE = (
     " 每完成1次核查 +{verification} 分, 重复上报 {duplicate} 分"
 )
 ASSESS_WORKER_LINE = "{points} 分 (上报 {reports}, 现场处置 {on_spot}, 核查 {verifications}, 重复 {duplicates})"
+
+# -- Deadlines: reminders, escalation (督办), default rating ------------------------------
+SCHED_REMINDER_NOTE = "处置时限已过{pct}%"
+SCHED_ESCALATION_NOTE = "超期督办(第{step}级): {target}"
+SCHED_NO_TARGET = "网格中心调度员"
+SCHED_AUTO_CLOSE_NOTE = "超时未评价, 默认满意"

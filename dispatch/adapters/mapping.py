@@ -72,7 +72,7 @@ CASE_FIELDS = (
     "number category description reporter_id reporter_role channel lat lon address grid_id"
     " unit_id emergency priority due_at created_at dispatched_at accepted_at accepted_by"
     " resolved_at closed_at rework_count extension_count return_count on_spot rating"
-    " nlu_confidence duplicate_of version"
+    " nlu_confidence duplicate_of version sched"
 ).split()
 
 

@@ -126,6 +126,8 @@ class CaseRow(Base):
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     photos: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{file_id, kind}]
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # What the deadline scheduler already did: reminders, escalation step (see deadlines.py).
+    sched: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (
         Index("ix_cases_status_due", "status", "due_at"),
@@ -220,3 +222,12 @@ class GroupBindingRow(Base):
     expires_at: Mapped[datetime | None]
     used_by: Mapped[int | None] = mapped_column(BigInteger)
     used_at: Mapped[datetime | None]
+
+
+class LeaseRow(Base):
+    """A named lease: one holder at a time across processes (the scheduler)."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]

@@ -96,6 +96,7 @@ class Case:
     nlu_confidence: float | None = None
     duplicate_of: int | None = None
     photos: list[Photo] = field(default_factory=list)
+    sched: dict[str, Any] | None = None  # the deadline scheduler's bookkeeping
     id: int | None = None
     version: int = 0
     events: list[CaseEvent] = field(default_factory=list)
@@ -242,6 +243,11 @@ class Case:
         event = self._move(CaseStatus.CLOSED, "closed", actor, now, note, **data)
         self.closed_at = now
         return event
+
+    def close_by_default(self, now: datetime, rating: str, note: str) -> CaseEvent:
+        """No rating in time: closed as rated by default (默认评价)."""
+        self.rating = rating
+        return self.close(Actor.system(), now, note, rating=rating, by_default=True)
 
     def cancel(self, actor: Actor, now: datetime, reason: str) -> CaseEvent:
         event = self._move(CaseStatus.CANCELLED, "cancelled", actor, now, reason)

@@ -1,0 +1,185 @@
+"""The deadline scheduler: reminders, escalation (督办) and closing unrated cases.
+
+One scheduler runs across all processes (a database lease). `tick()` does one pass
+at the clock's `now`, so tests drive a simulated week without sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dispatch.adapters import lease
+from dispatch.adapters.orm import CaseRow
+from dispatch.adapters.repository import ConcurrentModification
+from dispatch.adapters.uow import UnitOfWork
+from dispatch.domain.case import Actor, Case, CaseEvent
+from dispatch.domain.deadlines import AutoClose, DeadlinePolicy, DeadlineState, Escalation, Reminder, due_actions
+from dispatch.domain.routing import CATCH_ALL, Unit
+from dispatch.domain.status import CaseStatus
+from dispatch.service import notify
+from dispatch.service.ports import Clock
+from dispatch.service.registry import Registry
+from gridbot import texts
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "deadline-scheduler"
+SCANNED = [s.value for s in (CaseStatus.DISPATCHED, CaseStatus.ACCEPTED, CaseStatus.RESOLVED, CaseStatus.VERIFIED)]
+
+
+@dataclass
+class TickResult:
+    reminders: int = 0
+    escalations: int = 0
+    auto_closed: int = 0
+    conflicts: int = 0
+
+
+def _state(case: Case) -> DeadlineState:
+    raw = case.sched or {}
+    due = case.due_at.isoformat() if case.due_at else None
+    reminders = int(raw.get("reminders", 0)) if raw.get("for_due") == due else 0
+    at = raw.get("escalated_at")
+    return DeadlineState(
+        reminders_sent=reminders,
+        escalation_step=int(raw.get("step", 0)),
+        escalated_at=datetime.fromisoformat(at) if at else None,
+    )
+
+
+def _store(case: Case, state: DeadlineState) -> None:
+    case.sched = {
+        "reminders": state.reminders_sent,
+        "for_due": case.due_at.isoformat() if case.due_at else None,
+        "step": state.escalation_step,
+        "escalated_at": state.escalated_at.isoformat() if state.escalated_at else None,
+    }
+
+
+def escalation_target(registry: Registry, case: Case, level: int) -> Unit | None:
+    """The catch-all unit (社区网格站, 街道, 县网格中心) responsible at that grid level."""
+    if case.grid_id is None or case.grid_id not in registry.tree:
+        return None
+    for gid in registry.tree.ancestors(case.grid_id):
+        if registry.tree.get(gid).level == level:
+            units = registry.table.at(gid, CATCH_ALL)
+            return units[0] if units else None
+    return None
+
+
+class Scheduler:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], registry: Callable[[], Registry],
+                 clock: Clock, policy: DeadlinePolicy | None = None, *,
+                 require_verification: bool = True) -> None:
+        self._sessions = sessions
+        self._registry = registry
+        self.clock = clock
+        self.policy = policy or DeadlinePolicy()
+        self.require_verification = require_verification
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+
+    @property
+    def registry(self) -> Registry:
+        return self._registry()
+
+    def _uow(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions)
+
+    async def tick(self) -> TickResult:
+        now = self.clock.now()
+        result = TickResult()
+        async with self._uow() as uow:
+            rows = (await uow.session.scalars(
+                select(CaseRow.id).where(CaseRow.status.in_(SCANNED)).order_by(CaseRow.id)
+            )).all()
+        for case_id in rows:
+            try:
+                await self._one(case_id, now, result)
+            except ConcurrentModification:
+                result.conflicts += 1  # changed meanwhile; the next tick sees it again
+            except Exception:  # one bad case must not stop the others
+                log.exception("scheduler: case %s failed", case_id)
+        return result
+
+    async def _one(self, case_id: int, now: datetime, result: TickResult) -> None:
+        registry = self.registry
+        async with self._uow() as uow:
+            case = await uow.cases.get(case_id)
+            if case is None:
+                return
+            state = _state(case)
+            sla = registry.sla.hours_for(case.category, case.unit_id, case.priority)
+            awaiting = self.require_verification and not case.on_spot and bool(
+                await notify.grid_workers_for(uow, registry, case.grid_id))
+            actions = due_actions(case, state, self.policy, now, sla_hours=sla,
+                                  awaiting_verification=awaiting)
+            if not actions:
+                return
+            system = Actor(None, "system", "system")
+            events: list[CaseEvent] = []
+            for action in actions:
+                if isinstance(action, Reminder):
+                    pct = round(action.share * 100)
+                    events.append(case.record("reminded", system, now, texts.SCHED_REMINDER_NOTE.format(pct=pct),
+                                              share=action.share, unit_id=case.unit_id))
+                    state.reminders_sent += 1
+                    result.reminders += 1
+                    self._queue(uow, case, "reminder", now, share=action.share)
+                elif isinstance(action, Escalation):
+                    level = self.policy.escalation_levels[action.step - 1]
+                    target = escalation_target(registry, case, level)
+                    note = texts.SCHED_ESCALATION_NOTE.format(
+                        step=action.step, target=target.name if target else texts.SCHED_NO_TARGET)
+                    events.append(case.record("escalated", system, now, note, step=action.step, level=level,
+                                              target_unit_id=target.id if target else None))
+                    state.escalation_step = action.step
+                    state.escalated_at = now
+                    result.escalations += 1
+                    if target is not None and target.chat_id is not None:
+                        self._queue(uow, case, "escalation", now, chat_id=target.chat_id, step=action.step)
+                    self._queue(uow, case, "escalation", now, step=action.step)
+                elif isinstance(action, AutoClose):
+                    events.append(case.close_by_default(now, action.rating, texts.SCHED_AUTO_CLOSE_NOTE))
+                    result.auto_closed += 1
+            _store(case, state)
+            await uow.cases.save(case, now)
+            reporter = await uow.members.get(case.reporter_id) if case.reporter_id else None
+            for e in events:
+                await notify.plan(uow, registry, case, e, now, reporter.tg_id if reporter and not reporter.blocked else None)
+            await uow.commit()
+
+    def _queue(self, uow: UnitOfWork, case: Case, kind: str, now: datetime, *, chat_id: int | None = None,
+               **data: object) -> None:
+        """A reminder/escalation to the handling unit's group (or `chat_id`)."""
+        if chat_id is None:
+            unit = self.registry.units.get(case.unit_id or "")
+            if unit is None or unit.chat_id is None:
+                return
+            chat_id = unit.chat_id
+        uow.outbox.add(chat_id=chat_id, kind=kind, payload={"case_id": case.id, **data}, now=now, case_id=case.id)
+
+    async def run(self, stop: asyncio.Event, interval: float = 30.0, lease_ttl: float = 90.0) -> None:
+        """Tick every `interval` seconds while this process holds the lease."""
+        sessions = self._sessions
+        while not stop.is_set():
+            try:
+                if await lease.acquire(sessions, LEASE_NAME, self.holder, self.clock.now(),
+                                       timedelta(seconds=lease_ttl)):
+                    r = await self.tick()
+                    if r.reminders or r.escalations or r.auto_closed:
+                        log.info("scheduler: %s", r)
+            except Exception:
+                log.exception("scheduler tick failed")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            except TimeoutError:
+                pass
+        await lease.release(sessions, LEASE_NAME, self.holder)
