@@ -231,3 +231,12 @@ class LeaseRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime]
+
+
+class CaseFollowerRow(Base):
+    """Someone who reported the same problem again and follows the case (重复上报)."""
+
+    __tablename__ = "case_followers"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    since: Mapped[datetime]

@@ -15,6 +15,7 @@ from dispatch.adapters import mapping
 from dispatch.adapters.orm import (
     CaseCounterRow,
     CaseEventRow,
+    CaseFollowerRow,
     CaseRow,
     GridRow,
     MemberRow,
@@ -200,6 +201,35 @@ class CaseRepository:
                 select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(CaseEventRow.id)
             )).all()
         )
+
+    async def open_of_category(self, category: str, since: datetime, statuses: Sequence[str],
+                               limit: int = 500) -> list[Case]:
+        rows = (await self.session.scalars(
+            select(CaseRow).where(CaseRow.category == category, CaseRow.created_at >= since,
+                                  CaseRow.status.in_(list(statuses)))
+            .order_by(CaseRow.id.desc()).limit(limit)
+        )).all()
+        return [mapping.case_from_row(r) for r in rows]
+
+    async def add_follower(self, case_id: int, member_id: int, now: datetime) -> None:
+        exists = await self.session.get(CaseFollowerRow, (case_id, member_id))
+        if exists is None:
+            self.session.add(CaseFollowerRow(case_id=case_id, member_id=member_id, since=now))
+
+    async def remove_follower(self, case_id: int, member_id: int) -> None:
+        row = await self.session.get(CaseFollowerRow, (case_id, member_id))
+        if row is not None:
+            await self.session.delete(row)
+
+    async def follower_tg_ids(self, case_id: int) -> list[int]:
+        return list((await self.session.scalars(
+            select(MemberRow.tg_id).join(CaseFollowerRow, CaseFollowerRow.member_id == MemberRow.id)
+            .where(CaseFollowerRow.case_id == case_id, MemberRow.blocked.is_(False))
+        )).all())
+
+    async def duplicate_count(self, case_id: int) -> int:
+        return int(await self.session.scalar(
+            select(func.count()).select_from(CaseRow).where(CaseRow.duplicate_of == case_id)) or 0)
 
     async def by_reporter(self, member_id: int, limit: int = 20) -> list[Case]:
         rows = (await self.session.scalars(

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dispatch.adapters.uow import UnitOfWork
 from dispatch.domain.case import Actor, Case, CaseEvent, Photo, Priority, Rating
+from dispatch.domain.duplicates import LINKABLE, DuplicatePolicy, find_duplicate
 from dispatch.domain.errors import DomainError, NotAuthorised
 from dispatch.domain.members import (
     Member,
@@ -62,6 +63,7 @@ class ServiceConfig:
     case_prefix: str = "QH"
     timezone: str = "Asia/Shanghai"
     require_verification: bool = True  # 核查 before closing (else the rating alone closes)
+    duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
 
 
 class CaseService:
@@ -149,7 +151,11 @@ class CaseService:
             reporter = Actor(member.id, role, draft.channel)
             events = [case.report(reporter, now)]
             system = Actor(None, "system", draft.channel)
-            if draft.on_spot and member.has(Role.GRID_WORKER):
+            original = None if draft.on_spot or draft.emergency else await self._find_duplicate(uow, case, now)
+            if original is not None:
+                assert original.id is not None
+                events.append(case.mark_duplicate(original.id, original.number, system, now))
+            elif draft.on_spot and member.has(Role.GRID_WORKER):
                 events.append(case.resolve(reporter, now, draft.on_spot_note or "现场处置", draft.result_photos))
                 events.append(case.close(system, now, "现场处置, 小事不出格"))
             elif routed.unit_id is not None:
@@ -159,6 +165,14 @@ class CaseService:
                 events.append(case.send_to_triage(system, now, routed.reason))
             await uow.cases.add(case)
             await uow.messages.link(draft.message_ids, case.id)  # type: ignore[arg-type]
+            if original is not None:
+                assert original.id is not None and member.id is not None
+                await uow.cases.add_follower(original.id, member.id, now)
+                count = await uow.cases.duplicate_count(original.id)
+                linked = original.record("duplicate_reported", system, now, case.number,
+                                         duplicate_id=case.id, reports=count + 1)
+                await uow.cases.save(original, now)
+                await notify.plan(uow, registry, original, linked, now, None)
             if draft.predicted_category and draft.predicted_category != draft.category:
                 uow.corrections.add(text=text, predicted=draft.predicted_category,
                                     category=draft.category, source=role, now=now, case_id=case.id)
@@ -167,6 +181,30 @@ class CaseService:
                 await notify.plan(uow, registry, case, e, now, reporter_tg)
             await uow.commit()
         return case
+
+    async def _find_duplicate(self, uow: UnitOfWork, case: Case, now: datetime) -> Case | None:
+        policy = self.config.duplicates
+        if not policy.enabled:
+            return None
+        since = now - timedelta(hours=policy.window_hours)
+        candidates = await uow.cases.open_of_category(case.category, since, [s.value for s in LINKABLE])
+        match = find_duplicate(case.description, case.category, case.lat, case.lon, case.grid_id,
+                               now, candidates, policy)
+        return match.case if match else None
+
+    async def unlink_duplicate(self, case_id: int, tg_id: int, channel: str = "telegram") -> Case:
+        """A dispatcher decides a linked report is a problem of its own: it goes to triage."""
+        async with self._uow() as uow:
+            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            ensure_staff(member)
+            now = self.clock.now()
+            actor = self._actor(member, Role.DISPATCHER, channel)
+            original_id = case.duplicate_of
+            event = case.send_to_triage(actor, now, "取消重复关联")
+            case.duplicate_of = None
+            if original_id is not None and case.reporter_id is not None:
+                await uow.cases.remove_follower(original_id, case.reporter_id)
+            return await self._commit(uow, case, [event], now)
 
     # -- the unit ---------------------------------------------------------------------------
     async def accept(self, case_id: int, tg_id: int, channel: str = "telegram") -> Case:

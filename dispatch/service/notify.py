@@ -54,6 +54,12 @@ async def plan(
         add(chat_id=0, kind="card_update", payload=base, now=now, case_id=case.id)
     if reporter_tg is not None and event.action in RESIDENT_ACTIONS:
         add(chat_id=reporter_tg, kind="resident_notice", payload=base, now=now, case_id=case.id)
+    if event.action in RESIDENT_ACTIONS and event.action != "linked_duplicate":
+        # people whose duplicate reports were linked to this case follow its progress
+        for tg in await uow.cases.follower_tg_ids(case.id):
+            if tg != reporter_tg:
+                add(chat_id=tg, kind="resident_notice", payload={**base, "follower": True},
+                    now=now, case_id=case.id)
     if event.action in ("resolved",) and reporter_tg is not None:
         add(chat_id=reporter_tg, kind="rate_request", payload=base, now=now, case_id=case.id)
     if event.action == "resolved":

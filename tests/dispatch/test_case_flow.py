@@ -10,7 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from dispatch.adapters.orm import CaseEventRow, OutboxRow
+from dataclasses import replace
+
 from dispatch.domain.case import Rating
+from dispatch.domain.duplicates import DuplicatePolicy, similarity
 from dispatch.domain.errors import IllegalTransition, NotAuthorised
 from dispatch.domain.status import CaseStatus
 from dispatch.service.cases import ReportDraft
@@ -139,6 +142,7 @@ async def test_grid_worker_on_the_spot(app: Any) -> None:
 
 
 async def test_numbers_unique_under_concurrency(app: Any) -> None:
+    app.service.config = replace(app.service.config, duplicates=DuplicatePolicy(enabled=False))
     drafts = [ReportDraft(text=f"垃圾{i}", reporter_tg=RESIDENT, category="garbage",
                           lat=MARKET[0], lon=MARKET[1]) for i in range(12)]
     cases = await asyncio.gather(*(app.service.submit_report(d) for d in drafts))
@@ -157,3 +161,45 @@ async def test_concurrent_accept_only_one_wins(app: Any) -> None:
     members = (members * 2)[:2]
     results = await asyncio.gather(*(app.service.accept(case.id, m) for m in members), return_exceptions=True)
     assert sum(1 for r in results if not isinstance(r, Exception)) == 1
+
+
+async def test_duplicate_report_is_linked_and_followed(app: Any, clock: Any) -> None:
+    svc = app.service
+    first = await svc.submit_report(ReportDraft(
+        text="解放路菜市场门口垃圾桶满了没人清", reporter_tg=RESIDENT, category="garbage",
+        lat=MARKET[0], lon=MARKET[1]))
+    clock.advance(hours=1)
+    near = (MARKET[0] + 0.0003, MARKET[1])  # ~33 m north
+    second = await svc.submit_report(ReportDraft(
+        text="菜市场门口的垃圾桶又满了", reporter_tg=OTHER_RESIDENT, category="garbage",
+        lat=near[0], lon=near[1]))
+    assert second.status is CaseStatus.DUPLICATE and second.duplicate_of == first.id
+    # different category, far away, or unrelated text: not linked
+    other = await svc.submit_report(ReportDraft(
+        text="菜市场门口有人摆摊", reporter_tg=OTHER_RESIDENT, category="street_vending",
+        lat=near[0], lon=near[1]))
+    assert other.status is CaseStatus.DISPATCHED
+    far = await svc.submit_report(ReportDraft(
+        text="菜市场门口的垃圾桶又满了", reporter_tg=OTHER_RESIDENT, category="garbage",
+        lat=MARKET[0] + 0.01, lon=MARKET[1]))
+    assert far.status is not CaseStatus.DUPLICATE
+    assert ("resident_notice", OTHER_RESIDENT) in await outbox(app, second.id)
+    async with app.uow() as uow:
+        assert await uow.cases.follower_tg_ids(first.id) == [OTHER_RESIDENT]
+        assert await uow.cases.duplicate_count(first.id) == 1
+        assert (await uow.cases.events(first.id))[-1].action == "duplicate_reported"
+    # the follower hears about the original's progress
+    member = await unit_member(app, "hw-chengqu")
+    await svc.accept(first.id, member)
+    assert ("resident_notice", OTHER_RESIDENT) in await outbox(app, first.id)
+    # a dispatcher unlinks: the report goes to triage and stops following
+    unlinked = await svc.unlink_duplicate(second.id, 400001)
+    assert unlinked.status is CaseStatus.TRIAGE and unlinked.duplicate_of is None
+    async with app.uow() as uow:
+        assert await uow.cases.follower_tg_ids(first.id) == []
+
+
+def test_text_similarity() -> None:
+    assert similarity("垃圾桶满了没人清", "这里垃圾桶又满了") > 0.2
+    assert similarity("垃圾桶满了", "有人摆摊卖菜") == 0.0
+    assert similarity("", "x") == 0.0

@@ -1,4 +1,4 @@
-"""deadline scheduler: per-case bookkeeping and the lease table
+"""deadline scheduler bookkeeping, the lease table, followers of duplicate reports
 
 Revision ID: 0003
 Revises: 0002
@@ -27,9 +27,19 @@ def upgrade() -> None:
         sa.Column("expires_at", dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
+    op.create_table(
+        "case_followers",
+        sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("since", dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"]),
+        sa.PrimaryKeyConstraint("case_id", "member_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("case_followers")
     op.drop_table("leases")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("sched")
