@@ -17,8 +17,9 @@ def percentiles(samples_s: list[float]) -> dict[str, float]:
     return {f"p{p}": float(np.percentile(arr, p)) for p in (50, 95, 99)}
 
 
-def bench_lookup(points: int = 100_000, streets: int = 5, communities: int = 10, side: int = 5,
-                 seed: int = 7) -> dict[str, Any]:
+def bench_lookup(
+    points: int = 100_000, streets: int = 5, communities: int = 10, side: int = 5, seed: int = 7
+) -> dict[str, Any]:
     from dispatch.domain.grid_import import parse_features
     from dispatch.domain.grids import GridTree
     from gridbot.synthetic import make_county
@@ -64,8 +65,14 @@ def bench_route_startup(runs: int = 7) -> dict[str, Any]:
     env = dict(os.environ)
     for _ in range(runs):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "gridbot.cli", "route"], input=b"", env=env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            [sys.executable, "-m", "gridbot.cli", "route"],
+            input=b"",
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         times.append(time.perf_counter() - t)
     return {"runs": runs, "median_s": statistics.median(times), "min_s": min(times), "max_s": max(times)}
 
@@ -75,6 +82,8 @@ def print_lookup(r: dict[str, Any]) -> None:
     print(f"grid lookup: {r['unit_grids']} unit grids ({r['grids']} grids), {r['points']:,} random points")
     print(f"  index build          {r['index_build_ms']:.0f} ms")
     print(f"  batch (vectorised)   {r['batch_points_per_s']:,.0f} points/s")
-    print(f"  one point at a time  {r['single_points_per_s']:,.0f} points/s;"
-          f" latency p50 {lat['p50']:.1f} µs, p95 {lat['p95']:.1f} µs, p99 {lat['p99']:.1f} µs")
+    print(
+        f"  one point at a time  {r['single_points_per_s']:,.0f} points/s;"
+        f" latency p50 {lat['p50']:.1f} µs, p95 {lat['p95']:.1f} µs, p99 {lat['p99']:.1f} µs"
+    )
     print(f"  points inside a grid {r['located_share']:.1%}")

@@ -26,9 +26,7 @@ def report_bad(number: int, message: str, err: TextIO | None = None) -> None:
     print(f"gridbot: line {number}: {message}", file=err or sys.stderr, flush=True)
 
 
-def read_objects(
-    stream: BinaryIO, *, strict: bool = False, err: TextIO | None = None
-) -> Iterator[Line]:
+def read_objects(stream: BinaryIO, *, strict: bool = False, err: TextIO | None = None) -> Iterator[Line]:
     """Yield each JSON object line; blank lines are skipped silently."""
     for number, raw in enumerate(stream, start=1):
         if len(raw) > MAX_LINE_BYTES:

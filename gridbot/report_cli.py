@@ -50,8 +50,9 @@ def print_table(title: str, rows: Sequence[Figures], out: TextIO) -> None:
     out.write(f"\n{title}\n")
     header = [label for _, label in COLUMNS]
     body = [[fmt(k, r.as_row()[k]) for k, _ in COLUMNS] for r in rows]
-    widths = [max(_width(h), *(_width(b[i]) for b in body)) if body else _width(h)
-              for i, h in enumerate(header)]
+    widths = [
+        max(_width(h), *(_width(b[i]) for b in body)) if body else _width(h) for i, h in enumerate(header)
+    ]
     out.write("  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip() + "\n")
     for b in body:
         out.write("  ".join(_pad(c, w) for c, w in zip(b, widths, strict=True)).rstrip() + "\n")
@@ -64,7 +65,11 @@ def print_workers(rows: Sequence[WorkerPoints], out: TextIO) -> None:
     rule = texts.ASSESS_POINTS_RULE.format(**POINTS)
     out.write(rule + "\n")
     for w in rows:
-        out.write(f"{_pad(w.name, 10)}  {texts.ASSESS_WORKER_LINE.format(points=w.points, reports=w.reports, on_spot=w.on_spot, verifications=w.verifications, duplicates=w.duplicates)}\n")
+        line = texts.ASSESS_WORKER_LINE.format(
+            points=w.points, reports=w.reports, on_spot=w.on_spot,
+            verifications=w.verifications, duplicates=w.duplicates,
+        )
+        out.write(f"{_pad(w.name, 10)}  {line}\n")
     if not rows:
         out.write(texts.ASSESS_EMPTY + "\n")
 
@@ -79,8 +84,12 @@ def print_report(report: Report, out: TextIO = sys.stdout) -> None:
         (texts.ASSESS_GRID_RANKING, report.grid_top, report.grid_bottom),
     ):
         out.write(f"\n{title}\n")
-        out.write(texts.ASSESS_TOP + "  " + ("、".join(f"{f.name}({f.score:.1f})" for f in top) or "—") + "\n")
-        out.write(texts.ASSESS_BOTTOM + "  " + ("、".join(f"{f.name}({f.score:.1f})" for f in bottom) or "—") + "\n")
+        out.write(
+            texts.ASSESS_TOP + "  " + ("、".join(f"{f.name}({f.score:.1f})" for f in top) or "—") + "\n"
+        )
+        out.write(
+            texts.ASSESS_BOTTOM + "  " + ("、".join(f"{f.name}({f.score:.1f})" for f in bottom) or "—") + "\n"
+        )
     print_workers(report.workers, out)
 
 
@@ -92,4 +101,22 @@ def write_csv(report: Report, out: TextIO = sys.stdout) -> None:
             row = r.as_row()
             w.writerow([table, r.subject, *[("" if row[k] is None else row[k]) for k, _ in COLUMNS]])
     for wp in report.workers:
-        w.writerow(["grid_worker", wp.member_id, wp.name, wp.reports, "", "", "", "", "", "", "", "", "", "", wp.points])
+        w.writerow(
+            [
+                "grid_worker",
+                wp.member_id,
+                wp.name,
+                wp.reports,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                wp.points,
+            ]
+        )

@@ -17,8 +17,14 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def _feature(gid: str, name: str, level: int, parent: str | None, geom: dict[str, Any],
-             places: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _feature(
+    gid: str,
+    name: str,
+    level: int,
+    parent: str | None,
+    geom: dict[str, Any],
+    places: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     props: dict[str, Any] = {"id": gid, "name": name, "level": level, "parent": parent}
     if places is not None:
         props["places"] = places
@@ -41,12 +47,16 @@ def make_county(
     for s in range(streets):
         sid = f"{prefix}-01-{s + 1:02d}"
         sx0 = lon0 + s * sw
-        features.append(_feature(sid, f"第{s + 1}街道", 2, f"{prefix}-01", _rect(sx0, lat0, sx0 + sw, lat0 + height)))
+        features.append(
+            _feature(sid, f"第{s + 1}街道", 2, f"{prefix}-01", _rect(sx0, lat0, sx0 + sw, lat0 + height))
+        )
         ch = height / communities
         for c in range(communities):
             cid = f"{sid}-{c + 1:02d}"
             cy0 = lat0 + c * ch
-            features.append(_feature(cid, f"第{s + 1}街道第{c + 1}社区", 3, sid, _rect(sx0, cy0, sx0 + sw, cy0 + ch)))
+            features.append(
+                _feature(cid, f"第{s + 1}街道第{c + 1}社区", 3, sid, _rect(sx0, cy0, sx0 + sw, cy0 + ch))
+            )
             gw, gh = sw / side, ch / side
             for i in range(side):
                 for j in range(side):
@@ -54,24 +64,48 @@ def make_county(
                     gid = f"{cid}-{n:02d}"
                     x0, y0 = sx0 + i * gw, cy0 + j * gh
                     places = [
-                        {"name": f"S{s + 1}C{c + 1}G{n}{suffix}", "kind": kind,
-                         "lon": round(x0 + gw * (k + 1) / 5, 7), "lat": round(y0 + gh / 2, 7)}
+                        {
+                            "name": f"S{s + 1}C{c + 1}G{n}{suffix}",
+                            "kind": kind,
+                            "lon": round(x0 + gw * (k + 1) / 5, 7),
+                            "lat": round(y0 + gh / 2, 7),
+                        }
                         for k, (suffix, kind) in enumerate(PLACE_KINDS)
                     ]
-                    features.append(_feature(
-                        gid, f"第{s + 1}街道第{c + 1}社区第{n}网格", 4, cid,
-                        _rect(x0, y0, x0 + gw, y0 + gh), places,
-                    ))
+                    features.append(
+                        _feature(
+                            gid,
+                            f"第{s + 1}街道第{c + 1}社区第{n}网格",
+                            4,
+                            cid,
+                            _rect(x0, y0, x0 + gw, y0 + gh),
+                            places,
+                        )
+                    )
     return {"type": "FeatureCollection", "features": features}
 
 
 def catch_all_units(county: dict[str, Any]) -> dict[str, Any]:
     """One catch-all station per community and one county centre."""
-    units = [{"id": "centre", "name": "县网格中心", "kind": "community", "categories": ["*"],
-              "grids": [county["features"][0]["properties"]["id"]]}]
+    units = [
+        {
+            "id": "centre",
+            "name": "县网格中心",
+            "kind": "community",
+            "categories": ["*"],
+            "grids": [county["features"][0]["properties"]["id"]],
+        }
+    ]
     for f in county["features"]:
         p = f["properties"]
         if p["level"] == 3:
-            units.append({"id": f"st-{p['id']}", "name": f"{p['name']}网格站", "kind": "community",
-                          "categories": ["*"], "grids": [p["id"]]})
+            units.append(
+                {
+                    "id": f"st-{p['id']}",
+                    "name": f"{p['name']}网格站",
+                    "kind": "community",
+                    "categories": ["*"],
+                    "grids": [p["id"]],
+                }
+            )
     return {"units": units}

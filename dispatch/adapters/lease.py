@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dispatch.adapters.orm import LeaseRow
 
 
-async def acquire(sessions: async_sessionmaker[AsyncSession], name: str, holder: str,
-                  now: datetime, ttl: timedelta) -> bool:
+async def acquire(
+    sessions: async_sessionmaker[AsyncSession], name: str, holder: str, now: datetime, ttl: timedelta
+) -> bool:
     """Take or renew the lease; True when `holder` has it until now + ttl."""
     async with sessions() as session:
         result = await session.execute(

@@ -36,7 +36,8 @@ class ConcurrentModification(DomainError):
 
 
 def _insert(session: AsyncSession) -> Any:
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    bind = session.get_bind()
+    return pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
 
 
 class GridRepository:
@@ -48,12 +49,16 @@ class GridRepository:
         return [mapping.grid_from_row(r) for r in rows]
 
     async def upsert_many(self, grids: Sequence[Grid], now: datetime) -> None:
-        existing = {
-            r.id: r
-            for r in (
-                await self.session.scalars(select(GridRow).where(GridRow.id.in_([g.id for g in grids])))
-            ).all()
-        } if len(grids) < 30000 else {r.id: r for r in (await self.session.scalars(select(GridRow))).all()}
+        existing = (
+            {
+                r.id: r
+                for r in (
+                    await self.session.scalars(select(GridRow).where(GridRow.id.in_([g.id for g in grids])))
+                ).all()
+            }
+            if len(grids) < 30000
+            else {r.id: r for r in (await self.session.scalars(select(GridRow))).all()}
+        )
         for g in grids:
             row = existing.get(g.id) or GridRow(id=g.id)
             row.name = g.name
@@ -197,18 +202,28 @@ class CaseRepository:
 
     async def events(self, case_id: int) -> list[CaseEventRow]:
         return list(
-            (await self.session.scalars(
-                select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(CaseEventRow.id)
-            )).all()
+            (
+                await self.session.scalars(
+                    select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(CaseEventRow.id)
+                )
+            ).all()
         )
 
-    async def open_of_category(self, category: str, since: datetime, statuses: Sequence[str],
-                               limit: int = 500) -> list[Case]:
-        rows = (await self.session.scalars(
-            select(CaseRow).where(CaseRow.category == category, CaseRow.created_at >= since,
-                                  CaseRow.status.in_(list(statuses)))
-            .order_by(CaseRow.id.desc()).limit(limit)
-        )).all()
+    async def open_of_category(
+        self, category: str, since: datetime, statuses: Sequence[str], limit: int = 500
+    ) -> list[Case]:
+        rows = (
+            await self.session.scalars(
+                select(CaseRow)
+                .where(
+                    CaseRow.category == category,
+                    CaseRow.created_at >= since,
+                    CaseRow.status.in_(list(statuses)),
+                )
+                .order_by(CaseRow.id.desc())
+                .limit(limit)
+            )
+        ).all()
         return [mapping.case_from_row(r) for r in rows]
 
     async def add_follower(self, case_id: int, member_id: int, now: datetime) -> None:
@@ -222,25 +237,41 @@ class CaseRepository:
             await self.session.delete(row)
 
     async def follower_tg_ids(self, case_id: int) -> list[int]:
-        return list((await self.session.scalars(
-            select(MemberRow.tg_id).join(CaseFollowerRow, CaseFollowerRow.member_id == MemberRow.id)
-            .where(CaseFollowerRow.case_id == case_id, MemberRow.blocked.is_(False))
-        )).all())
+        return list(
+            (
+                await self.session.scalars(
+                    select(MemberRow.tg_id)
+                    .join(CaseFollowerRow, CaseFollowerRow.member_id == MemberRow.id)
+                    .where(CaseFollowerRow.case_id == case_id, MemberRow.blocked.is_(False))
+                )
+            ).all()
+        )
 
     async def duplicate_count(self, case_id: int) -> int:
-        return int(await self.session.scalar(
-            select(func.count()).select_from(CaseRow).where(CaseRow.duplicate_of == case_id)) or 0)
+        return int(
+            await self.session.scalar(
+                select(func.count()).select_from(CaseRow).where(CaseRow.duplicate_of == case_id)
+            )
+            or 0
+        )
 
     async def by_reporter(self, member_id: int, limit: int = 20) -> list[Case]:
-        rows = (await self.session.scalars(
-            select(CaseRow).where(CaseRow.reporter_id == member_id).order_by(CaseRow.id.desc()).limit(limit)
-        )).all()
+        rows = (
+            await self.session.scalars(
+                select(CaseRow)
+                .where(CaseRow.reporter_id == member_id)
+                .order_by(CaseRow.id.desc())
+                .limit(limit)
+            )
+        ).all()
         return [mapping.case_from_row(r) for r in rows]
 
     async def with_status(self, statuses: Sequence[str], limit: int = 100) -> list[Case]:
-        rows = (await self.session.scalars(
-            select(CaseRow).where(CaseRow.status.in_(list(statuses))).order_by(CaseRow.id).limit(limit)
-        )).all()
+        rows = (
+            await self.session.scalars(
+                select(CaseRow).where(CaseRow.status.in_(list(statuses))).order_by(CaseRow.id).limit(limit)
+            )
+        ).all()
         return [mapping.case_from_row(r) for r in rows]
 
 
@@ -263,32 +294,62 @@ class MessageRepository:
             )
 
     async def for_case(self, case_id: int) -> list[MessageRow]:
-        return list((await self.session.scalars(
-            select(MessageRow).where(MessageRow.case_id == case_id).order_by(MessageRow.id)
-        )).all())
+        return list(
+            (
+                await self.session.scalars(
+                    select(MessageRow).where(MessageRow.case_id == case_id).order_by(MessageRow.id)
+                )
+            ).all()
+        )
 
 
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, *, chat_id: int, kind: str, payload: dict[str, Any], now: datetime,
-            case_id: int | None = None) -> None:
-        self.session.add(OutboxRow(
-            created_at=now, case_id=case_id, chat_id=chat_id, kind=kind, payload=payload,
-            state="pending", attempts=0, next_attempt_at=now,
-        ))
+    def add(
+        self, *, chat_id: int, kind: str, payload: dict[str, Any], now: datetime, case_id: int | None = None
+    ) -> None:
+        self.session.add(
+            OutboxRow(
+                created_at=now,
+                case_id=case_id,
+                chat_id=chat_id,
+                kind=kind,
+                payload=payload,
+                state="pending",
+                attempts=0,
+                next_attempt_at=now,
+            )
+        )
 
 
 class CorrectionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, *, text: str, predicted: str | None, category: str, source: str, now: datetime,
-            case_id: int | None = None) -> None:
-        self.session.add(NluCorrectionRow(
-            text=text, predicted=predicted, category=category, source=source, case_id=case_id, at=now,
-        ))
+    def add(
+        self,
+        *,
+        text: str,
+        predicted: str | None,
+        category: str,
+        source: str,
+        now: datetime,
+        case_id: int | None = None,
+    ) -> None:
+        self.session.add(
+            NluCorrectionRow(
+                text=text,
+                predicted=predicted,
+                category=category,
+                source=source,
+                case_id=case_id,
+                at=now,
+            )
+        )
 
     async def all(self) -> list[NluCorrectionRow]:
-        return list((await self.session.scalars(select(NluCorrectionRow).order_by(NluCorrectionRow.id))).all())
+        return list(
+            (await self.session.scalars(select(NluCorrectionRow).order_by(NluCorrectionRow.id))).all()
+        )

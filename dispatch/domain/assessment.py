@@ -15,8 +15,13 @@ GOOD_RATINGS = frozenset({"satisfied", "basically_satisfied"})
 
 # One district's weights (domain.md): 处置率 30, 按期处置率 20, (1−返工率) 20,
 # (1−超期待处置率) 20, (1−延期率) 10.
-WEIGHTS = {"handled_rate": 30, "on_time_rate": 20, "rework_rate": -20, "overdue_open_rate": -20,
-           "extension_rate": -10}
+WEIGHTS = {
+    "handled_rate": 30,
+    "on_time_rate": 20,
+    "rework_rate": -20,
+    "overdue_open_rate": -20,
+    "extension_rate": -10,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +121,20 @@ class Figures:
 
     def as_row(self) -> dict[str, object]:
         return {
-            "subject": self.subject, "name": self.name, "reported": self.reported,
-            "proactive_rate": self.proactive_rate, "to_handle": self.to_handle,
-            "handled": self.handled, "handled_rate": self.handled_rate,
-            "on_time_rate": self.on_time_rate, "overdue_open_rate": self.overdue_open_rate,
-            "rework_rate": self.rework_rate, "extension_rate": self.extension_rate,
+            "subject": self.subject,
+            "name": self.name,
+            "reported": self.reported,
+            "proactive_rate": self.proactive_rate,
+            "to_handle": self.to_handle,
+            "handled": self.handled,
+            "handled_rate": self.handled_rate,
+            "on_time_rate": self.on_time_rate,
+            "overdue_open_rate": self.overdue_open_rate,
+            "rework_rate": self.rework_rate,
+            "extension_rate": self.extension_rate,
             "accurate_dispatch_rate": self.accurate_dispatch_rate,
-            "satisfaction_rate": self.satisfaction_rate, "mean_handling_hours": self.mean_handling_hours,
+            "satisfaction_rate": self.satisfaction_rate,
+            "mean_handling_hours": self.mean_handling_hours,
             "score": self.score,
         }
 
@@ -155,13 +167,18 @@ def by_unit(facts: Iterable[CaseFacts], names: dict[str, str]) -> list[Figures]:
             fig.dispatched += 1
             fig.returned += uid in c.returned_by
         if c.unit_id is not None and c.unit_id not in c.returned_by:
-            _accumulate(out.setdefault(c.unit_id, Figures(c.unit_id, names.get(c.unit_id, c.unit_id))),
-                        c, as_handler=True, as_area=False)
+            _accumulate(
+                out.setdefault(c.unit_id, Figures(c.unit_id, names.get(c.unit_id, c.unit_id))),
+                c,
+                as_handler=True,
+                as_area=False,
+            )
     return sorted(out.values(), key=lambda f: f.subject)
 
 
-def by_grid(facts: Iterable[CaseFacts], level_of: Callable[[str], str | None],
-            names: dict[str, str]) -> list[Figures]:
+def by_grid(
+    facts: Iterable[CaseFacts], level_of: Callable[[str], str | None], names: dict[str, str]
+) -> list[Figures]:
     """Per grid at one level: `level_of` maps a case's grid to its ancestor at that level."""
     out: dict[str, Figures] = {}
     for c in facts:
@@ -186,8 +203,7 @@ def total(facts: Iterable[CaseFacts]) -> Figures:
 
 def ranking(figures: list[Figures], n: int = 3) -> tuple[list[Figures], list[Figures]]:
     """前三后三: the top and bottom `n` by score (subjects with a score only)."""
-    scored = sorted((f for f in figures if f.score is not None),
-                    key=lambda f: (-(f.score or 0), f.subject))
+    scored = sorted((f for f in figures if f.score is not None), key=lambda f: (-(f.score or 0), f.subject))
     top = scored[:n]
     bottom = [f for f in reversed(scored[-n:]) if f not in top] if len(scored) > n else []
     return top, bottom
@@ -213,8 +229,12 @@ class WorkerPoints:
 
     @property
     def points(self) -> int:
-        return (POINTS["report"] * self.reports + POINTS["report_on_spot"] * self.on_spot
-                + POINTS["verification"] * self.verifications + POINTS["duplicate"] * self.duplicates)
+        return (
+            POINTS["report"] * self.reports
+            + POINTS["report_on_spot"] * self.on_spot
+            + POINTS["verification"] * self.verifications
+            + POINTS["duplicate"] * self.duplicates
+        )
 
 
 def facts_from_events(
@@ -267,9 +287,10 @@ def facts_from_events(
     overdue = bool(open_at_end and not resolved_now and current_due is not None and current_due < period_end)
     on_spot = bool(case_row.get("on_spot"))
     on_time = resolved_at is not None and (
-        on_spot or due_when_resolved is None or resolved_at <= due_when_resolved)
+        on_spot or due_when_resolved is None or resolved_at <= due_when_resolved
+    )
     return CaseFacts(
-        case_id=int(case_row["id"]),  # type: ignore[arg-type]
+        case_id=int(str(case_row["id"])),
         category=str(case_row["category"]),
         grid_id=case_row.get("grid_id"),  # type: ignore[arg-type]
         unit_id=units[-1] if units else None,
@@ -295,5 +316,5 @@ def facts_from_events(
 def group_events(rows: Iterable[dict[str, object]]) -> dict[int, list[dict[str, object]]]:
     out: dict[int, list[dict[str, object]]] = defaultdict(list)
     for r in rows:
-        out[int(r["case_id"])].append(r)  # type: ignore[arg-type]
+        out[int(str(r["case_id"]))].append(r)
     return out

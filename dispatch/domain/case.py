@@ -153,7 +153,11 @@ class Case:
     def report(self, actor: Actor, now: datetime) -> CaseEvent:
         """The first event: the case exists (发现/上报 → 立案)."""
         return self.record(
-            "reported", actor, now, new=self.status, category=self.category,
+            "reported",
+            actor,
+            now,
+            new=self.status,
+            category=self.category,
             emergency=self.emergency or None,
         )
 
@@ -163,8 +167,14 @@ class Case:
         action = "reassigned" if self.status in (CaseStatus.DISPATCHED, CaseStatus.ACCEPTED) else "dispatched"
         previous = self.unit_id
         event = self._move(
-            CaseStatus.DISPATCHED, action, actor, now, note,
-            unit_id=unit_id, previous_unit_id=previous, due_at=due_at.isoformat(),
+            CaseStatus.DISPATCHED,
+            action,
+            actor,
+            now,
+            note,
+            unit_id=unit_id,
+            previous_unit_id=previous,
+            due_at=due_at.isoformat(),
         )
         self.unit_id = unit_id
         self.due_at = due_at
@@ -186,9 +196,7 @@ class Case:
 
     def return_to_dispatcher(self, actor: Actor, now: datetime, reason: str) -> CaseEvent:
         """回退: the unit says the case is not theirs."""
-        event = self._move(
-            CaseStatus.RETURNED, "returned", actor, now, reason, unit_id=self.unit_id
-        )
+        event = self._move(CaseStatus.RETURNED, "returned", actor, now, reason, unit_id=self.unit_id)
         self.return_count += 1
         return event
 
@@ -199,7 +207,10 @@ class Case:
         event = self._move(
             CaseStatus.RESOLVED,
             "resolved_on_spot" if on_spot else "resolved",
-            actor, now, note, photos=list(photo_ids or []) or None,
+            actor,
+            now,
+            note,
+            photos=list(photo_ids or []) or None,
         )
         self.photos.extend(Photo(p, "result") for p in photo_ids or [])
         self.resolved_at = now
@@ -271,8 +282,12 @@ class Case:
         self.due_at = new_due_at
         self.extension_count += 1
         return self.record(
-            "extended", actor, now, reason,
-            old_due_at=old_due.isoformat() if old_due else None, due_at=new_due_at.isoformat(),
+            "extended",
+            actor,
+            now,
+            reason,
+            old_due_at=old_due.isoformat() if old_due else None,
+            due_at=new_due_at.isoformat(),
         )
 
     def recategorise(self, actor: Actor, now: datetime, category: str, note: str = "") -> CaseEvent:

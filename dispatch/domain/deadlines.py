@@ -52,8 +52,13 @@ class DeadlineState:
 
 
 def due_actions(
-    case: Case, state: DeadlineState, policy: DeadlinePolicy, now: datetime, *,
-    sla_hours: float, awaiting_verification: bool = False,
+    case: Case,
+    state: DeadlineState,
+    policy: DeadlinePolicy,
+    now: datetime,
+    *,
+    sla_hours: float,
+    awaiting_verification: bool = False,
 ) -> list[Reminder | Escalation | AutoClose]:
     """Everything that is due for `case` at `now`, oldest first."""
     out: list[Reminder | Escalation | AutoClose] = []

@@ -15,8 +15,16 @@ from datetime import datetime, timedelta
 from dispatch.domain.case import Case
 from dispatch.domain.status import CaseStatus
 
-LINKABLE = frozenset({CaseStatus.NEW, CaseStatus.TRIAGE, CaseStatus.DISPATCHED, CaseStatus.ACCEPTED,
-                      CaseStatus.REOPENED, CaseStatus.RETURNED})
+LINKABLE = frozenset(
+    {
+        CaseStatus.NEW,
+        CaseStatus.TRIAGE,
+        CaseStatus.DISPATCHED,
+        CaseStatus.ACCEPTED,
+        CaseStatus.REOPENED,
+        CaseStatus.RETURNED,
+    }
+)
 _STRIP = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
@@ -38,7 +46,7 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def _bigrams(text: str) -> set[str]:
     t = _STRIP.sub("", text.lower())
-    return {t[i:i + 2] for i in range(len(t) - 1)} or ({t} if t else set())
+    return {t[i : i + 2] for i in range(len(t) - 1)} or ({t} if t else set())
 
 
 def similarity(a: str, b: str) -> float:
@@ -57,8 +65,14 @@ class Match:
 
 
 def find_duplicate(
-    text: str, category: str, lat: float | None, lon: float | None, grid_id: str | None,
-    now: datetime, candidates: Iterable[Case], policy: DuplicatePolicy,
+    text: str,
+    category: str,
+    lat: float | None,
+    lon: float | None,
+    grid_id: str | None,
+    now: datetime,
+    candidates: Iterable[Case],
+    policy: DuplicatePolicy,
 ) -> Match | None:
     if not policy.enabled:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from dispatch.domain.grids import GridTree, Place
 
@@ -71,7 +72,7 @@ class Gazetteer:
 
     def __init__(self, tree: GridTree) -> None:
         self.tree = tree
-        self._trie: dict[str, dict] = {}
+        self._trie: dict[str, Any] = {}
         self.names: dict[str, list[Place]] = {}
         explicit: list[tuple[Place, str]] = []
         for grid in tree.by_id.values():
@@ -93,7 +94,7 @@ class Gazetteer:
         if len(name) < MIN_NAME_LEN:
             return
         self.names.setdefault(name, []).append(place)
-        node = self._trie
+        node: dict[str, Any] = self._trie
         for ch in name:
             node = node.setdefault(ch, {})
         node[""] = name  # terminal marker
@@ -106,7 +107,7 @@ class Gazetteer:
         matches: list[PlaceMatch] = []
         i, n = 0, len(text)
         while i < n:
-            node = self._trie
+            node: dict[str, Any] = self._trie
             best: str | None = None
             j = i
             while j < n and text[j] in node:

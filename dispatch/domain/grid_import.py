@@ -48,6 +48,7 @@ def _geometry(raw: Any, where: str) -> BaseGeometry:
         raise ImportErrorLine(f"{where}: missing geometry")
     gtype = raw.get("type")
     coords = raw.get("coordinates")
+    polygons: list[Any] | None
     if gtype == "Polygon":
         polygons = [coords]
     elif gtype == "MultiPolygon":

@@ -82,9 +82,7 @@ class RoutingTable:
                         raise RoutingConfigError(f"unit {unit.id!r}: unknown grid {gid!r}")
 
 
-def choose_unit(
-    table: RoutingTable, tree: GridTree, grid_id: str, category: str
-) -> tuple[Unit, str] | None:
+def choose_unit(table: RoutingTable, tree: GridTree, grid_id: str, category: str) -> tuple[Unit, str] | None:
     """The winning unit and the grid whose rule matched, or None."""
     chain = tree.ancestors(grid_id) if grid_id in tree else (grid_id,)
     for key in (category, CATCH_ALL):
@@ -119,7 +117,11 @@ def route(
         reason = texts.ROUTE_NO_UNIT.format(grid=grid_name, category=category_name)
         return RouteResult(grid_id, category, None, reason + grid_note)
     unit, rule_grid = chosen
-    template = texts.ROUTE_REASON_CATCH_ALL if unit.is_catch_all and category not in unit.categories else texts.ROUTE_REASON
+    template = (
+        texts.ROUTE_REASON_CATCH_ALL
+        if unit.is_catch_all and category not in unit.categories
+        else texts.ROUTE_REASON
+    )
     reason = template.format(
         grid=grid_name, category=category_name, unit=unit.name, rule_grid=tree.name(rule_grid)
     )

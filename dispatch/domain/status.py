@@ -1,13 +1,13 @@
 """Case statuses and the one table of allowed transitions.
 
-    new ─► dispatched ─► accepted ─► resolved ─► verified ─► closed
-     │        │  ▲          │          │  │                    ▲
-     │        ▼  │          ▼          │  └────────────────────┘ (closed by rating alone)
-     │     returned ─► triage ─► dispatched
-     ├─► triage                       reopened (返工) ─► dispatched
-     ├─► resolved (现场处置 by a grid worker on the spot)
-     ├─► duplicate (linked to an open case) ─► triage (unlinked)
-     └─► cancelled
+new ─► dispatched ─► accepted ─► resolved ─► verified ─► closed
+ │        │  ▲          │          │  │                    ▲
+ │        ▼  │          ▼          │  └────────────────────┘ (closed by rating alone)
+ │     returned ─► triage ─► dispatched
+ ├─► triage                       reopened (返工) ─► dispatched
+ ├─► resolved (现场处置 by a grid worker on the spot)
+ ├─► duplicate (linked to an open case) ─► triage (unlinked)
+ └─► cancelled
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ AWAITING_HANDLING: frozenset[CaseStatus] = frozenset(
 )
 HANDLED: frozenset[CaseStatus] = frozenset({S.RESOLVED, S.VERIFIED, S.CLOSED})
 WITH_UNIT: frozenset[CaseStatus] = frozenset({S.DISPATCHED, S.ACCEPTED})
+
 
 def can_transition(old: CaseStatus, new: CaseStatus) -> bool:
     return (old, new) in TRANSITIONS

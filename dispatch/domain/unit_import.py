@@ -34,7 +34,7 @@ def parse_units(doc: Any, category_ids: Collection[str], unit_kinds: Collection[
             raise ImportErrorLine(f"{where}: unknown unit kind {kind!r}")
         cats = raw.get("categories")
         if not isinstance(cats, list) or not cats or not all(isinstance(c, str) for c in cats):
-            raise ImportErrorLine(f"{where}: categories must be a non-empty list of category ids or \"*\"")
+            raise ImportErrorLine(f'{where}: categories must be a non-empty list of category ids or "*"')
         for c in cats:
             if c != CATCH_ALL and c not in category_ids:
                 raise ImportErrorLine(f"{where}: unknown category {c!r}")

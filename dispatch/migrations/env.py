@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import admin.models  # noqa: F401,E402  (the admin console's tables, migration 0002)
 from dispatch.adapters.db import make_engine
 from dispatch.adapters.orm import Base
 

@@ -35,8 +35,11 @@ class Period:
     @classmethod
     def between(cls, start: date, end: date, tz: str = "Asia/Shanghai") -> Period:
         zone = ZoneInfo(tz)
-        return cls(datetime.combine(start, time(0), zone),
-                   datetime.combine(end + timedelta(days=1), time(0), zone), f"{start}~{end}")
+        return cls(
+            datetime.combine(start, time(0), zone),
+            datetime.combine(end + timedelta(days=1), time(0), zone),
+            f"{start}~{end}",
+        )
 
 
 @dataclass
@@ -55,25 +58,51 @@ class Report:
 async def case_facts(uow: UnitOfWork, period: Period) -> list[A.CaseFacts]:
     """Cases reported in the period, or dispatched/resolved in it."""
     active_ids = select(CaseEventRow.case_id).where(
-        CaseEventRow.at >= period.start, CaseEventRow.at < period.end,
+        CaseEventRow.at >= period.start,
+        CaseEventRow.at < period.end,
         CaseEventRow.action.in_(["dispatched", "reassigned", "resolved", "resolved_on_spot"]),
     )
-    rows = (await uow.session.execute(
-        select(CaseRow.id, CaseRow.category, CaseRow.grid_id, CaseRow.reporter_id, CaseRow.reporter_role,
-               CaseRow.created_at, CaseRow.status, CaseRow.closed_at, CaseRow.on_spot)
-        .where(or_(and_(CaseRow.created_at >= period.start, CaseRow.created_at < period.end),
-                   CaseRow.id.in_(active_ids)))
-    )).mappings().all()
+    rows = (
+        (
+            await uow.session.execute(
+                select(
+                    CaseRow.id,
+                    CaseRow.category,
+                    CaseRow.grid_id,
+                    CaseRow.reporter_id,
+                    CaseRow.reporter_role,
+                    CaseRow.created_at,
+                    CaseRow.status,
+                    CaseRow.closed_at,
+                    CaseRow.on_spot,
+                ).where(
+                    or_(
+                        and_(CaseRow.created_at >= period.start, CaseRow.created_at < period.end),
+                        CaseRow.id.in_(active_ids),
+                    )
+                )
+            )
+        )
+        .mappings()
+        .all()
+    )
     if not rows:
         return []
     ids = [r["id"] for r in rows]
     events: dict[int, list[dict[str, object]]] = {}
     for chunk in range(0, len(ids), 5000):
-        part = ids[chunk:chunk + 5000]
-        ev = (await uow.session.execute(
-            select(CaseEventRow.case_id, CaseEventRow.at, CaseEventRow.action, CaseEventRow.data)
-            .where(CaseEventRow.case_id.in_(part)).order_by(CaseEventRow.case_id, CaseEventRow.id)
-        )).mappings().all()
+        part = ids[chunk : chunk + 5000]
+        ev = (
+            (
+                await uow.session.execute(
+                    select(CaseEventRow.case_id, CaseEventRow.at, CaseEventRow.action, CaseEventRow.data)
+                    .where(CaseEventRow.case_id.in_(part))
+                    .order_by(CaseEventRow.case_id, CaseEventRow.id)
+                )
+            )
+            .mappings()
+            .all()
+        )
         for case_id, group in A.group_events(dict(e) for e in ev).items():
             events[case_id] = group
     return [A.facts_from_events(dict(r), events.get(r["id"], []), period.end) for r in rows]
@@ -85,21 +114,30 @@ async def worker_points(uow: UnitOfWork, period: Period, facts: list[A.CaseFacts
 
     def of(member_id: int) -> A.WorkerPoints:
         if member_id not in points:
-            points[member_id] = A.WorkerPoints(member_id, members[member_id].name if member_id in members else str(member_id))
+            points[member_id] = A.WorkerPoints(
+                member_id, members[member_id].name if member_id in members else str(member_id)
+            )
         return points[member_id]
 
     for f in facts:
-        if f.reporter_role == "grid_worker" and f.reporter_id is not None and period.start <= f.reported_at < period.end:
+        if (
+            f.reporter_role == "grid_worker"
+            and f.reporter_id is not None
+            and period.start <= f.reported_at < period.end
+        ):
             w = of(f.reporter_id)
             w.reports += 1
             w.on_spot += f.on_spot
-    verified = (await uow.session.execute(
-        select(CaseEventRow.actor_id, CaseEventRow.action).where(
-            CaseEventRow.at >= period.start, CaseEventRow.at < period.end,
-            CaseEventRow.actor_role == "grid_worker",
-            CaseEventRow.action.in_(["verified", "reopened", "linked_duplicate"]),
+    verified = (
+        await uow.session.execute(
+            select(CaseEventRow.actor_id, CaseEventRow.action).where(
+                CaseEventRow.at >= period.start,
+                CaseEventRow.at < period.end,
+                CaseEventRow.actor_role == "grid_worker",
+                CaseEventRow.action.in_(["verified", "reopened", "linked_duplicate"]),
+            )
         )
-    )).all()
+    ).all()
     for actor_id, action in verified:
         if actor_id is None:
             continue

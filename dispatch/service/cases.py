@@ -122,8 +122,12 @@ class CaseService:
             raise DomainError(f"unknown category {draft.category!r}")
         text = (draft.text or "").strip()[:MAX_DESCRIPTION]
         routed = route_report(
-            registry, " ".join(filter(None, [text, draft.address])), draft.lat, draft.lon,
-            category=draft.category, emergency=draft.emergency,
+            registry,
+            " ".join(filter(None, [text, draft.address])),
+            draft.lat,
+            draft.lon,
+            category=draft.category,
+            emergency=draft.emergency,
         )
         async with self._uow() as uow:
             member = await self._member(uow, draft.reporter_tg, draft.reporter_name)
@@ -151,12 +155,16 @@ class CaseService:
             reporter = Actor(member.id, role, draft.channel)
             events = [case.report(reporter, now)]
             system = Actor(None, "system", draft.channel)
-            original = None if draft.on_spot or draft.emergency else await self._find_duplicate(uow, case, now)
+            original = (
+                None if draft.on_spot or draft.emergency else await self._find_duplicate(uow, case, now)
+            )
             if original is not None:
                 assert original.id is not None
                 events.append(case.mark_duplicate(original.id, original.number, system, now))
             elif draft.on_spot and member.has(Role.GRID_WORKER):
-                events.append(case.resolve(reporter, now, draft.on_spot_note or "现场处置", draft.result_photos))
+                events.append(
+                    case.resolve(reporter, now, draft.on_spot_note or "现场处置", draft.result_photos)
+                )
                 events.append(case.close(system, now, "现场处置, 小事不出格"))
             elif routed.unit_id is not None:
                 due = registry.sla.due_at(case.category, routed.unit_id, case.priority, now)
@@ -169,13 +177,20 @@ class CaseService:
                 assert original.id is not None and member.id is not None
                 await uow.cases.add_follower(original.id, member.id, now)
                 count = await uow.cases.duplicate_count(original.id)
-                linked = original.record("duplicate_reported", system, now, case.number,
-                                         duplicate_id=case.id, reports=count + 1)
+                linked = original.record(
+                    "duplicate_reported", system, now, case.number, duplicate_id=case.id, reports=count + 1
+                )
                 await uow.cases.save(original, now)
                 await notify.plan(uow, registry, original, linked, now, None)
             if draft.predicted_category and draft.predicted_category != draft.category:
-                uow.corrections.add(text=text, predicted=draft.predicted_category,
-                                    category=draft.category, source=role, now=now, case_id=case.id)
+                uow.corrections.add(
+                    text=text,
+                    predicted=draft.predicted_category,
+                    category=draft.category,
+                    source=role,
+                    now=now,
+                    case_id=case.id,
+                )
             reporter_tg = None if member.blocked else member.tg_id
             for e in events:
                 await notify.plan(uow, registry, case, e, now, reporter_tg)
@@ -188,8 +203,9 @@ class CaseService:
             return None
         since = now - timedelta(hours=policy.window_hours)
         candidates = await uow.cases.open_of_category(case.category, since, [s.value for s in LINKABLE])
-        match = find_duplicate(case.description, case.category, case.lat, case.lon, case.grid_id,
-                               now, candidates, policy)
+        match = find_duplicate(
+            case.description, case.category, case.lat, case.lon, case.grid_id, now, candidates, policy
+        )
         return match.case if match else None
 
     async def unlink_duplicate(self, case_id: int, tg_id: int, channel: str = "telegram") -> Case:
@@ -225,20 +241,24 @@ class CaseService:
             events.append(case.send_to_triage(Actor(None, "system", channel), now, "单位退回, 待重新分拨"))
             return await self._commit(uow, case, events, now)
 
-    async def resolve(self, case_id: int, tg_id: int, note: str, photos: Sequence[str],
-                      channel: str = "telegram") -> Case:
+    async def resolve(
+        self, case_id: int, tg_id: int, note: str, photos: Sequence[str], channel: str = "telegram"
+    ) -> Case:
         async with self._uow() as uow:
             member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
             ensure_unit_member(member, case)
             if case.status is CaseStatus.ACCEPTED and case.accepted_by not in (None, member.id):
                 raise NotAuthorised("only the member who accepted the case may resolve it")
             now = self.clock.now()
-            event = case.resolve(self._actor(member, Role.UNIT_MEMBER, channel), now, note.strip(), list(photos))
+            event = case.resolve(
+                self._actor(member, Role.UNIT_MEMBER, channel), now, note.strip(), list(photos)
+            )
             return await self._commit(uow, case, [event], now)
 
     # -- 核查, rating, 返工 --------------------------------------------------------------------
-    async def verify(self, case_id: int, tg_id: int, passed: bool, note: str = "",
-                     channel: str = "telegram") -> Case:
+    async def verify(
+        self, case_id: int, tg_id: int, passed: bool, note: str = "", channel: str = "telegram"
+    ) -> Case:
         async with self._uow() as uow:
             member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
             ensure_grid_worker(member, case, self.registry.tree)
@@ -255,9 +275,14 @@ class CaseService:
             ensure_reporter(member, case)
             now = self.clock.now()
             before = len(case.events)
-            case.rate(self._actor(member, Role.RESIDENT, channel), now, rating,
-                      await_verification=self.config.require_verification
-                      and not case.on_spot and bool(await notify.grid_workers_for(uow, self.registry, case.grid_id)))
+            case.rate(
+                self._actor(member, Role.RESIDENT, channel),
+                now,
+                rating,
+                await_verification=self.config.require_verification
+                and not case.on_spot
+                and bool(await notify.grid_workers_for(uow, self.registry, case.grid_id)),
+            )
             await self._redispatch_if_reopened(case, now, case.events[before:])
             return await self._commit(uow, case, list(case.events[before:]), now)
 
@@ -273,8 +298,15 @@ class CaseService:
             case.send_to_triage(system, now, "返工, 待重新分拨")
 
     # -- dispatchers ----------------------------------------------------------------------------
-    async def reassign(self, case_id: int, tg_id: int, unit_id: str, note: str = "",
-                       channel: str = "telegram", category: str | None = None) -> Case:
+    async def reassign(
+        self,
+        case_id: int,
+        tg_id: int,
+        unit_id: str,
+        note: str = "",
+        channel: str = "telegram",
+        category: str | None = None,
+    ) -> Case:
         async with self._uow() as uow:
             member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
             ensure_staff(member)
@@ -292,29 +324,41 @@ class CaseService:
             events.append(case.dispatch(unit_id, due, actor, now, note or "调度员派遣"))
             return await self._commit(uow, case, events, now)
 
-    async def _recategorise(self, uow: UnitOfWork, case: Case, actor: Actor, now: datetime,
-                            category: str, note: str) -> CaseEvent:
+    async def _recategorise(
+        self, uow: UnitOfWork, case: Case, actor: Actor, now: datetime, category: str, note: str
+    ) -> CaseEvent:
         if not self.registry.taxonomy.has_category(category):
             raise DomainError(f"unknown category {category!r}")
-        uow.corrections.add(text=case.description, predicted=case.category, category=category,
-                            source=actor.role, now=now, case_id=case.id)
+        uow.corrections.add(
+            text=case.description,
+            predicted=case.category,
+            category=category,
+            source=actor.role,
+            now=now,
+            case_id=case.id,
+        )
         return case.recategorise(actor, now, category, note)
 
-    async def recategorise(self, case_id: int, tg_id: int, category: str, note: str = "",
-                           channel: str = "telegram") -> Case:
+    async def recategorise(
+        self, case_id: int, tg_id: int, category: str, note: str = "", channel: str = "telegram"
+    ) -> Case:
         async with self._uow() as uow:
             member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
             ensure_staff(member)
             now = self.clock.now()
-            event = await self._recategorise(uow, case, self._actor(member, Role.DISPATCHER, channel),
-                                             now, category, note)
+            event = await self._recategorise(
+                uow, case, self._actor(member, Role.DISPATCHER, channel), now, category, note
+            )
             return await self._commit(uow, case, [event], now)
 
     async def cancel(self, case_id: int, tg_id: int, reason: str, channel: str = "telegram") -> Case:
         async with self._uow() as uow:
             member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
             is_reporter = case.reporter_id == member.id and case.status in (
-                CaseStatus.NEW, CaseStatus.TRIAGE, CaseStatus.DISPATCHED)
+                CaseStatus.NEW,
+                CaseStatus.TRIAGE,
+                CaseStatus.DISPATCHED,
+            )
             if not is_reporter:
                 ensure_staff(member)
             now = self.clock.now()
@@ -322,8 +366,9 @@ class CaseService:
             event = case.cancel(self._actor(member, role, channel), now, reason.strip() or "撤销")
             return await self._commit(uow, case, [event], now)
 
-    async def extend(self, case_id: int, tg_id: int, hours: float, reason: str,
-                     channel: str = "telegram") -> Case:
+    async def extend(
+        self, case_id: int, tg_id: int, hours: float, reason: str, channel: str = "telegram"
+    ) -> Case:
         async with self._uow() as uow:
             member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
             ensure_staff(member)

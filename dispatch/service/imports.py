@@ -66,11 +66,16 @@ def parse_members(doc: Any) -> list[Member]:
         bad = [r for r in roles if r not in ROLES]
         if bad:
             raise ImportErrorLine(f"member {tg_id}: unknown role {bad[0]!r}")
-        out.append(Member(
-            tg_id=tg_id, name=str(raw.get("name") or tg_id), roles=set(roles),
-            grids=set(raw.get("grids") or ()), units=set(raw.get("units") or ()),
-            phone=raw.get("phone"),
-        ))
+        out.append(
+            Member(
+                tg_id=tg_id,
+                name=str(raw.get("name") or tg_id),
+                roles=set(roles),
+                grids=set(raw.get("grids") or ()),
+                units=set(raw.get("units") or ()),
+                phone=raw.get("phone"),
+            )
+        )
     return out
 
 

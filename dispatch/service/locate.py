@@ -42,5 +42,11 @@ def locate(registry: Registry, text: str, lat: float | None, lon: float | None) 
     found = registry.gazetteer.resolve(text) if text else None
     if found is None:
         return Location(None, "none", texts.ROUTE_NO_LOCATION)
-    return Location(found.grid_id, "place", texts.ROUTE_FROM_PLACE.format(place=found.place),
-                    found.place, found.lat, found.lon)
+    return Location(
+        found.grid_id,
+        "place",
+        texts.ROUTE_FROM_PLACE.format(place=found.place),
+        found.place,
+        found.lat,
+        found.lon,
+    )

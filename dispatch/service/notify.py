@@ -18,8 +18,19 @@ RESIDENT_ACTIONS = frozenset(
 )
 # Events that change what a unit's card shows.
 CARD_ACTIONS = frozenset(
-    {"accepted", "returned", "resolved", "reopened", "closed", "cancelled", "extended",
-     "reassigned", "recategorised", "verified", "duplicate_reported"}
+    {
+        "accepted",
+        "returned",
+        "resolved",
+        "reopened",
+        "closed",
+        "cancelled",
+        "extended",
+        "reassigned",
+        "recategorised",
+        "verified",
+        "duplicate_reported",
+    }
 )
 
 
@@ -28,7 +39,8 @@ async def grid_workers_for(uow: UnitOfWork, registry: Registry, grid_id: str | N
         return []
     members = await uow.members.all()
     return [
-        m.tg_id for m in members
+        m.tg_id
+        for m in members
         if m.has(Role.GRID_WORKER) and m.covers_grid(registry.tree, grid_id) and not m.blocked
     ]
 
@@ -38,7 +50,11 @@ async def dispatchers(uow: UnitOfWork) -> list[int]:
 
 
 async def plan(
-    uow: UnitOfWork, registry: Registry, case: Case, event: CaseEvent, now: datetime,
+    uow: UnitOfWork,
+    registry: Registry,
+    case: Case,
+    event: CaseEvent,
+    now: datetime,
     reporter_tg: int | None,
 ) -> None:
     """Queue every notification `event` causes."""
@@ -58,8 +74,13 @@ async def plan(
         # people whose duplicate reports were linked to this case follow its progress
         for tg in await uow.cases.follower_tg_ids(case.id):
             if tg != reporter_tg:
-                add(chat_id=tg, kind="resident_notice", payload={**base, "follower": True},
-                    now=now, case_id=case.id)
+                add(
+                    chat_id=tg,
+                    kind="resident_notice",
+                    payload={**base, "follower": True},
+                    now=now,
+                    case_id=case.id,
+                )
     if event.action in ("resolved",) and reporter_tg is not None:
         add(chat_id=reporter_tg, kind="rate_request", payload=base, now=now, case_id=case.id)
     if event.action == "resolved":

@@ -27,8 +27,9 @@ class Registry:
         self.gazetteer = Gazetteer(self.tree)
 
     @classmethod
-    def build(cls, grids: list, units: list[Unit], taxonomy: Taxonomy | None = None,
-              sla: SlaPolicy | None = None) -> Registry:
+    def build(
+        cls, grids: list, units: list[Unit], taxonomy: Taxonomy | None = None, sla: SlaPolicy | None = None
+    ) -> Registry:
         taxonomy = taxonomy or load_taxonomy()
         return cls(
             taxonomy=taxonomy,

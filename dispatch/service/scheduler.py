@@ -21,7 +21,14 @@ from dispatch.adapters.orm import CaseRow
 from dispatch.adapters.repository import ConcurrentModification
 from dispatch.adapters.uow import UnitOfWork
 from dispatch.domain.case import Actor, Case, CaseEvent
-from dispatch.domain.deadlines import AutoClose, DeadlinePolicy, DeadlineState, Escalation, Reminder, due_actions
+from dispatch.domain.deadlines import (
+    AutoClose,
+    DeadlinePolicy,
+    DeadlineState,
+    Escalation,
+    Reminder,
+    due_actions,
+)
 from dispatch.domain.routing import CATCH_ALL, Unit
 from dispatch.domain.status import CaseStatus
 from dispatch.service import notify
@@ -32,7 +39,9 @@ from gridbot import texts
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "deadline-scheduler"
-SCANNED = [s.value for s in (CaseStatus.DISPATCHED, CaseStatus.ACCEPTED, CaseStatus.RESOLVED, CaseStatus.VERIFIED)]
+SCANNED = [
+    s.value for s in (CaseStatus.DISPATCHED, CaseStatus.ACCEPTED, CaseStatus.RESOLVED, CaseStatus.VERIFIED)
+]
 
 
 @dataclass
@@ -76,9 +85,15 @@ def escalation_target(registry: Registry, case: Case, level: int) -> Unit | None
 
 
 class Scheduler:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], registry: Callable[[], Registry],
-                 clock: Clock, policy: DeadlinePolicy | None = None, *,
-                 require_verification: bool = True) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        registry: Callable[[], Registry],
+        clock: Clock,
+        policy: DeadlinePolicy | None = None,
+        *,
+        require_verification: bool = True,
+    ) -> None:
         self._sessions = sessions
         self._registry = registry
         self.clock = clock
@@ -97,9 +112,11 @@ class Scheduler:
         now = self.clock.now()
         result = TickResult()
         async with self._uow() as uow:
-            rows = (await uow.session.scalars(
-                select(CaseRow.id).where(CaseRow.status.in_(SCANNED)).order_by(CaseRow.id)
-            )).all()
+            rows = (
+                await uow.session.scalars(
+                    select(CaseRow.id).where(CaseRow.status.in_(SCANNED)).order_by(CaseRow.id)
+                )
+            ).all()
         for case_id in rows:
             try:
                 await self._one(case_id, now, result)
@@ -117,10 +134,14 @@ class Scheduler:
                 return
             state = _state(case)
             sla = registry.sla.hours_for(case.category, case.unit_id, case.priority)
-            awaiting = self.require_verification and not case.on_spot and bool(
-                await notify.grid_workers_for(uow, registry, case.grid_id))
-            actions = due_actions(case, state, self.policy, now, sla_hours=sla,
-                                  awaiting_verification=awaiting)
+            awaiting = (
+                self.require_verification
+                and not case.on_spot
+                and bool(await notify.grid_workers_for(uow, registry, case.grid_id))
+            )
+            actions = due_actions(
+                case, state, self.policy, now, sla_hours=sla, awaiting_verification=awaiting
+            )
             if not actions:
                 return
             system = Actor(None, "system", "system")
@@ -128,8 +149,16 @@ class Scheduler:
             for action in actions:
                 if isinstance(action, Reminder):
                     pct = round(action.share * 100)
-                    events.append(case.record("reminded", system, now, texts.SCHED_REMINDER_NOTE.format(pct=pct),
-                                              share=action.share, unit_id=case.unit_id))
+                    events.append(
+                        case.record(
+                            "reminded",
+                            system,
+                            now,
+                            texts.SCHED_REMINDER_NOTE.format(pct=pct),
+                            share=action.share,
+                            unit_id=case.unit_id,
+                        )
+                    )
                     state.reminders_sent += 1
                     result.reminders += 1
                     self._queue(uow, case, "reminder", now, share=action.share)
@@ -137,9 +166,19 @@ class Scheduler:
                     level = self.policy.escalation_levels[action.step - 1]
                     target = escalation_target(registry, case, level)
                     note = texts.SCHED_ESCALATION_NOTE.format(
-                        step=action.step, target=target.name if target else texts.SCHED_NO_TARGET)
-                    events.append(case.record("escalated", system, now, note, step=action.step, level=level,
-                                              target_unit_id=target.id if target else None))
+                        step=action.step, target=target.name if target else texts.SCHED_NO_TARGET
+                    )
+                    events.append(
+                        case.record(
+                            "escalated",
+                            system,
+                            now,
+                            note,
+                            step=action.step,
+                            level=level,
+                            target_unit_id=target.id if target else None,
+                        )
+                    )
                     state.escalation_step = action.step
                     state.escalated_at = now
                     result.escalations += 1
@@ -153,26 +192,39 @@ class Scheduler:
             await uow.cases.save(case, now)
             reporter = await uow.members.get(case.reporter_id) if case.reporter_id else None
             for e in events:
-                await notify.plan(uow, registry, case, e, now, reporter.tg_id if reporter and not reporter.blocked else None)
+                await notify.plan(
+                    uow, registry, case, e, now, reporter.tg_id if reporter and not reporter.blocked else None
+                )
             await uow.commit()
 
-    def _queue(self, uow: UnitOfWork, case: Case, kind: str, now: datetime, *, chat_id: int | None = None,
-               **data: object) -> None:
+    def _queue(
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        kind: str,
+        now: datetime,
+        *,
+        chat_id: int | None = None,
+        **data: object,
+    ) -> None:
         """A reminder/escalation to the handling unit's group (or `chat_id`)."""
         if chat_id is None:
             unit = self.registry.units.get(case.unit_id or "")
             if unit is None or unit.chat_id is None:
                 return
             chat_id = unit.chat_id
-        uow.outbox.add(chat_id=chat_id, kind=kind, payload={"case_id": case.id, **data}, now=now, case_id=case.id)
+        uow.outbox.add(
+            chat_id=chat_id, kind=kind, payload={"case_id": case.id, **data}, now=now, case_id=case.id
+        )
 
     async def run(self, stop: asyncio.Event, interval: float = 30.0, lease_ttl: float = 90.0) -> None:
         """Tick every `interval` seconds while this process holds the lease."""
         sessions = self._sessions
         while not stop.is_set():
             try:
-                if await lease.acquire(sessions, LEASE_NAME, self.holder, self.clock.now(),
-                                       timedelta(seconds=lease_ttl)):
+                if await lease.acquire(
+                    sessions, LEASE_NAME, self.holder, self.clock.now(), timedelta(seconds=lease_ttl)
+                ):
                     r = await self.tick()
                     if r.reminders or r.escalations or r.auto_closed:
                         log.info("scheduler: %s", r)

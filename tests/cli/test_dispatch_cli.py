@@ -18,8 +18,9 @@ from gridbot.synthetic import catch_all_units, make_county
 
 def run(args: list[str], env: dict[str, str], stdin: str | bytes = b"") -> subprocess.CompletedProcess[str]:
     data = stdin.encode() if isinstance(stdin, str) else stdin
-    p = subprocess.run([sys.executable, "-m", "gridbot.cli", *args], input=data, env=env,
-                       capture_output=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "gridbot.cli", *args], input=data, env=env, capture_output=True, timeout=120
+    )
     return subprocess.CompletedProcess(p.args, p.returncode, p.stdout.decode(), p.stderr.decode())
 
 
@@ -34,9 +35,16 @@ def env(tmp_path: Path) -> dict[str, str]:
 def county_files(tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
     county = make_county(streets=2, communities=2, side=2)
     units = catch_all_units(county)
-    units["units"].append({"id": "zf-1", "name": "第一执法中队", "kind": "law_enforcement",
-                           "chat_id": -100555, "categories": ["street_vending", "clutter"],
-                           "grids": ["S-01-01"]})
+    units["units"].append(
+        {
+            "id": "zf-1",
+            "name": "第一执法中队",
+            "kind": "law_enforcement",
+            "chat_id": -100555,
+            "categories": ["street_vending", "clutter"],
+            "grids": ["S-01-01"],
+        }
+    )
     g, u = tmp_path / "grids.geojson", tmp_path / "units.yaml"
     g.write_text(json.dumps(county, ensure_ascii=False), "utf-8")
     u.write_text(yaml.safe_dump(units, allow_unicode=True), "utf-8")
@@ -82,9 +90,9 @@ def test_bad_route_lines_are_reported_and_others_answered(env: dict[str, str], c
     run(["units", "import", str(u)], env)
     stdin = (
         b'{"id": "a", "text": "\xe6\x91\x86\xe6\x91\x8a", "category": "street_vending"}\n'
-        b'not json\n'
+        b"not json\n"
         b'{"id": "b", "text": "x", "category": "no_such_category"}\n'
-        b'\xff\xfe\n'
+        b"\xff\xfe\n"
         b'{"id": "c", "text": "x", "lat": 25.8}\n'
         b'{"id": "d", "text": "x", "lat": "north", "lon": 1}\n'
         b'{"id": "e", "text": "\xe6\x91\x86\xe6\x91\x8a", "category": "garbage"}\n'
@@ -99,7 +107,9 @@ def test_bad_route_lines_are_reported_and_others_answered(env: dict[str, str], c
     assert r.returncode != 0 and [o["id"] for o in routes(r.stdout)] == ["a"]
 
 
-def test_bad_files_fail_cleanly_and_import_nothing(env: dict[str, str], county_files: Any, tmp_path: Path) -> None:
+def test_bad_files_fail_cleanly_and_import_nothing(
+    env: dict[str, str], county_files: Any, tmp_path: Path
+) -> None:
     g, u, county = county_files
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", "utf-8")
@@ -114,19 +124,32 @@ def test_bad_files_fail_cleanly_and_import_nothing(env: dict[str, str], county_f
     r = run(["grids", "import", str(bad)], env)
     assert r.returncode != 0 and "does not close" in r.stderr and "S-01-02-02-04" in r.stderr
     # nothing was imported: a point in a valid grid of that file does not resolve
-    r = run(["route"], env, json.dumps({"id": "x", "text": "t", "category": "garbage",
-                                       "lat": 25.8062, "lon": 115.0075}) + "\n")
+    r = run(
+        ["route"],
+        env,
+        json.dumps({"id": "x", "text": "t", "category": "garbage", "lat": 25.8062, "lon": 115.0075}) + "\n",
+    )
     assert routes(r.stdout)[0]["grid_id"] is None
 
     assert run(["grids", "import", str(g)], env).returncode == 0
     tie = yaml.safe_load(u.read_text("utf-8"))
-    tie["units"].append({"id": "zf-2", "name": "第二执法中队", "kind": "law_enforcement",
-                         "categories": ["clutter"], "grids": ["S-01-01"]})
+    tie["units"].append(
+        {
+            "id": "zf-2",
+            "name": "第二执法中队",
+            "kind": "law_enforcement",
+            "categories": ["clutter"],
+            "grids": ["S-01-01"],
+        }
+    )
     u.write_text(yaml.safe_dump(tie, allow_unicode=True), "utf-8")
     r = run(["units", "import", str(u)], env)
     assert r.returncode != 0 and "tie" in r.stderr and "zf-1" in r.stderr and "zf-2" in r.stderr
-    r = run(["route"], env, json.dumps({"id": "x", "text": "t", "category": "clutter",
-                                       "lat": 25.8062, "lon": 115.0075}) + "\n")
+    r = run(
+        ["route"],
+        env,
+        json.dumps({"id": "x", "text": "t", "category": "clutter", "lat": 25.8062, "lon": 115.0075}) + "\n",
+    )
     assert routes(r.stdout)[0]["unit_id"] is None  # no unit was half-imported
     bad.write_text("units:\n  - id: a\n    name: [unclosed\n", "utf-8")
     r = run(["units", "import", str(bad)], env)

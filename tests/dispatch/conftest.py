@@ -24,11 +24,13 @@ def unit(uid: str, cats: list[str], grids: list[str], kind: str = "law_enforceme
 
 @pytest.fixture(scope="session")
 def table() -> RoutingTable:
-    return RoutingTable([
-        unit("centre", ["*"], ["S-01"], "community"),
-        unit("station-01-01", ["*"], ["S-01-01-01"], "community"),
-        unit("zf-street1", ["street_vending", "clutter"], ["S-01-01"]),
-        unit("zf-street2", ["street_vending", "clutter"], ["S-01-02"]),
-        unit("zf-market", ["street_vending"], ["S-01-01-02-03"]),
-        unit("traffic", ["illegal_parking"], ["S-01"], "traffic_police"),
-    ])
+    return RoutingTable(
+        [
+            unit("centre", ["*"], ["S-01"], "community"),
+            unit("station-01-01", ["*"], ["S-01-01-01"], "community"),
+            unit("zf-street1", ["street_vending", "clutter"], ["S-01-01"]),
+            unit("zf-street2", ["street_vending", "clutter"], ["S-01-02"]),
+            unit("zf-market", ["street_vending"], ["S-01-01-02-03"]),
+            unit("traffic", ["illegal_parking"], ["S-01"], "traffic_police"),
+        ]
+    )

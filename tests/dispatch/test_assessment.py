@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,26 +18,39 @@ async def month(app: Any, clock: Any) -> Any:
     zf = await unit_member(app, "zf-chengguan")
     hw = await unit_member(app, "hw-chengqu")
     # A: 占道经营, handled in 1 h of its 2 h, rated satisfied, verified → closed
-    a = await svc.submit_report(ReportDraft(text="有人摆摊", reporter_tg=RESIDENT, category="street_vending",
-                                            lat=MARKET[0], lon=MARKET[1]))
+    a = await svc.submit_report(
+        ReportDraft(
+            text="有人摆摊", reporter_tg=RESIDENT, category="street_vending", lat=MARKET[0], lon=MARKET[1]
+        )
+    )
     await svc.accept(a.id, zf)
     clock.advance(hours=1)
     await svc.resolve(a.id, zf, "已劝离", ["p"])
     await svc.rate(a.id, RESIDENT, Rating.SATISFIED)
     await svc.verify(a.id, WORKER, True)
     # B: 垃圾, resolved after 5 h of its 4 h, resident unhappy → 返工, then left open past its deadline
-    b = await svc.submit_report(ReportDraft(text="垃圾满了", reporter_tg=RESIDENT, category="garbage",
-                                            lat=MARKET[0], lon=MARKET[1]))
+    b = await svc.submit_report(
+        ReportDraft(text="垃圾满了", reporter_tg=RESIDENT, category="garbage", lat=MARKET[0], lon=MARKET[1])
+    )
     await svc.accept(b.id, hw)
     clock.advance(hours=5)
     await svc.resolve(b.id, hw, "已清运", ["p"])
     await svc.rate(b.id, RESIDENT, Rating.UNSATISFIED)
     # C: a grid worker's on-the-spot case
-    await svc.submit_report(ReportDraft(text="楼道杂物已清", reporter_tg=WORKER, category="clutter",
-                                        lat=MARKET[0], lon=MARKET[1], on_spot=True))
+    await svc.submit_report(
+        ReportDraft(
+            text="楼道杂物已清",
+            reporter_tg=WORKER,
+            category="clutter",
+            lat=MARKET[0],
+            lon=MARKET[1],
+            on_spot=True,
+        )
+    )
     # D: wrongly sent to 执法, returned, re-dispatched to 环卫 by a dispatcher
-    d = await svc.submit_report(ReportDraft(text="垃圾堆", reporter_tg=RESIDENT, category="clutter",
-                                            lat=MARKET[0], lon=MARKET[1]))
+    d = await svc.submit_report(
+        ReportDraft(text="垃圾堆", reporter_tg=RESIDENT, category="clutter", lat=MARKET[0], lon=MARKET[1])
+    )
     await svc.return_case(d.id, zf, "是垃圾不是杂物")
     await svc.reassign(d.id, 400001, "hw-chengqu", category="garbage")
     clock.advance(days=2)

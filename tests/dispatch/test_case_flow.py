@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -10,8 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from dispatch.adapters.orm import CaseEventRow, OutboxRow
-from dataclasses import replace
-
 from dispatch.domain.case import Rating
 from dispatch.domain.duplicates import DuplicatePolicy, similarity
 from dispatch.domain.errors import IllegalTransition, NotAuthorised
@@ -30,17 +29,27 @@ async def unit_member(app: Any, unit_id: str) -> int:
 
 async def outbox(app: Any, case_id: int) -> list[tuple[str, int]]:
     async with app.uow() as uow:
-        rows = (await uow.session.scalars(select(OutboxRow).where(OutboxRow.case_id == case_id)
-                                          .order_by(OutboxRow.id))).all()
+        rows = (
+            await uow.session.scalars(
+                select(OutboxRow).where(OutboxRow.case_id == case_id).order_by(OutboxRow.id)
+            )
+        ).all()
         return [(r.kind, r.chat_id) for r in rows]
 
 
 async def test_report_accept_resolve_rate_verify_close(app: Any, clock: Any) -> None:
     svc = app.service
-    case = await svc.submit_report(ReportDraft(
-        text="解放路菜市场门口天天有人摆摊卖菜", reporter_tg=RESIDENT, category="street_vending",
-        lat=MARKET[0], lon=MARKET[1], photos=["photo-a"], confidence=0.93,
-    ))
+    case = await svc.submit_report(
+        ReportDraft(
+            text="解放路菜市场门口天天有人摆摊卖菜",
+            reporter_tg=RESIDENT,
+            category="street_vending",
+            lat=MARKET[0],
+            lon=MARKET[1],
+            photos=["photo-a"],
+            confidence=0.93,
+        )
+    )
     assert case.number == "QH-20261123-0001"
     assert case.grid_id == "G-01-01-01-04" and case.unit_id == "zf-chengguan"
     assert case.status is CaseStatus.DISPATCHED
@@ -65,16 +74,29 @@ async def test_report_accept_resolve_rate_verify_close(app: Any, clock: Any) -> 
     async with app.uow() as uow:
         events = await uow.cases.events(case.id)
     assert [e.action for e in events] == [
-        "reported", "dispatched", "accepted", "resolved", "rated", "verified", "closed"]
+        "reported",
+        "dispatched",
+        "accepted",
+        "resolved",
+        "rated",
+        "verified",
+        "closed",
+    ]
     assert events[2].actor_role == "unit_member" and events[2].channel == "telegram"
     assert events[1].note.startswith("解放社区第4网格 · 占道经营 → 城关执法中队")
 
 
 async def test_return_goes_to_triage_and_dispatcher_reassigns(app: Any) -> None:
     svc = app.service
-    case = await svc.submit_report(ReportDraft(
-        text="解放路菜市场门口的井盖坏了", reporter_tg=RESIDENT, category="street_vending",
-        lat=MARKET[0], lon=MARKET[1]))
+    case = await svc.submit_report(
+        ReportDraft(
+            text="解放路菜市场门口的井盖坏了",
+            reporter_tg=RESIDENT,
+            category="street_vending",
+            lat=MARKET[0],
+            lon=MARKET[1],
+        )
+    )
     member = await unit_member(app, "zf-chengguan")
     case = await svc.return_case(case.id, member, "井盖不归执法队管")
     assert case.status is CaseStatus.TRIAGE and case.unit_id is None and case.return_count == 1
@@ -91,8 +113,11 @@ async def test_return_goes_to_triage_and_dispatcher_reassigns(app: Any) -> None:
 
 async def test_unhappy_resident_reopens_to_same_unit(app: Any) -> None:
     svc = app.service
-    case = await svc.submit_report(ReportDraft(
-        text="垃圾桶满了没人清", reporter_tg=RESIDENT, category="garbage", lat=MARKET[0], lon=MARKET[1]))
+    case = await svc.submit_report(
+        ReportDraft(
+            text="垃圾桶满了没人清", reporter_tg=RESIDENT, category="garbage", lat=MARKET[0], lon=MARKET[1]
+        )
+    )
     member = await unit_member(app, case.unit_id)
     await svc.accept(case.id, member)
     await svc.resolve(case.id, member, "已清运", ["p"])
@@ -103,8 +128,11 @@ async def test_unhappy_resident_reopens_to_same_unit(app: Any) -> None:
 
 async def test_authorisation(app: Any) -> None:
     svc = app.service
-    case = await svc.submit_report(ReportDraft(
-        text="乱贴小广告", reporter_tg=RESIDENT, category="illegal_ads", lat=MARKET[0], lon=MARKET[1]))
+    case = await svc.submit_report(
+        ReportDraft(
+            text="乱贴小广告", reporter_tg=RESIDENT, category="illegal_ads", lat=MARKET[0], lon=MARKET[1]
+        )
+    )
     wrong_unit = await unit_member(app, "zf-hedong")
     with pytest.raises(NotAuthorised):
         await svc.accept(case.id, wrong_unit)
@@ -120,7 +148,9 @@ async def test_authorisation(app: Any) -> None:
 
 
 async def test_unlocated_report_goes_to_triage(app: Any) -> None:
-    case = await app.service.submit_report(ReportDraft(text="有人乱倒垃圾", reporter_tg=RESIDENT, category="garbage"))
+    case = await app.service.submit_report(
+        ReportDraft(text="有人乱倒垃圾", reporter_tg=RESIDENT, category="garbage")
+    )
     assert case.status is CaseStatus.TRIAGE and case.grid_id is None
     async with app.uow() as uow:
         kinds = {r.kind for r in (await uow.session.scalars(select(OutboxRow))).all()}
@@ -128,23 +158,36 @@ async def test_unlocated_report_goes_to_triage(app: Any) -> None:
 
 
 async def test_typed_address_resolves_grid(app: Any) -> None:
-    case = await app.service.submit_report(ReportDraft(
-        text="有人摆摊", address="五丰菜市场东门", reporter_tg=RESIDENT, category="street_vending"))
+    case = await app.service.submit_report(
+        ReportDraft(
+            text="有人摆摊", address="五丰菜市场东门", reporter_tg=RESIDENT, category="street_vending"
+        )
+    )
     assert case.grid_id == "G-01-02-01-01" and case.unit_id == "zf-chengxi"
     assert case.lat is not None  # the landmark's point pins the case
 
 
 async def test_grid_worker_on_the_spot(app: Any) -> None:
-    case = await app.service.submit_report(ReportDraft(
-        text="楼道堆放杂物, 已清理", reporter_tg=WORKER, category="clutter", lat=MARKET[0], lon=MARKET[1],
-        on_spot=True, result_photos=["after"]))
+    case = await app.service.submit_report(
+        ReportDraft(
+            text="楼道堆放杂物, 已清理",
+            reporter_tg=WORKER,
+            category="clutter",
+            lat=MARKET[0],
+            lon=MARKET[1],
+            on_spot=True,
+            result_photos=["after"],
+        )
+    )
     assert case.status is CaseStatus.CLOSED and case.on_spot and case.reporter_role == "grid_worker"
 
 
 async def test_numbers_unique_under_concurrency(app: Any) -> None:
     app.service.config = replace(app.service.config, duplicates=DuplicatePolicy(enabled=False))
-    drafts = [ReportDraft(text=f"垃圾{i}", reporter_tg=RESIDENT, category="garbage",
-                          lat=MARKET[0], lon=MARKET[1]) for i in range(12)]
+    drafts = [
+        ReportDraft(text=f"垃圾{i}", reporter_tg=RESIDENT, category="garbage", lat=MARKET[0], lon=MARKET[1])
+        for i in range(12)
+    ]
     cases = await asyncio.gather(*(app.service.submit_report(d) for d in drafts))
     numbers = sorted(c.number for c in cases)
     assert numbers == [f"QH-20261123-{i:04d}" for i in range(1, 13)]
@@ -154,8 +197,11 @@ async def test_numbers_unique_under_concurrency(app: Any) -> None:
 
 
 async def test_concurrent_accept_only_one_wins(app: Any) -> None:
-    case = await app.service.submit_report(ReportDraft(
-        text="乱贴小广告", reporter_tg=RESIDENT, category="illegal_ads", lat=MARKET[0], lon=MARKET[1]))
+    case = await app.service.submit_report(
+        ReportDraft(
+            text="乱贴小广告", reporter_tg=RESIDENT, category="illegal_ads", lat=MARKET[0], lon=MARKET[1]
+        )
+    )
     async with app.uow() as uow:
         members = [m.tg_id for m in await uow.members.all() if "zf-chengguan" in m.units]
     members = (members * 2)[:2]
@@ -165,23 +211,47 @@ async def test_concurrent_accept_only_one_wins(app: Any) -> None:
 
 async def test_duplicate_report_is_linked_and_followed(app: Any, clock: Any) -> None:
     svc = app.service
-    first = await svc.submit_report(ReportDraft(
-        text="解放路菜市场门口垃圾桶满了没人清", reporter_tg=RESIDENT, category="garbage",
-        lat=MARKET[0], lon=MARKET[1]))
+    first = await svc.submit_report(
+        ReportDraft(
+            text="解放路菜市场门口垃圾桶满了没人清",
+            reporter_tg=RESIDENT,
+            category="garbage",
+            lat=MARKET[0],
+            lon=MARKET[1],
+        )
+    )
     clock.advance(hours=1)
     near = (MARKET[0] + 0.0003, MARKET[1])  # ~33 m north
-    second = await svc.submit_report(ReportDraft(
-        text="菜市场门口的垃圾桶又满了", reporter_tg=OTHER_RESIDENT, category="garbage",
-        lat=near[0], lon=near[1]))
+    second = await svc.submit_report(
+        ReportDraft(
+            text="菜市场门口的垃圾桶又满了",
+            reporter_tg=OTHER_RESIDENT,
+            category="garbage",
+            lat=near[0],
+            lon=near[1],
+        )
+    )
     assert second.status is CaseStatus.DUPLICATE and second.duplicate_of == first.id
     # different category, far away, or unrelated text: not linked
-    other = await svc.submit_report(ReportDraft(
-        text="菜市场门口有人摆摊", reporter_tg=OTHER_RESIDENT, category="street_vending",
-        lat=near[0], lon=near[1]))
+    other = await svc.submit_report(
+        ReportDraft(
+            text="菜市场门口有人摆摊",
+            reporter_tg=OTHER_RESIDENT,
+            category="street_vending",
+            lat=near[0],
+            lon=near[1],
+        )
+    )
     assert other.status is CaseStatus.DISPATCHED
-    far = await svc.submit_report(ReportDraft(
-        text="菜市场门口的垃圾桶又满了", reporter_tg=OTHER_RESIDENT, category="garbage",
-        lat=MARKET[0] + 0.01, lon=MARKET[1]))
+    far = await svc.submit_report(
+        ReportDraft(
+            text="菜市场门口的垃圾桶又满了",
+            reporter_tg=OTHER_RESIDENT,
+            category="garbage",
+            lat=MARKET[0] + 0.01,
+            lon=MARKET[1],
+        )
+    )
     assert far.status is not CaseStatus.DUPLICATE
     assert ("resident_notice", OTHER_RESIDENT) in await outbox(app, second.id)
     async with app.uow() as uow:

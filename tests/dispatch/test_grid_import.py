@@ -46,15 +46,25 @@ BAD = {
         "does not close",
     ),
     "too few positions": (
-        mutate(lambda d: feature(d, "S-01-01-01-01")["geometry"].update(coordinates=[[[115, 25.8], [115.1, 25.8], [115, 25.8]]])),
+        mutate(
+            lambda d: feature(d, "S-01-01-01-01")["geometry"].update(
+                coordinates=[[[115, 25.8], [115.1, 25.8], [115, 25.8]]]
+            )
+        ),
         "at least 4",
     ),
     "point geometry": (
-        mutate(lambda d: feature(d, "S-01-01-01-01").update(geometry={"type": "Point", "coordinates": [115, 25]})),
+        mutate(
+            lambda d: feature(d, "S-01-01-01-01").update(geometry={"type": "Point", "coordinates": [115, 25]})
+        ),
         "Polygon or MultiPolygon",
     ),
     "self-intersecting": (
-        mutate(lambda d: feature(d, "S-01-01-01-01")["geometry"].update(coordinates=[[[115, 25.8], [115.01, 25.81], [115.01, 25.8], [115, 25.81], [115, 25.8]]])),
+        mutate(
+            lambda d: feature(d, "S-01-01-01-01")["geometry"].update(
+                coordinates=[[[115, 25.8], [115.01, 25.81], [115.01, 25.8], [115, 25.81], [115, 25.8]]]
+            )
+        ),
         "invalid polygon",
     ),
     "duplicate id": (
@@ -82,17 +92,28 @@ BAD = {
         "outside its parent",
     ),
     "overlapping siblings": (
-        mutate(lambda d: feature(d, "S-01-01-01-02").update(
-            geometry=copy.deepcopy(feature(d, "S-01-01-01-01")["geometry"]),
-            properties={**feature(d, "S-01-01-01-02")["properties"], "places": []})),
+        mutate(
+            lambda d: feature(d, "S-01-01-01-02").update(
+                geometry=copy.deepcopy(feature(d, "S-01-01-01-01")["geometry"]),
+                properties={**feature(d, "S-01-01-01-02")["properties"], "places": []},
+            )
+        ),
         "overlap",
     ),
     "place outside grid": (
-        mutate(lambda d: feature(d, "S-01-01-01-01")["properties"]["places"].append({"name": "远方", "lon": 100.0, "lat": 20.0})),
+        mutate(
+            lambda d: feature(d, "S-01-01-01-01")["properties"]["places"].append(
+                {"name": "远方", "lon": 100.0, "lat": 20.0}
+            )
+        ),
         "远方",
     ),
     "not lon/lat": (
-        mutate(lambda d: feature(d, "S-01-01-01-01")["geometry"]["coordinates"][0].__setitem__(1, [500000.0, 25.8])),
+        mutate(
+            lambda d: feature(d, "S-01-01-01-01")["geometry"]["coordinates"][0].__setitem__(
+                1, [500000.0, 25.8]
+            )
+        ),
         "WGS84",
     ),
 }
@@ -110,9 +131,18 @@ def test_cycle_through_stored_grids() -> None:
     stored = {g.id: g for g in grids}
     # a stored street claims a new county as parent, whose parent is that street
     stored["S-01-01"].parent_id = "S-00"
-    new = parse_features({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"id": "S-00", "name": "x", "level": 1, "parent": None},
-         "geometry": feature(county(), "S-01")["geometry"]}]})
+    new = parse_features(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"id": "S-00", "name": "x", "level": 1, "parent": None},
+                    "geometry": feature(county(), "S-01")["geometry"],
+                }
+            ],
+        }
+    )
     new[0].level = 3  # make the levels line up so only the cycle check can catch it
     new[0].parent_id = "S-01-01"
     with pytest.raises(ImportErrorLine):

@@ -27,7 +27,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("grid,category,expected,why", CASES, ids=[c[3] for c in CASES])
-def test_route_table(tree: GridTree, table: RoutingTable, grid: str, category: str, expected: str, why: str) -> None:
+def test_route_table(
+    tree: GridTree, table: RoutingTable, grid: str, category: str, expected: str, why: str
+) -> None:
     result = route(table, tree, grid, category, category)
     assert result.unit_id == expected, why
     assert tree.name(grid) in result.reason
@@ -71,7 +73,9 @@ leaves_strategy = st.integers(min_value=0, max_value=10_000)
 
 @settings(max_examples=200, deadline=None)
 @given(index=leaves_strategy, fx=st.floats(0.01, 0.99), fy=st.floats(0.01, 0.99))
-def test_random_point_in_random_unit_grid_resolves_to_it(tree: GridTree, index: int, fx: float, fy: float) -> None:
+def test_random_point_in_random_unit_grid_resolves_to_it(
+    tree: GridTree, index: int, fx: float, fy: float
+) -> None:
     leaves = sorted(g for g, grid in tree.by_id.items() if grid.level == 4)
     gid = leaves[index % len(leaves)]
     geom = tree.get(gid).geometry
@@ -112,7 +116,9 @@ def test_deepest_named_rule_wins(tree: GridTree, data: st.DataObject) -> None:
     chain = tree.ancestors(grid)
     named = [(chain.index(g), u) for u in units if cat in u.categories for g in u.grids if g in chain]
     wild = [(chain.index(g), u) for u in units if "*" in u.categories for g in u.grids if g in chain]
-    expected = min(named, key=lambda p: p[0])[1] if named else (min(wild, key=lambda p: p[0])[1] if wild else None)
+    expected = (
+        min(named, key=lambda p: p[0])[1] if named else (min(wild, key=lambda p: p[0])[1] if wild else None)
+    )
     assert (chosen[0] if chosen else None) == expected
 
 

@@ -21,8 +21,13 @@ def scheduler(app: Any, clock: Any) -> Scheduler:
 
 async def kinds(app: Any, case_id: int, kind: str) -> list[tuple[int, dict]]:
     async with app.uow() as uow:
-        rows = (await uow.session.scalars(select(OutboxRow).where(
-            OutboxRow.case_id == case_id, OutboxRow.kind == kind).order_by(OutboxRow.id))).all()
+        rows = (
+            await uow.session.scalars(
+                select(OutboxRow)
+                .where(OutboxRow.case_id == case_id, OutboxRow.kind == kind)
+                .order_by(OutboxRow.id)
+            )
+        ).all()
         return [(r.chat_id, r.payload) for r in rows]
 
 
@@ -33,8 +38,9 @@ async def actions(app: Any, case_id: int) -> list[str]:
 
 async def test_reminders_then_escalation_up_the_hierarchy(app: Any, clock: Any) -> None:
     s = scheduler(app, clock)
-    case = await app.service.submit_report(ReportDraft(
-        text="垃圾桶满了", reporter_tg=RESIDENT, category="garbage", lat=MARKET[0], lon=MARKET[1]))
+    case = await app.service.submit_report(
+        ReportDraft(text="垃圾桶满了", reporter_tg=RESIDENT, category="garbage", lat=MARKET[0], lon=MARKET[1])
+    )
     start = clock.now()  # 4 h allowed
     unit_chat = app.registry.units["hw-chengqu"].chat_id
 
@@ -51,8 +57,7 @@ async def test_reminders_then_escalation_up_the_hierarchy(app: Any, clock: Any) 
     clock.set(start + timedelta(hours=4, minutes=1))
     r = await s.tick()
     assert (r.reminders, r.escalations) == (0, 1)
-    station = next(u for u in app.registry.units.values()
-                   if "*" in u.categories and "G-01-01-01" in u.grids)
+    station = next(u for u in app.registry.units.values() if "*" in u.categories and "G-01-01-01" in u.grids)
     escalations = await kinds(app, case.id, "escalation")
     assert {c for c, _ in escalations} == {station.chat_id, unit_chat}
     clock.set(start + timedelta(hours=6))
@@ -79,8 +84,9 @@ async def test_reminders_then_escalation_up_the_hierarchy(app: Any, clock: Any) 
 
 async def test_extension_resets_reminders(app: Any, clock: Any) -> None:
     s = scheduler(app, clock)
-    case = await app.service.submit_report(ReportDraft(
-        text="垃圾", reporter_tg=RESIDENT, category="garbage", lat=MARKET[0], lon=MARKET[1]))
+    case = await app.service.submit_report(
+        ReportDraft(text="垃圾", reporter_tg=RESIDENT, category="garbage", lat=MARKET[0], lon=MARKET[1])
+    )
     clock.advance(hours=2)
     assert (await s.tick()).reminders == 1
     await app.service.extend(case.id, 400001, 20, "需要调车")  # due now start+24h
@@ -92,8 +98,9 @@ async def test_extension_resets_reminders(app: Any, clock: Any) -> None:
 
 async def test_unrated_case_closes_by_default(app: Any, clock: Any) -> None:
     s = scheduler(app, clock)
-    case = await app.service.submit_report(ReportDraft(
-        text="小广告", reporter_tg=RESIDENT, category="illegal_ads", lat=MARKET[0], lon=MARKET[1]))
+    case = await app.service.submit_report(
+        ReportDraft(text="小广告", reporter_tg=RESIDENT, category="illegal_ads", lat=MARKET[0], lon=MARKET[1])
+    )
     member = await unit_member(app, "zf-chengguan")
     await app.service.accept(case.id, member)
     await app.service.resolve(case.id, member, "已清理", ["p"])

@@ -16,16 +16,34 @@ S = CaseStatus
 
 # The lifecycle the issue asks for, written out independently of the table.
 REQUIRED = {
-    (S.NEW, S.DISPATCHED), (S.DISPATCHED, S.ACCEPTED), (S.ACCEPTED, S.RESOLVED),
-    (S.RESOLVED, S.VERIFIED), (S.VERIFIED, S.CLOSED),
-    (S.DISPATCHED, S.RETURNED), (S.RETURNED, S.TRIAGE), (S.TRIAGE, S.DISPATCHED),
-    (S.RESOLVED, S.REOPENED), (S.VERIFIED, S.REOPENED), (S.REOPENED, S.DISPATCHED),
-    (S.NEW, S.RESOLVED), (S.NEW, S.CANCELLED), (S.NEW, S.TRIAGE),
+    (S.NEW, S.DISPATCHED),
+    (S.DISPATCHED, S.ACCEPTED),
+    (S.ACCEPTED, S.RESOLVED),
+    (S.RESOLVED, S.VERIFIED),
+    (S.VERIFIED, S.CLOSED),
+    (S.DISPATCHED, S.RETURNED),
+    (S.RETURNED, S.TRIAGE),
+    (S.TRIAGE, S.DISPATCHED),
+    (S.RESOLVED, S.REOPENED),
+    (S.VERIFIED, S.REOPENED),
+    (S.REOPENED, S.DISPATCHED),
+    (S.NEW, S.RESOLVED),
+    (S.NEW, S.CANCELLED),
+    (S.NEW, S.TRIAGE),
 }
-NEVER = {(S.CLOSED, s) for s in S} | {(S.CANCELLED, s) for s in S} | {
-    (S.NEW, S.CLOSED), (S.DISPATCHED, S.CLOSED), (S.DISPATCHED, S.RESOLVED), (S.TRIAGE, S.ACCEPTED),
-    (S.RETURNED, S.ACCEPTED), (S.NEW, S.ACCEPTED), (S.ACCEPTED, S.VERIFIED),
-}
+NEVER = (
+    {(S.CLOSED, s) for s in S}
+    | {(S.CANCELLED, s) for s in S}
+    | {
+        (S.NEW, S.CLOSED),
+        (S.DISPATCHED, S.CLOSED),
+        (S.DISPATCHED, S.RESOLVED),
+        (S.TRIAGE, S.ACCEPTED),
+        (S.RETURNED, S.ACCEPTED),
+        (S.NEW, S.ACCEPTED),
+        (S.ACCEPTED, S.VERIFIED),
+    }
+)
 
 
 def make_case(status: CaseStatus = S.NEW) -> Case:
@@ -64,7 +82,9 @@ def test_every_pair(old: CaseStatus, new: CaseStatus) -> None:
 def test_full_loop_records_every_event() -> None:
     case = make_case()
     sys_actor, unit, worker, resident = (
-        Actor.system(), Actor(7, "unit_member", "telegram"), Actor(9, "grid_worker", "telegram"),
+        Actor.system(),
+        Actor(7, "unit_member", "telegram"),
+        Actor(9, "grid_worker", "telegram"),
         Actor(3, "resident", "telegram"),
     )
     case.report(resident, NOW)
