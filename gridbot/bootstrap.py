@@ -37,6 +37,7 @@ class App:
     async def reload(self) -> Registry:
         """Re-read grids and units (after an import)."""
         self.registry = await load_registry(self.uow())
+        self.registry.dispatch_chat_id = self.settings.dispatch_chat_id
         return self.registry
 
     async def close(self) -> None:
@@ -54,4 +55,5 @@ async def bootstrap(
     engine = make_engine(url)
     sessions = session_factory(engine)
     registry = await load_registry(UnitOfWork(sessions))
+    registry.dispatch_chat_id = settings.dispatch_chat_id
     return App(settings, engine, sessions, clock or SystemClock(), registry)

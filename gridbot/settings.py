@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     case_prefix: str = Field(default="QH", alias="GRIDBOT_CASE_PREFIX")
     timezone: str = Field(default="Asia/Shanghai", alias="GRIDBOT_TIMEZONE")
     nlu_model_dir: Path | None = Field(default=None, alias="GRIDBOT_NLU_MODEL")
+    dispatch_chat_id: int | None = Field(default=None, alias="GRIDBOT_DISPATCH_CHAT_ID")
 
     @property
     def effective_database_url(self) -> str:

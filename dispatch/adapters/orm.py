@@ -183,6 +183,9 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     tg_message_id: Mapped[int | None] = mapped_column(BigInteger)
     sent_at: Mapped[datetime | None]
+    # A relay that took the row; others skip it until the claim expires (crash recovery).
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None]
     __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
 
 

@@ -28,6 +28,7 @@ from dispatch.service import notify
 from dispatch.service.ports import Clock
 from dispatch.service.registry import Registry
 from dispatch.service.route_service import route_report
+from gridbot import texts
 
 MAX_DESCRIPTION = 4000
 
@@ -56,6 +57,7 @@ class ReportDraft:
     on_spot_note: str = ""
     result_photos: list[str] = field(default_factory=list)
     predicted_category: str | None = None  # what the NLU said, if the person changed it
+    triage: bool = False  # the category is uncertain: a dispatcher decides (分类不确定)
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,8 @@ class CaseService:
                     case.resolve(reporter, now, draft.on_spot_note or "现场处置", draft.result_photos)
                 )
                 events.append(case.close(system, now, "现场处置, 小事不出格"))
+            elif draft.triage:
+                events.append(case.send_to_triage(system, now, texts.TRIAGE_UNCERTAIN))
             elif routed.unit_id is not None:
                 due = registry.sla.due_at(case.category, routed.unit_id, case.priority, now)
                 events.append(case.dispatch(routed.unit_id, due, system, now, routed.reason))

@@ -87,5 +87,8 @@ async def plan(
         for tg in await grid_workers_for(uow, registry, case.grid_id):
             add(chat_id=tg, kind="verify_task", payload=base, now=now, case_id=case.id)
     if event.action in ("triaged", "returned") or (event.action == "reported" and case.emergency):
-        for tg in await dispatchers(uow):
-            add(chat_id=tg, kind="triage_notice", payload=base, now=now, case_id=case.id)
+        if registry.dispatch_chat_id is not None:  # the dispatchers' group
+            add(chat_id=registry.dispatch_chat_id, kind="triage_notice", payload=base, now=now, case_id=case.id)
+        else:  # each dispatcher privately
+            for tg in await dispatchers(uow):
+                add(chat_id=tg, kind="triage_notice", payload=base, now=now, case_id=case.id)

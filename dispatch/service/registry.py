@@ -21,6 +21,7 @@ class Registry:
     units: dict[str, Unit]
     table: RoutingTable
     sla: SlaPolicy
+    dispatch_chat_id: int | None = None  # the dispatchers' Telegram group (调度群), if any
     gazetteer: Gazetteer = field(init=False)
 
     def __post_init__(self) -> None:

@@ -273,3 +273,12 @@ def test_text_similarity() -> None:
     assert similarity("垃圾桶满了没人清", "这里垃圾桶又满了") > 0.2
     assert similarity("垃圾桶满了", "有人摆摊卖菜") == 0.0
     assert similarity("", "x") == 0.0
+
+
+async def test_uncertain_category_goes_to_triage_and_dispatch_group(app: Any) -> None:
+    app.registry.dispatch_chat_id = -100777
+    case = await app.service.submit_report(ReportDraft(
+        text="那边有点问题", reporter_tg=RESIDENT, category="other", lat=MARKET[0], lon=MARKET[1],
+        confidence=0.2, triage=True))
+    assert case.status is CaseStatus.TRIAGE and case.grid_id == "G-01-01-01-04"
+    assert ("triage_notice", -100777) in await outbox(app, case.id)

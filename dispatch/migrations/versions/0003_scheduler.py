@@ -1,4 +1,5 @@
-"""deadline scheduler bookkeeping, the lease table, followers of duplicate reports
+"""deadline scheduler bookkeeping, the lease table, followers of duplicate reports,
+outbox claims for several relays
 
 Revision ID: 0003
 Revises: 0002
@@ -20,6 +21,11 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("sched", sa.JSON(), nullable=True))
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("claimed_by", sa.String(length=128), nullable=True))
+        batch.add_column(
+            sa.Column("claimed_until", dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=True)
+        )
     op.create_table(
         "leases",
         sa.Column("name", sa.String(length=64), nullable=False),
@@ -41,5 +47,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("case_followers")
     op.drop_table("leases")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("claimed_until")
+        batch.drop_column("claimed_by")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("sched")
