@@ -157,5 +157,13 @@ def test_bad_files_fail_cleanly_and_import_nothing(
 
 
 def test_db_upgrade(env: dict[str, str]) -> None:
+    from alembic.script import ScriptDirectory
+
+    from dispatch.adapters.db import MIGRATIONS
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     r = run(["db", "upgrade"], env)
-    assert r.returncode == 0 and "revision 0001" in r.stdout
+    assert r.returncode == 0 and f"revision {head}" in r.stdout, r.stdout + r.stderr
+    bad = dict(env, GRIDBOT_DATABASE_URL="postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    r = run(["db", "upgrade"], bad)
+    assert r.returncode != 0 and r.stderr.startswith("gridbot: error: database upgrade failed")
