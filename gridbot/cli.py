@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
+from nlu.bench import bench as bench_nlu
 from nlu.cli import app as nlu_app
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.add_typer(units_app, name="units")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(bench_app, name="bench")
+bench_app.command("nlu")(bench_nlu)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -171,7 +173,7 @@ def demo_load() -> None:
 @app.command("route")
 def route_cmd(
     strict: Annotated[bool, typer.Option(help="stop at the first bad line")] = False,
-    model: Annotated[Optional[Path], typer.Option(help="NLU model directory")] = None,
+    model: Annotated[Path | None, typer.Option(help="NLU model directory")] = None,
 ) -> None:
     """Route JSON Lines {id, text, lat?, lon?, category?} from stdin to units."""
     from gridbot.route_cli import run_route
@@ -206,9 +208,9 @@ def bench_grids(
 
 @app.command("report")
 def report_cmd(
-    month: Annotated[Optional[str], typer.Option(help="the month, e.g. 2026-11")] = None,
-    start: Annotated[Optional[str], typer.Option(help="first day, e.g. 2026-11-01")] = None,
-    end: Annotated[Optional[str], typer.Option(help="last day (inclusive)")] = None,
+    month: Annotated[str | None, typer.Option(help="the month, e.g. 2026-11")] = None,
+    start: Annotated[str | None, typer.Option(help="first day, e.g. 2026-11-01")] = None,
+    end: Annotated[str | None, typer.Option(help="last day (inclusive)")] = None,
     level: Annotated[int, typer.Option(help="grid level of the grid table: 2 street, 3 community, 4 unit grid")] = 3,
     csv_out: Annotated[bool, typer.Option("--csv", help="CSV instead of tables")] = False,
 ) -> None:
@@ -242,6 +244,218 @@ def report_cmd(
 
     report = _run(go())
     (write_csv if csv_out else print_report)(report)
+
+
+# -- the admin console (管理后台) -------------------------------------------------------------
+admin_app = typer.Typer(help="The admin console: `gridbot admin [--host --port]` serves it.",
+                        invoke_without_command=True)
+app.add_typer(admin_app, name="admin")
+
+
+@admin_app.callback()
+def admin_serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    bot_username: Annotated[str | None, typer.Option(help="the bot's @username, for invite links")] = None,
+) -> None:
+    """Serve the console (when no subcommand is given)."""
+    if ctx.invoked_subcommand is not None:
+        return
+
+    async def go() -> None:
+        from admin.accounts import count_users
+        from admin.app import serve
+        from gridbot.bootstrap import bootstrap
+
+        app_ = await bootstrap(_settings())
+        try:
+            if not await count_users(app_.uow()):
+                typer.echo("gridbot admin: no console accounts yet: run "
+                           "`gridbot admin create-user NAME --role admin`", err=True)
+            typer.echo(f"gridbot admin: http://{host}:{port}/")
+            await serve(app_, host, port, bot_username=bot_username, report_cache_seconds=60)
+        finally:
+            await app_.close()
+
+    _run(go())
+
+
+@admin_app.command("create-user")
+def admin_create_user(
+    username: Annotated[str, typer.Argument(help="login name")],
+    role: Annotated[str, typer.Option(help="admin, dispatcher or viewer")] = "viewer",
+    name: Annotated[str | None, typer.Option(help="display name (shown in case timelines)")] = None,
+    link_tg: Annotated[int | None, typer.Option(
+        help="act as this existing dispatcher/admin member (Telegram id), not a console-only one")] = None,
+    password: Annotated[str | None, typer.Option(
+        help="the password (default: asked for; or set GRIDBOT_ADMIN_PASSWORD)",
+        envvar="GRIDBOT_ADMIN_PASSWORD")] = None,
+) -> None:
+    """Create a console account (argon2-hashed password)."""
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+
+    async def go() -> Any:
+        from datetime import UTC, datetime
+
+        from admin.accounts import create_user
+        from dispatch.adapters.db import make_engine, session_factory, upgrade_async
+        from dispatch.adapters.uow import UnitOfWork
+
+        settings = _settings()
+        settings.ensure_data_dir()
+        await upgrade_async(settings.effective_database_url)
+        engine = make_engine(settings.effective_database_url)
+        try:
+            return await create_user(UnitOfWork(session_factory(engine)), username, password or "", role,
+                                     datetime.now(UTC), name or "", link_tg)
+        finally:
+            await engine.dispose()
+
+    from dispatch.domain.errors import DomainError
+
+    try:
+        user = _run(go())
+    except DomainError as exc:
+        fail(str(exc))
+    actor = f", acts as member tg_id {user.tg_id}" if user.tg_id is not None else ", read-only"
+    typer.echo(f"created console user {user.username} ({user.role}{actor})")
+
+
+@admin_app.command("set-password")
+def admin_set_password(
+    username: Annotated[str, typer.Argument(help="login name")],
+    password: Annotated[str | None, typer.Option(envvar="GRIDBOT_ADMIN_PASSWORD")] = None,
+) -> None:
+    """Reset a console password (and end that user's sessions)."""
+    if password is None:
+        password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+
+    async def go() -> None:
+        from admin.accounts import set_password
+        from gridbot.bootstrap import bootstrap
+
+        app_ = await bootstrap(_settings())
+        try:
+            await set_password(app_.uow(), username, password or "")
+        finally:
+            await app_.close()
+
+    from dispatch.domain.errors import DomainError
+
+    try:
+        _run(go())
+    except DomainError as exc:
+        fail(str(exc))
+    typer.echo(f"password of {username} changed")
+
+
+@bench_app.command("admin")
+def bench_admin_cmd(
+    cases: Annotated[int, typer.Option(help="generated cases")] = 100_000,
+    rounds: Annotated[int, typer.Option(help="requests per page kind")] = 20,
+    database_url: Annotated[str | None, typer.Option(
+        help="database to fill (default: a fresh SQLite file in a temporary directory)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Case-list page times (p50/p95) with N generated cases; the target is p95 ≤ 300 ms."""
+    import json
+
+    from admin.bench import print_result, run_bench
+
+    result = _run(run_bench(cases, rounds, database_url))
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if json_out else print_result(result))
+
+
+# -- the Telegram bot (issue 4): aiogram is imported inside the commands only ------------------
+@app.command("sandbox")
+def sandbox_cmd(
+    host: Annotated[str, typer.Option(help="address for the sandbox page and Bot API")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port (0: any free port)")] = 8081,
+    scheduler: Annotated[bool, typer.Option(help="run the deadline scheduler too")] = True,
+) -> None:
+    """Everything local: database, demo county, sandbox Bot API + web chat, the bot. Prints the URL."""
+    import logging
+
+    from bot.launch import LaunchError, run_sandbox
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        _run(run_sandbox(_settings(), host=host, port=port, echo=typer.echo, scheduler=scheduler))
+    except LaunchError as exc:
+        fail(str(exc))
+
+
+@app.command("run")
+def run_cmd(
+    webhook: Annotated[str | None, typer.Option(help="public HTTPS URL for a webhook (default: long polling)")] = None,
+    listen: Annotated[str, typer.Option(help="host:port the webhook server listens on")] = "0.0.0.0:8080",
+    webhook_secret: Annotated[str | None, typer.Option(envvar="GRIDBOT_WEBHOOK_SECRET",
+                                                          help="X-Telegram-Bot-Api-Secret-Token")] = None,
+    scheduler: Annotated[bool, typer.Option(help="run the deadline scheduler too")] = True,
+) -> None:
+    """Run the bot on Telegram with TELEGRAM_BOT_TOKEN (long polling, or --webhook URL)."""
+    import logging
+
+    from bot.launch import LaunchError, run_telegram
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        _run(run_telegram(_settings(), webhook=webhook, listen=listen, webhook_secret=webhook_secret,
+                          scheduler=scheduler, echo=typer.echo))
+    except LaunchError as exc:
+        fail(str(exc))
+
+
+@app.command("invite")
+def invite_cmd(
+    unit: Annotated[str | None, typer.Option(help="unit id: an invite for a unit member")] = None,
+    grid: Annotated[str | None, typer.Option(help="grid id: an invite for a grid worker")] = None,
+    bind: Annotated[bool, typer.Option("--bind", help="with --unit: a /bind code for the unit's group")] = False,
+    bot_username: Annotated[str | None, typer.Option(help="the bot's @username (default: ask Telegram)")] = None,
+) -> None:
+    """Print an invite deep link (https://t.me/<bot>?start=<code>) or a group /bind code."""
+    from dispatch.domain.errors import DomainError
+
+    if (unit is None) == (grid is None):
+        fail("give exactly one of --unit ID or --grid ID")
+    if bind and unit is None:
+        fail("--bind needs --unit")
+    purpose = "bind_group" if bind else ("unit_member" if unit else "grid_worker")
+
+    from bot.launch import create_invite_link
+
+    try:
+        code, link = _run(create_invite_link(_settings(), purpose, unit or grid or "", bot_username))
+    except DomainError as exc:
+        fail(str(exc))
+    typer.echo(link)
+    if purpose == "bind_group":
+        typer.echo("send that line in the unit's group (as an admin or a member of the unit)", err=True)
+    else:
+        typer.echo(f"in `gridbot sandbox`, the person types: /start {code}", err=True)
+
+
+@bench_app.command("bot")
+def bench_bot_cmd(
+    residents: Annotated[int, typer.Option(help="simulated residents (concurrent)")] = 50,
+    reports: Annotated[int, typer.Option(help="complete reports per resident")] = 4,
+    nlu: Annotated[str, typer.Option(help="model (the packaged NLU) or fake (keyword stub)")] = "model",
+    database_url: Annotated[str | None, typer.Option(help="default: a fresh SQLite file")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """N simulated residents through the sandbox: complete reports/s and reply latency p50/p95."""
+    import json
+
+    from bot.bench import print_result, run_bench
+
+    result = run_bench(residents=residents, reports=reports, nlu=nlu, database_url=database_url,
+                       echo=lambda s: typer.echo(s, err=True))
+    if json_out:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print_result(result, typer.echo)
 
 
 def main() -> None:

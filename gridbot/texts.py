@@ -216,7 +216,16 @@ RATE_THANKS = "感谢您的评价：{rating}"
 RATE_REOPENED = "收到您的不满意评价，已通知责任单位重新处理（返工）。"
 RATE_DONE = "{text}\n\n已评价：{rating}"
 
+NOTICE_FOLLOWER = "（您反映过同一问题，一并告知）"
+REMINDER = "⏰ 案件 <b>{number}</b>（{category}）处置时限已过 {pct}%，截止 {due}，请尽快处置。"
+ESCALATION = "🔺 督办：案件 <b>{number}</b>（{category}，{unit}）已超期，现升级至第 {step} 级督办，截止 {due}。"
+SUBMITTED_DUPLICATE = (
+    "✅ 已收到。这个问题已有人反映（案件 <b>{other}</b>），正在处理中，我们会把进展一并告诉您。"
+    "您的上报编号 <b>{number}</b>。"
+)
+
 # -- grid workers ---------------------------------------------------------------------------
+STATUS_REWORK = "返工中（{status}）"
 VERIFY_CARD = (
     "🔍 <b>核查任务</b> · 案件 {number} · {category}\n"
     "📍 {place}（{grid}）\n"
@@ -333,6 +342,8 @@ ADMIN_ACTION_ZH: dict[str, str] = {
     "escalated": "升级督办",
     "reminded": "时限提醒",
 }
+
+ADMIN_ACTOR_ROLE_ZH: dict[str, str] = {"system": "系统", "supervisor": "监督员"}
 
 ADMIN_CHANNEL_ZH: dict[str, str] = {
     "telegram": "Telegram",
@@ -466,7 +477,7 @@ ADMIN: dict[str, str] = {
     "msg_out": "机器人",
     "msg_button": "按下按钮",
     "msg_with_buttons": "附按钮",
-    "msg_location": "📍 位置 {lat}, {lon}",
+    "msg_location": "位置 {lat}, {lon}",
     "msg_kind_other": "[{kind}]",
     "actor_system": "系统",
     "actor_unknown": "成员 #{id}",

@@ -370,6 +370,15 @@ class CaseService:
             event = case.cancel(self._actor(member, role, channel), now, reason.strip() or "撤销")
             return await self._commit(uow, case, [event], now)
 
+    async def close(self, case_id: int, tg_id: int, reason: str, channel: str = "telegram") -> Case:
+        """结案 by a dispatcher (a handled case whose rating or 核查 will not come)."""
+        async with self._uow() as uow:
+            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            ensure_staff(member)
+            now = self.clock.now()
+            event = case.close(self._actor(member, Role.DISPATCHER, channel), now, reason.strip() or "调度员结案")
+            return await self._commit(uow, case, [event], now)
+
     async def extend(
         self, case_id: int, tg_id: int, hours: float, reason: str, channel: str = "telegram"
     ) -> Case:

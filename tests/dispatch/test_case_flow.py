@@ -282,3 +282,18 @@ async def test_uncertain_category_goes_to_triage_and_dispatch_group(app: Any) ->
         confidence=0.2, triage=True))
     assert case.status is CaseStatus.TRIAGE and case.grid_id == "G-01-01-01-04"
     assert ("triage_notice", -100777) in await outbox(app, case.id)
+
+
+async def test_dispatcher_closes_handled_case_only(app: Any) -> None:
+    svc = app.service
+    case = await svc.submit_report(ReportDraft(
+        text="乱贴小广告", reporter_tg=RESIDENT, category="illegal_ads", lat=MARKET[0], lon=MARKET[1]))
+    with pytest.raises(IllegalTransition):
+        await svc.close(case.id, 400001, "不需要")  # not handled yet: cancel, not close
+    member = await unit_member(app, "zf-chengguan")
+    await svc.accept(case.id, member)
+    await svc.resolve(case.id, member, "已清理", ["p"])
+    with pytest.raises(NotAuthorised):
+        await svc.close(case.id, RESIDENT, "x")
+    closed = await svc.close(case.id, 400001, "居民联系不上, 核查已通过电话确认")
+    assert closed.status is CaseStatus.CLOSED

@@ -1,0 +1,168 @@
+"""Cases: the filtered list, exports of it, one case (timeline, transcript, actions), triage."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import Response, StreamingResponse
+
+from admin import exports, queries
+from admin.accounts import SessionInfo
+from admin.commands import ConsoleCommands, Outcome, supports_close
+from admin.web import DISPATCHER, VIEWER, flash, gb, now, redirect, render_page
+from dispatch.domain.status import CaseStatus
+
+router = APIRouter()
+
+CLOSABLE = {CaseStatus.RESOLVED.value, CaseStatus.VERIFIED.value}
+EXTENDABLE = {CaseStatus.DISPATCHED.value, CaseStatus.ACCEPTED.value}
+REASSIGNABLE = {CaseStatus.NEW.value, CaseStatus.TRIAGE.value, CaseStatus.RETURNED.value,
+                CaseStatus.DISPATCHED.value, CaseStatus.ACCEPTED.value, CaseStatus.REOPENED.value}
+CANCELLABLE = {CaseStatus.NEW.value, CaseStatus.TRIAGE.value, CaseStatus.DISPATCHED.value,
+               CaseStatus.ACCEPTED.value, CaseStatus.REOPENED.value}
+
+
+def _cursor(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def grid_options(registry: Any) -> list[tuple[str, str, int]]:
+    """(id, name, level) in tree order, for the grid select."""
+    tree = registry.tree
+    roots = [g for g in tree.by_id.values() if g.parent_id is None or g.parent_id not in tree]
+    out: list[tuple[str, str, int]] = []
+
+    def walk(gid: str) -> None:
+        g = tree.get(gid)
+        out.append((g.id, g.name, g.level))
+        for child in sorted(tree.children.get(gid, ()), key=lambda c: tree.get(c).name):
+            walk(child)
+
+    for r in sorted(roots, key=lambda g: g.id):
+        walk(r.id)
+    return out
+
+
+@router.get("/cases")
+async def case_list(request: Request, info: SessionInfo = VIEWER) -> Response:
+    app = gb(request)
+    f = queries.CaseFilter.from_params(request.query_params, app.registry)
+    page = await queries.search(app.uow(), app.registry, f, now(request), app.settings.timezone,
+                                after=_cursor(request.query_params.get("after")),
+                                before=_cursor(request.query_params.get("before")))
+    return await render_page(request, "cases.html", {
+        "f": f, "page": page, "params": f.params(), "grids": grid_options(app.registry),
+        "is_overdue": queries.is_overdue, "nav": "cases",
+    })
+
+
+@router.get("/cases/export.csv")
+async def export_csv(request: Request, info: SessionInfo = VIEWER) -> Response:
+    app = gb(request)
+    f = queries.CaseFilter.from_params(request.query_params, app.registry)
+    t = now(request)
+    rows = queries.iter_filtered(app.uow(), app.registry, f, t, app.settings.timezone)
+    name = f"cases-{t:%Y%m%d-%H%M}.csv"
+    return StreamingResponse(exports.cases_csv(rows, app.registry, t, app.settings.timezone),
+                             media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/cases/export.xlsx")
+async def export_xlsx(request: Request, info: SessionInfo = VIEWER) -> Response:
+    app = gb(request)
+    f = queries.CaseFilter.from_params(request.query_params, app.registry)
+    t = now(request)
+    rows = queries.iter_filtered(app.uow(), app.registry, f, t, app.settings.timezone, cap=100_000)
+    data = await exports.cases_xlsx(rows, app.registry, t, app.settings.timezone)
+    name = f"cases-{t:%Y%m%d-%H%M}.xlsx"
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/cases/n/{number}")
+async def case_by_number(request: Request, number: str, info: SessionInfo = VIEWER) -> Response:
+    case_id = await queries.case_id_by_number(gb(request).uow(), number)
+    if case_id is None:
+        raise HTTPException(404)
+    return redirect(f"/cases/{case_id}")
+
+
+@router.get("/cases/{case_id}")
+async def case_page(request: Request, case_id: int, info: SessionInfo = VIEWER) -> Response:
+    app = gb(request)
+    detail = await queries.case_detail(app.uow(), case_id)
+    if detail is None:
+        raise HTTPException(404)
+    status = detail.case.status.value
+    return await render_page(request, "case.html", {
+        "d": detail, "c": detail.case, "nav": "cases",
+        "overdue": detail.case.is_overdue(now(request)),
+        "can_reassign": status in REASSIGNABLE, "can_extend": status in EXTENDABLE,
+        "can_close": status in CLOSABLE and supports_close(app), "can_cancel": status in CANCELLABLE,
+        "back": _list_referer(request),
+    })
+
+
+def _list_referer(request: Request) -> str:
+    """Back to the filtered list the user came from (same site only)."""
+    ref = urlsplit(request.headers.get("referer", ""))
+    if ref.netloc == request.url.netloc and ref.path == "/cases" and ref.query:
+        return f"/cases?{ref.query}"
+    return ""
+
+
+async def _done(request: Request, case_id: int, outcome: Outcome, back: str = "") -> Response:
+    await flash(request, "ok" if outcome.ok else "error", outcome.message)
+    if back == "triage":
+        return redirect("/triage")
+    return redirect(f"/cases/{case_id}")
+
+
+@router.post("/cases/{case_id}/reassign")
+async def reassign(request: Request, case_id: int, unit_id: Annotated[str, Form()] = "",
+                   note: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "",
+                   back: Annotated[str, Form()] = "", info: SessionInfo = DISPATCHER) -> Response:
+    outcome = await ConsoleCommands(gb(request), info.user).reassign(case_id, unit_id, note, category or None)
+    return await _done(request, case_id, outcome, back)
+
+
+@router.post("/cases/{case_id}/recategorise")
+async def recategorise(request: Request, case_id: int, category: Annotated[str, Form()] = "",
+                       note: Annotated[str, Form()] = "", info: SessionInfo = DISPATCHER) -> Response:
+    outcome = await ConsoleCommands(gb(request), info.user).recategorise(case_id, category, note)
+    return await _done(request, case_id, outcome)
+
+
+@router.post("/cases/{case_id}/extend")
+async def extend(request: Request, case_id: int, hours: Annotated[str, Form()] = "",
+                 reason: Annotated[str, Form()] = "", info: SessionInfo = DISPATCHER) -> Response:
+    outcome = await ConsoleCommands(gb(request), info.user).extend(case_id, hours, reason)
+    return await _done(request, case_id, outcome)
+
+
+@router.post("/cases/{case_id}/close")
+async def close(request: Request, case_id: int, reason: Annotated[str, Form()] = "",
+                info: SessionInfo = DISPATCHER) -> Response:
+    outcome = await ConsoleCommands(gb(request), info.user).close(case_id, reason)
+    return await _done(request, case_id, outcome)
+
+
+@router.post("/cases/{case_id}/cancel")
+async def cancel(request: Request, case_id: int, reason: Annotated[str, Form()] = "",
+                 info: SessionInfo = DISPATCHER) -> Response:
+    outcome = await ConsoleCommands(gb(request), info.user).cancel(case_id, reason)
+    return await _done(request, case_id, outcome)
+
+
+@router.get("/triage")
+async def triage(request: Request, info: SessionInfo = VIEWER) -> Response:
+    app = gb(request)
+    items, total = await queries.triage_queue(app.uow())
+    return await render_page(request, "triage.html", {"items": items, "total": total, "nav": "triage"})
+

@@ -1,0 +1,48 @@
+"""The one entry point other code uses.
+
+    from nlu.api import load_model, ASK_THRESHOLD
+    model = load_model()                  # once, at start-up
+    model.add_places(gazetteer.all_names())
+    p = model.predict("五丰菜市场门口有人摆摊")
+    if p.intent == "report" and p.confidence < ASK_THRESHOLD:
+        ask the resident to pick among p.ranking (top 3)
+
+Model resolution for `load_model(path=None)`: `$GRIDBOT_NLU_MODEL` if set, else
+the model shipped in the package (`nlu/model/`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from nlu import PACKAGE_DIR
+from nlu.pipeline import NluModel, Prediction
+
+__all__ = ["ASK_THRESHOLD", "NluModel", "Prediction", "default_model_dir", "load_model"]
+
+# Below this confidence the bot asks the resident to choose among the top-3
+# categories instead of filing the case directly. Chosen on 5-fold out-of-fold
+# predictions of the training corpus (README, "ask threshold"): at 0.6 the bot
+# asks on ~8% of messages; the answers it does not ask about are right ~94% of
+# the time, the ones it asks about only ~50%, and for ~94% of those the right
+# category is among the three offered — exactly where a 3-button question helps.
+# (0.5 would ask 4% with 93% / 41%; 0.7 would ask 12% with 95% / 58%.)
+ASK_THRESHOLD = 0.6
+
+PACKAGED_MODEL_DIR = PACKAGE_DIR / "model"
+PACKAGED_TRAIN_DIR = PACKAGE_DIR / "data" / "train"
+PACKAGED_DEV_DIR = PACKAGE_DIR / "data" / "dev"
+MODEL_ENV = "GRIDBOT_NLU_MODEL"
+
+
+def default_model_dir() -> Path:
+    env = os.environ.get(MODEL_ENV)
+    return Path(env) if env else PACKAGED_MODEL_DIR
+
+
+def load_model(path: str | os.PathLike[str] | None = None) -> NluModel:
+    """Load a model directory (raises `nlu.artifact.ModelError` if it is not one)."""
+    from nlu.artifact import load_model_dir
+
+    return load_model_dir(Path(path) if path is not None else default_model_dir())

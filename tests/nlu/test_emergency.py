@@ -1,0 +1,72 @@
+from nlu.emergency import EmergencyThresholds, decide, find_cues, fit_thresholds
+from nlu.normalize import normalize
+
+
+def cues(text):
+    return find_cues(normalize(text).text)
+
+
+def test_active_cues():
+    assert "fire" in cues("着火了快来人").active
+    assert "gas" in cues("楼道里全是煤气味").active
+    assert "trapped" in cues("有人被困在电梯里").active
+    assert "electric" in cues("电线掉下来了还在冒火花").active
+
+
+def test_negation_is_not_an_emergency_cue():
+    c = cues("不是着火,是烧垃圾的烟")
+    assert not c.active and "fire" in c.inactive
+    assert not cues("没人受伤").active
+
+
+def test_past_tense_is_not_an_emergency_cue():
+    assert not cues("昨晚着火了已经灭了").active
+    assert not cues("上周电梯困人,等了一个小时").active
+
+
+def test_past_but_still_going_on_is_active():
+    assert cues("昨晚开始漏气到现在还在漏").active
+
+
+def test_hypothetical_is_not_active():
+    assert not cues("万一着火了怎么办").active
+    assert not cues("一旦起火后果不堪设想").active
+
+
+def test_decide_uses_the_group_threshold():
+    th = EmergencyThresholds(active_cue=0.3, no_cue=0.7, inactive_cue=0.9)
+    assert decide(0.4, cues("着火了"), th)
+    assert not decide(0.4, cues("路边有垃圾"), th)
+    assert not decide(0.8, cues("不是着火"), th)
+    assert decide(0.95, cues("不是着火"), th)
+
+
+def test_fit_thresholds_separates_scores():
+    probs = [0.9, 0.8, 0.2, 0.1, 0.05, 0.6]
+    cs = [cues(t) for t in ["着火了", "着火了", "路边垃圾", "路边垃圾", "没着火", "路边垃圾"]]
+    labels = [True, True, False, False, False, False]
+    th = fit_thresholds(probs, cs, labels, max_false_alarm=0.0)
+    flags = [decide(p, c, th) for p, c in zip(probs, cs, strict=False)]
+    assert flags == labels
+
+
+def test_lookahead_compilation_keeps_matches():
+    import re
+
+    from nlu.emergency import CUE_PATTERNS
+    from nlu.regex import compile_with_lookahead, first_chars
+
+    pattern = "|".join(f"(?P<{k}>{p})" for k, p in CUE_PATTERNS.items())
+    plain, fast = re.compile(pattern), compile_with_lookahead(pattern)
+    assert fast.pattern.startswith("(?=[")
+    for text in ["着火了快来人", "不是着火", "燃气管挖破了,现在还在漏", "gas leak help", "路边垃圾", "断掉的电线"]:
+        assert [(m.lastgroup, m.span()) for m in plain.finditer(text)] == \
+               [(m.lastgroup, m.span()) for m in fast.finditer(text)]
+    assert first_chars("a|b(c)") == {"a", "b"}
+    assert first_chars(".*x") is None
+
+
+def test_past_is_scoped_to_the_cue_clause():
+    assert not cues("去年有个小孩掉进过这口井,现在井盖又没了,赶紧补上吧").active
+    assert cues("昨天说的那个井盖有人掉进去了,现在人还在下面").active
+    assert not cues("楼下电线冒过一次火花,已经灭了,现在线还垂着").active
