@@ -458,6 +458,30 @@ def bench_bot_cmd(
         print_result(result, typer.echo)
 
 
+@app.command("corrections")
+def corrections_export(
+    out: Annotated[Path, typer.Option(help="JSONL file to write (for `gridbot nlu train --corrections`)")],
+) -> None:
+    """Export category corrections made by residents and dispatchers as labelled NLU examples."""
+    from nlu.corpus import append_correction
+
+    async def fetch() -> list[tuple[str, str]]:
+        from gridbot.bootstrap import bootstrap
+
+        app_ = await bootstrap(_settings())
+        try:
+            async with app_.uow() as uow:
+                return [(c.text, c.category) for c in await uow.corrections.all() if c.text.strip()]
+        finally:
+            await app_.close()
+
+    rows = _run(fetch())
+    out.unlink(missing_ok=True)
+    for text, category in rows:
+        append_correction(out, text, category)
+    typer.echo(f"wrote {len(rows)} corrections to {out}")
+
+
 def main() -> None:
     try:
         app()
