@@ -374,22 +374,26 @@ def sandbox_cmd(
     host: Annotated[str, typer.Option(help="address for the sandbox page and Bot API")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port (0: any free port)")] = 8081,
     scheduler: Annotated[bool, typer.Option(help="run the deadline scheduler too")] = True,
+    admin_port: Annotated[int, typer.Option(help="port of the admin console (0: do not start it)")] = 8000,
 ) -> None:
-    """Everything local: database, demo county, sandbox Bot API + web chat, the bot. Prints the URL."""
+    """Everything local: database, demo county, sandbox Bot API + web chat, the bot, the admin
+    console. Prints the URLs."""
     import logging
 
     from bot.launch import LaunchError, run_sandbox
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        _run(run_sandbox(_settings(), host=host, port=port, echo=typer.echo, scheduler=scheduler))
+        _run(run_sandbox(_settings(), host=host, port=port, echo=typer.echo, scheduler=scheduler,
+                         admin_port=admin_port))
     except LaunchError as exc:
         fail(str(exc))
 
 
 @app.command("run")
 def run_cmd(
-    webhook: Annotated[str | None, typer.Option(help="public HTTPS URL for a webhook (default: long polling)")] = None,
+    webhook: Annotated[str | None, typer.Option(
+        help="public HTTPS URL for a webhook (default: long polling)")] = None,
     listen: Annotated[str, typer.Option(help="host:port the webhook server listens on")] = "0.0.0.0:8080",
     webhook_secret: Annotated[str | None, typer.Option(envvar="GRIDBOT_WEBHOOK_SECRET",
                                                           help="X-Telegram-Bot-Api-Secret-Token")] = None,
@@ -412,8 +416,10 @@ def run_cmd(
 def invite_cmd(
     unit: Annotated[str | None, typer.Option(help="unit id: an invite for a unit member")] = None,
     grid: Annotated[str | None, typer.Option(help="grid id: an invite for a grid worker")] = None,
-    bind: Annotated[bool, typer.Option("--bind", help="with --unit: a /bind code for the unit's group")] = False,
-    bot_username: Annotated[str | None, typer.Option(help="the bot's @username (default: ask Telegram)")] = None,
+    bind: Annotated[bool, typer.Option(
+        "--bind", help="with --unit: a /bind code for the unit's group")] = False,
+    bot_username: Annotated[str | None, typer.Option(
+        help="the bot's @username (default: ask Telegram)")] = None,
 ) -> None:
     """Print an invite deep link (https://t.me/<bot>?start=<code>) or a group /bind code."""
     from dispatch.domain.errors import DomainError
@@ -433,8 +439,9 @@ def invite_cmd(
     typer.echo(link)
     if purpose == "bind_group":
         typer.echo("send that line in the unit's group (as an admin or a member of the unit)", err=True)
-    else:
-        typer.echo(f"in `gridbot sandbox`, the person types: /start {code}", err=True)
+    elif link.startswith("/start"):
+        typer.echo("no TELEGRAM_BOT_TOKEN: in `gridbot sandbox` the person sends that line to the bot "
+                   "(with a token, or --bot-username, this prints https://t.me/<bot>?start=<code>)", err=True)
 
 
 @bench_app.command("bot")

@@ -250,12 +250,15 @@ TASKS_NOT_STAFF = "/tasks 供网格员和单位工作人员使用。您可以用
 
 # -- dispatchers ------------------------------------------------------------------------------
 TRIAGE_CARD = (
-    "{flag}🗂 <b>待分拨</b> · 案件 {number} · {category}\n"
+    "{flag}{title} · 案件 {number} · {category}\n"
     "📍 {place}（{grid}）\n"
     "📝 {description}\n"
     "原因：{reason}\n"
-    "状态：<b>{status}</b>"
+    "状态：<b>{status}</b>{unit}"
 )
+TRIAGE_TITLE = "🗂 <b>待分拨</b>"
+TRIAGE_TITLE_EMERGENCY = "<b>紧急上报</b>"
+TRIAGE_TITLE_DONE = "🗂 <b>已分拨</b>"
 
 # -- groups and admin --------------------------------------------------------------------------
 BIND_OK = "✅ 本群已绑定为「{unit}」的工作群，新案件会推送到这里。"

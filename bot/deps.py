@@ -1,0 +1,171 @@
+"""What handlers get by keyword through the Dispatcher: the app, commands, people, NLU.
+
+`Commands` is the one way a handler changes anything: it runs the dispatch service's
+commands (one transaction each), serialises writers on SQLite, and wakes the relay."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+from dispatch.domain.case import Case, Rating
+from dispatch.domain.members import Member
+from dispatch.service import membership
+from dispatch.service.cases import ReportDraft
+from gridbot.bootstrap import App
+
+T = TypeVar("T")
+
+
+class Prediction(Protocol):
+    intent: str
+    category: str | None
+    confidence: float
+    emergency: bool
+    entities: Any
+    ranking: Any
+
+
+class Classifier(Protocol):
+    def predict(self, text: str) -> Prediction: ...
+
+
+class WriteGate:
+    """SQLite has one writer at a time: queue writers here instead of in SQLite's busy loop
+    (which sleeps up to 100 ms per try). A no-op on PostgreSQL."""
+
+    def __init__(self, serialise: bool) -> None:
+        self._lock = asyncio.Lock() if serialise else None
+
+    @classmethod
+    def for_url(cls, url: str) -> WriteGate:
+        return cls(url.startswith("sqlite"))
+
+    def __call__(self) -> AbstractAsyncContextManager[Any]:
+        return self._lock if self._lock is not None else nullcontext()
+
+
+class Debouncer:
+    """Run a callback once things go quiet: an album arrives as several updates, and the
+    person should get one answer with the final photo count."""
+
+    def __init__(self, delay: float = 0.5) -> None:
+        self.delay = delay
+        self._tasks: dict[Any, asyncio.Task[None]] = {}
+
+    def call_later(self, key: Any, fn: Callable[[], Awaitable[Any]]) -> None:
+        old = self._tasks.pop(key, None)
+        if old is not None:
+            old.cancel()
+        self._tasks[key] = asyncio.create_task(self._run(key, fn))
+
+    async def _run(self, key: Any, fn: Callable[[], Awaitable[Any]]) -> None:
+        await asyncio.sleep(self.delay)
+        if self._tasks.get(key) is asyncio.current_task():
+            del self._tasks[key]
+        try:
+            await fn()
+        except Exception:
+            logging.getLogger("bot").exception("delayed reply failed")
+
+    async def close(self) -> None:
+        for t in self._tasks.values():
+            t.cancel()
+        self._tasks.clear()
+
+
+class People:
+    """Members by Telegram id, cached briefly (roles change rarely; this process forgets
+    whom it changes itself)."""
+
+    def __init__(self, app: App, ttl: float = 30.0) -> None:
+        self.app = app
+        self.ttl = ttl
+        self._cache: dict[int, tuple[float, Member | None]] = {}
+
+    async def get(self, tg_id: int) -> Member | None:
+        hit = self._cache.get(tg_id)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        async with self.app.uow() as uow:
+            member = await uow.members.by_tg(tg_id)
+        self._cache[tg_id] = (now, member)
+        return member
+
+    def forget(self, tg_id: int) -> None:
+        self._cache.pop(tg_id, None)
+
+
+@dataclass
+class Commands:
+    app: App
+    gate: WriteGate
+    people: People
+    wake_relay: Callable[[], None] = lambda: None
+    channel: str = "telegram"
+    tz: tzinfo = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tz = ZoneInfo(self.app.settings.timezone)
+
+    async def _run(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        async with self.gate():
+            result = await fn(*args, **kwargs)
+        self.wake_relay()
+        return result
+
+    @property
+    def _svc(self) -> Any:
+        return self.app.service
+
+    async def submit(self, draft: ReportDraft) -> Case:
+        draft.channel = self.channel
+        return await self._run(self._svc.submit_report, draft)
+
+    async def accept(self, case_id: int, tg_id: int) -> Case:
+        return await self._run(self._svc.accept, case_id, tg_id, channel=self.channel)
+
+    async def return_case(self, case_id: int, tg_id: int, reason: str) -> Case:
+        return await self._run(self._svc.return_case, case_id, tg_id, reason, channel=self.channel)
+
+    async def resolve(self, case_id: int, tg_id: int, note: str, photos: list[str]) -> Case:
+        return await self._run(self._svc.resolve, case_id, tg_id, note, photos, channel=self.channel)
+
+    async def verify(self, case_id: int, tg_id: int, passed: bool, note: str = "") -> Case:
+        return await self._run(self._svc.verify, case_id, tg_id, passed, note, channel=self.channel)
+
+    async def rate(self, case_id: int, tg_id: int, rating: Rating) -> Case:
+        return await self._run(self._svc.rate, case_id, tg_id, rating, channel=self.channel)
+
+    # -- membership (not case commands, same discipline) ---------------------------------------
+    async def redeem_invite(self, code: str, tg_id: int, name: str) -> membership.Redeemed:
+        async with self.gate():
+            result = await membership.redeem_invite(self.app.uow(), code, tg_id, name, self.app.clock.now())
+        self.people.forget(tg_id)
+        return result
+
+    async def bind_group(self, code: str, chat_id: int, tg_id: int) -> membership.Redeemed:
+        async with self.gate():
+            result = await membership.bind_group(self.app.uow(), code, chat_id, tg_id, self.app.clock.now())
+        await self.app.reload()
+        return result
+
+    async def migrate_chat(self, old: int, new: int) -> int:
+        async with self.gate():
+            n = await membership.migrate_chat(self.app.uow(), old, new)
+        await self.app.reload()
+        return n
+
+    async def set_blocked(self, tg_id: int, blocked: bool) -> None:
+        async with self.gate():
+            changed = await membership.set_blocked(self.app.uow(), tg_id, blocked, self.app.clock.now())
+        if changed:
+            self.people.forget(tg_id)

@@ -1,0 +1,159 @@
+"""Typed callback data (ids only, ≤ 64 bytes) and the keyboards that carry them.
+
+A press is never trusted: the handler looks the case up and the service checks the person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+
+from gridbot import texts
+
+RATING_CODES = {"s": "satisfied", "b": "basically_satisfied", "u": "unsatisfied"}
+
+
+class DraftCb(CallbackData, prefix="d"):
+    """The resident's summary card. `draft` is a per-draft nonce: an old card is stale."""
+
+    action: str  # ok / cat / no / spot
+    draft: int
+
+
+class CategoryCb(CallbackData, prefix="k"):
+    draft: int
+    category: str  # a taxonomy id
+
+
+class UnitCb(CallbackData, prefix="u"):
+    action: str  # acc / ret / res
+    case_id: int
+
+
+class ReturnCb(CallbackData, prefix="rr"):
+    case_id: int
+    reason: str  # a key of texts.RETURN_REASONS
+
+
+class RateCb(CallbackData, prefix="r"):
+    case_id: int
+    rating: str  # s / b / u
+
+
+class VerifyCb(CallbackData, prefix="v"):
+    case_id: int
+    ok: bool
+
+
+def _inline(rows: Iterable[Sequence[tuple[str, CallbackData]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=t, callback_data=cb.pack()) for t, cb in row] for row in rows
+        ]
+    )
+
+
+# -- residents -------------------------------------------------------------------------------
+def location_keyboard(place: str | None = None) -> ReplyKeyboardMarkup:
+    rows = [[KeyboardButton(text=texts.BTN_SEND_LOCATION, request_location=True)]]
+    if place:
+        rows.append([KeyboardButton(text=texts.BTN_USE_PLACE.format(place=place))])
+    rows.append([KeyboardButton(text=texts.BTN_SKIP)])
+    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=True)
+
+
+def photos_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=texts.BTN_DONE), KeyboardButton(text=texts.BTN_SKIP)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+def skip_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=texts.BTN_SKIP)]], resize_keyboard=True, one_time_keyboard=True
+    )
+
+
+def summary_keyboard(draft: int, grid_worker: bool) -> InlineKeyboardMarkup:
+    rows: list[list[tuple[str, CallbackData]]] = [
+        [(texts.BTN_SUBMIT, DraftCb(action="ok", draft=draft))],
+    ]
+    if grid_worker:
+        rows.append([(texts.BTN_ON_SPOT, DraftCb(action="spot", draft=draft))])
+    rows.append(
+        [
+            (texts.BTN_CHANGE_CATEGORY, DraftCb(action="cat", draft=draft)),
+            (texts.BTN_CANCEL, DraftCb(action="no", draft=draft)),
+        ]
+    )
+    return _inline(rows)
+
+
+def category_keyboard(draft: int, options: Sequence[tuple[str, str]], other: bool) -> InlineKeyboardMarkup:
+    """`options`: (category id, name). Two per row; 其他 last when asked for."""
+    buttons = [(name, CategoryCb(draft=draft, category=cid)) for cid, name in options]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if other:
+        rows.append([(texts.CATEGORY_OTHER, CategoryCb(draft=draft, category="other"))])
+    return _inline(rows)
+
+
+def rating_keyboard(case_id: int) -> InlineKeyboardMarkup:
+    return _inline(
+        [
+            [
+                (texts.BTN_RATE[name], RateCb(case_id=case_id, rating=code))
+                for code, name in RATING_CODES.items()
+            ]
+        ]
+    )
+
+
+# -- units -----------------------------------------------------------------------------------
+def unit_card_keyboard(case_id: int, accepted: bool) -> InlineKeyboardMarkup:
+    first = (
+        (texts.BTN_RESOLVE, UnitCb(action="res", case_id=case_id))
+        if accepted
+        else (texts.BTN_ACCEPT, UnitCb(action="acc", case_id=case_id))
+    )
+    return _inline([[first, (texts.BTN_RETURN, UnitCb(action="ret", case_id=case_id))]])
+
+
+def return_reasons_keyboard(case_id: int) -> InlineKeyboardMarkup:
+    items = [(text, ReturnCb(case_id=case_id, reason=code)) for code, text in texts.RETURN_REASONS.items()]
+    return _inline([items[i : i + 2] for i in range(0, len(items), 2)])
+
+
+# -- grid workers ------------------------------------------------------------------------------
+def verify_keyboard(case_id: int) -> InlineKeyboardMarkup:
+    return _inline(
+        [
+            [
+                (texts.BTN_VERIFY_OK, VerifyCb(case_id=case_id, ok=True)),
+                (texts.BTN_VERIFY_FAIL, VerifyCb(case_id=case_id, ok=False)),
+            ]
+        ]
+    )
+
+
+def tasks_keyboard(cases: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup | None:
+    """(case id, short number) → a row of 核查通过 / 未解决 per case."""
+    if not cases:
+        return None
+    return _inline(
+        [
+            [
+                (f"✅ {short}", VerifyCb(case_id=cid, ok=True)),
+                (f"❌ {short}", VerifyCb(case_id=cid, ok=False)),
+            ]
+            for cid, short in cases
+        ]
+    )

@@ -1,0 +1,28 @@
+"""The classifier the bot uses: the packaged NLU model, taught the county's place names."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from dispatch.service.registry import Registry
+
+log = logging.getLogger(__name__)
+DEFAULT_ASK_THRESHOLD = 0.6
+
+
+def ask_threshold() -> float:
+    try:
+        from nlu.api import ASK_THRESHOLD
+    except ImportError:  # pragma: no cover - the nlu package always ships it
+        return DEFAULT_ASK_THRESHOLD
+    return float(ASK_THRESHOLD)
+
+
+def load_classifier(registry: Registry, model_dir: Path | None = None) -> Any:
+    from nlu.api import load_model
+
+    model = load_model(model_dir)
+    model.add_places(registry.gazetteer.all_names())
+    return model

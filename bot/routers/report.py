@@ -1,0 +1,308 @@
+"""Residents and grid workers report a problem in the private chat.
+
+    text ─► (low confidence: top-3 + 其他) ─► location (button / typed address / 跳过)
+         ─► photos (optional, albums too) ─► summary card [提交][改类别][取消] (+[现场已处置])
+         ─► submit: case number and expected handling time
+
+This module: the way in and the questions (category, place, photos). A photo or a location
+may come first; the bot then asks for the words. Non-report messages (greetings, thanks,
+help, status questions, case numbers) get their own answers. The summary card and what its
+buttons do: `summary.py`; the draft and the steps between questions: `bot/draft.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot import keyboards as kb
+from bot import render
+from bot.deps import Classifier, Debouncer, People
+from bot.draft import (
+    add_photo,
+    begin,
+    edit_quietly,
+    first_of_album,
+    resolve_place,
+    set_point,
+    show_summary,
+    to_location,
+    to_photos,
+    with_msg,
+)
+from bot.routers import status
+from bot.routers.common import CB_PRIVATE, MAX_PHOTOS, PHOTO, PRIVATE, is_done, is_skip, photo_id
+from bot.routes import Routes
+from bot.states import Report
+from dispatch.domain.members import Role
+from dispatch.domain.numbering import find_case_numbers
+from dispatch.service.locate import valid_point
+from gridbot import texts
+from gridbot.bootstrap import App
+
+routes = Routes(__name__)
+routes.message.filter(PRIVATE)
+routes.callback_query.filter(CB_PRIVATE)
+
+
+# -- the way in --------------------------------------------------------------------------------------
+@routes.message(StateFilter(None), F.text)
+async def on_text(
+    message: Message,
+    state: FSMContext,
+    app: App,
+    nlu: Classifier,
+    people: People,
+    ask_threshold: float,
+    transcript_id: int | None = None,
+) -> None:
+    text = message.text or ""
+    if text.startswith("/"):
+        await message.answer(texts.HELP)
+        return
+    assert message.from_user is not None
+    numbers = find_case_numbers(text)
+    if numbers:
+        await status.answer_numbers(message, app, numbers)
+        return
+    pred = nlu.predict(text)
+    if not pred.emergency and pred.intent != "report":
+        reply = {"greet": texts.GREET_REPLY, "thanks": texts.THANKS_REPLY, "help": texts.HELP}.get(
+            pred.intent
+        )
+        if pred.intent == "status_query":
+            await status.answer_latest(message, app)
+        else:
+            await message.answer(reply or texts.CHITCHAT_REPLY)
+        return
+    await begin(
+        message,
+        state,
+        app,
+        people,
+        pred,
+        text,
+        {"msgs": with_msg({}, transcript_id), "first": transcript_id},
+        ask_threshold,
+    )
+
+
+@routes.message(StateFilter(None), PHOTO)
+async def on_photo_first(
+    message: Message,
+    state: FSMContext,
+    app: App,
+    nlu: Classifier,
+    people: People,
+    ask_threshold: float,
+    transcript_id: int | None = None,
+) -> None:
+    data = await state.get_data()
+    if message.media_group_id and data.get("album_done") == message.media_group_id:
+        return  # the rest of an album already used (kept in the transcript)
+    fid = photo_id(message)
+    seed = {
+        "photos": [fid] if fid else [],
+        "msgs": with_msg({}, transcript_id),
+        "first": transcript_id,
+        "album": message.media_group_id,
+    }
+    if message.caption and message.caption.strip():
+        pred = nlu.predict(message.caption)
+        await begin(message, state, app, people, pred, message.caption.strip(), seed, ask_threshold)
+        return
+    await state.set_state(Report.describe)
+    await state.set_data(seed)
+    await message.answer(texts.ASK_DESCRIBE)
+
+
+@routes.message(StateFilter(None), F.location)
+async def on_location_first(
+    message: Message, state: FSMContext, app: App, transcript_id: int | None = None
+) -> None:
+    assert message.location is not None
+    data: dict[str, Any] = {"msgs": with_msg({}, transcript_id), "first": transcript_id}
+    set_point(data, app.registry, message.location.latitude, message.location.longitude)
+    await state.set_state(Report.describe)
+    await state.set_data(data)
+    await message.answer(texts.ASK_DESCRIBE)
+
+
+@routes.message(Report.describe, F.text)
+async def on_describe(
+    message: Message,
+    state: FSMContext,
+    app: App,
+    nlu: Classifier,
+    people: People,
+    ask_threshold: float,
+    transcript_id: int | None = None,
+) -> None:
+    data = await state.get_data()
+    data["msgs"] = with_msg(data, transcript_id)
+    text = (message.text or "").strip()
+    await begin(message, state, app, people, nlu.predict(text), text, data, ask_threshold)
+
+
+@routes.message(Report.describe, PHOTO)
+async def on_describe_photo(message: Message, state: FSMContext, transcript_id: int | None = None) -> None:
+    data = await state.get_data()
+    data["msgs"] = with_msg(data, transcript_id)
+    fid = photo_id(message)
+    first = first_of_album(data, message)
+    if fid:
+        add_photo(data, fid)
+    await state.set_data(data)
+    if first:
+        await message.answer(texts.ASK_DESCRIBE_AGAIN)
+
+
+# -- choosing a category ---------------------------------------------------------------------------------
+@routes.callback_query(kb.CategoryCb.filter())
+async def on_category(
+    cb: CallbackQuery, callback_data: kb.CategoryCb, state: FSMContext, app: App, people: People
+) -> None:
+    data = await state.get_data()
+    current = await state.get_state()
+    if data.get("d") != callback_data.draft or current not in (Report.category.state, Report.confirm.state):
+        await cb.answer(texts.DRAFT_STALE, show_alert=True)
+        return
+    if not app.registry.taxonomy.has_category(callback_data.category):
+        await cb.answer(texts.ALERT_STALE, show_alert=True)
+        return
+    data["cat"] = callback_data.category
+    # 其他 after "I am not sure": a dispatcher decides where it goes (分类不确定).
+    data["triage"] = current == Report.category.state and callback_data.category == "other"
+    await cb.answer()
+    message = cb.message
+    assert isinstance(message, Message)
+    if current == Report.confirm.state:
+        member = await people.get(cb.from_user.id)
+        await state.set_data(data)
+        await edit_quietly(
+            message,
+            render.summary(data, app.registry),
+            kb.summary_keyboard(data["d"], bool(member and member.has(Role.GRID_WORKER))),
+        )
+        return
+    name = render.esc(app.registry.category_name(callback_data.category))
+    await edit_quietly(message, texts.CATEGORY_CHOSEN.format(category=name), None)
+    await to_location(message, state, app, people, data)
+
+
+@routes.message(Report.category)
+async def on_category_text(message: Message) -> None:
+    await message.answer(texts.WAIT_BUTTON)
+
+
+# -- location ------------------------------------------------------------------------------------------
+@routes.message(Report.location, F.location)
+async def on_location(
+    message: Message, state: FSMContext, app: App, people: People, transcript_id: int | None = None
+) -> None:
+    assert message.location is not None
+    data = await state.get_data()
+    data["msgs"] = with_msg(data, transcript_id)
+    lat, lon = message.location.latitude, message.location.longitude
+    if not valid_point(lat, lon):
+        await message.answer(texts.ASK_LOCATION, reply_markup=kb.location_keyboard())
+        return
+    await to_photos(message, state, app, people, data, note=set_point(data, app.registry, lat, lon))
+
+
+@routes.message(Report.location, F.text)
+async def on_address(
+    message: Message, state: FSMContext, app: App, people: People, transcript_id: int | None = None
+) -> None:
+    data = await state.get_data()
+    data["msgs"] = with_msg(data, transcript_id)
+    text = (message.text or "").strip()
+    if is_skip(text):
+        await state.set_data(data)
+        await to_photos(message, state, app, people, data)
+        return
+    found = resolve_place(app.registry, text)
+    if found is None:
+        await state.set_data(data)
+        await message.answer(
+            texts.LOCATION_NOT_FOUND.format(text=render.esc(render.clip(text, 40))),
+            reply_markup=kb.location_keyboard(),
+        )
+        return
+    is_button = text == texts.BTN_USE_PLACE.format(place=found.place)
+    data.update(
+        addr=found.place if is_button else render.clip(text, 100),
+        grid=found.grid_id,
+        lat=found.lat,
+        lon=found.lon,
+    )
+    note = texts.LOCATION_OK_PLACE.format(
+        place=render.esc(data["addr"]), grid=render.esc(render.grid_name(app.registry, found.grid_id))
+    )
+    await to_photos(message, state, app, people, data, note=note)
+
+
+@routes.message(Report.location, PHOTO)
+async def on_location_photo(message: Message, state: FSMContext, transcript_id: int | None = None) -> None:
+    data = await state.get_data()
+    data["msgs"] = with_msg(data, transcript_id)
+    first = first_of_album(data, message)
+    fid = photo_id(message)
+    if fid:
+        add_photo(data, fid)
+    await state.set_data(data)
+    if first:
+        await message.answer(texts.ASK_LOCATION, reply_markup=kb.location_keyboard())
+
+
+# -- photos ------------------------------------------------------------------------------------------------
+@routes.message(Report.photos, PHOTO)
+async def on_photo(
+    message: Message, state: FSMContext, debouncer: Debouncer, transcript_id: int | None = None
+) -> None:
+    data = await state.get_data()
+    data["msgs"] = with_msg(data, transcript_id)
+    fid = photo_id(message)
+    kept = add_photo(data, fid) if fid else True
+    await state.set_data(data)
+    if not kept:
+        await message.answer(texts.PHOTO_LIMIT.format(n=MAX_PHOTOS))
+        return
+
+    async def ack() -> None:  # once per album, with the final count
+        if await state.get_state() == Report.photos.state:
+            n = len((await state.get_data()).get("photos") or [])
+            await message.answer(texts.PHOTO_RECEIVED.format(n=n), reply_markup=kb.photos_keyboard())
+
+    if message.media_group_id is None:
+        await ack()
+    else:
+        debouncer.call_later((message.chat.id, message.media_group_id), ack)
+
+
+@routes.message(Report.photos, F.text)
+async def on_photos_text(
+    message: Message, state: FSMContext, app: App, people: People, transcript_id: int | None = None
+) -> None:
+    data = await state.get_data()
+    data["msgs"] = with_msg(data, transcript_id)
+    if is_done(message.text) or is_skip(message.text):
+        await show_summary(message, state, app, people, data)
+        return
+    await state.set_data(data)
+    await message.answer(texts.WAIT_PHOTO_OR_DONE, reply_markup=kb.photos_keyboard())
+
+
+@routes.message(Report.photos, F.location)
+async def on_photos_location(
+    message: Message, state: FSMContext, app: App, transcript_id: int | None = None
+) -> None:
+    assert message.location is not None
+    data = await state.get_data()
+    data["msgs"] = with_msg(data, transcript_id)
+    reply = set_point(data, app.registry, message.location.latitude, message.location.longitude)
+    await state.set_data(data)
+    await message.answer(reply, reply_markup=kb.photos_keyboard())

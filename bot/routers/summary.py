@@ -1,0 +1,233 @@
+"""The summary card of a report: [提交] [改类别] [取消], and [现场已处置] for grid workers
+(小事不出格: the grid worker fixed it and sends a result photo; the case is closed at once).
+Photos sent while the card shows are added to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, F
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+
+from bot import keyboards as kb
+from bot import render
+from bot.deps import Commands, Debouncer, People
+from bot.draft import add_photo, edit_quietly, first_of_album, make_draft, with_msg
+from bot.routers.common import CB_PRIVATE, PHOTO, PRIVATE, log, photo_id
+from bot.routes import Routes
+from bot.states import Report
+from bot.transcript import Transcript, current_case
+from dispatch.domain.errors import DomainError
+from dispatch.domain.members import Role
+from gridbot import texts
+from gridbot.bootstrap import App
+
+routes = Routes(__name__)
+routes.message.filter(PRIVATE)
+routes.callback_query.filter(CB_PRIVATE)
+
+
+# -- the summary card ---------------------------------------------------------------------------------------
+@routes.message(Report.confirm, PHOTO)
+async def on_confirm_photo(
+    message: Message,
+    state: FSMContext,
+    app: App,
+    people: People,
+    bot: Bot,
+    debouncer: Debouncer,
+    transcript_id: int | None = None,
+) -> None:
+    data = await state.get_data()
+    data["msgs"] = with_msg(data, transcript_id)
+    fid = photo_id(message)
+    first = first_of_album(data, message)
+    if fid:
+        add_photo(data, fid)
+    await state.set_data(data)
+
+    async def refresh() -> None:  # once per album: the card shows the new count
+        if await state.get_state() != Report.confirm.state:
+            return
+        now = await state.get_data()
+        member = await people.get(message.chat.id)
+        try:
+            await bot.edit_message_text(
+                render.summary(now, app.registry),
+                chat_id=message.chat.id,
+                message_id=now["card"],
+                reply_markup=kb.summary_keyboard(now["d"], bool(member and member.has(Role.GRID_WORKER))),
+            )
+        except TelegramBadRequest as exc:
+            log.debug("summary edit skipped: %s", exc)
+        await message.answer(texts.PHOTO_ADDED.format(n=len(now.get("photos") or [])))
+
+    if data.get("card") and first:
+        if message.media_group_id is None:
+            await refresh()
+        else:
+            debouncer.call_later((message.chat.id, message.media_group_id), refresh)
+
+
+@routes.message(Report.confirm)
+async def on_confirm_other(message: Message) -> None:
+    await message.answer(texts.WAIT_BUTTON)
+
+
+async def _draft_or_stale(
+    cb: CallbackQuery, callback_data: kb.DraftCb, state: FSMContext
+) -> dict[str, Any] | None:
+    data = await state.get_data()
+    if data.get("d") != callback_data.draft or await state.get_state() != Report.confirm.state:
+        await cb.answer(texts.DRAFT_STALE, show_alert=True)
+        return None
+    return data
+
+
+@routes.callback_query(kb.DraftCb.filter(F.action == "ok"))
+async def on_submit(
+    cb: CallbackQuery,
+    callback_data: kb.DraftCb,
+    state: FSMContext,
+    app: App,
+    commands: Commands,
+    transcript: Transcript,
+) -> None:
+    data = await _draft_or_stale(cb, callback_data, state)
+    if data is None:
+        return
+    await state.clear()  # a second press is stale from here on
+    try:
+        case = await commands.submit(make_draft(data, cb))
+    except Exception:
+        log.exception("submit failed for %s", cb.from_user.id)
+        await state.set_state(Report.confirm)
+        await state.set_data(data)
+        await cb.answer(texts.SUBMIT_FAILED, show_alert=True)
+        return
+    await cb.answer()
+    message = cb.message
+    assert isinstance(message, Message)
+    token = current_case.set(case.id)
+    try:
+        summary = render.summary(data, app.registry)
+        await edit_quietly(message, texts.SUMMARY_SUBMITTED.format(summary=summary, number=case.number), None)
+        if case.duplicate_of is not None:
+            reply = texts.SUBMITTED_DUPLICATE.format(
+                number=case.number, other=await _number_of(app, case.duplicate_of)
+            )
+        elif case.unit_id:
+            reply = texts.SUBMITTED.format(
+                number=case.number,
+                unit=render.esc(app.registry.unit_name(case.unit_id)),
+                due=render.when(case.due_at, commands.tz),
+            )
+        else:
+            reply = texts.SUBMITTED_TRIAGE.format(number=case.number)
+        if case.emergency:
+            reply += "\n" + texts.SUBMITTED_EMERGENCY
+        await message.answer(reply, reply_markup=ReplyKeyboardRemove())
+    finally:
+        current_case.reset(token)
+    if data.get("first") and case.id is not None:
+        transcript.link_nowait(message.chat.id, int(data["first"]), case.id)
+
+
+async def _number_of(app: App, case_id: int) -> str:
+    async with app.uow() as uow:
+        case = await uow.cases.get(case_id)
+    return case.number if case else "—"
+
+
+@routes.callback_query(kb.DraftCb.filter(F.action == "cat"))
+async def on_change_category(
+    cb: CallbackQuery, callback_data: kb.DraftCb, state: FSMContext, app: App
+) -> None:
+    data = await _draft_or_stale(cb, callback_data, state)
+    if data is None:
+        return
+    await cb.answer()
+    message = cb.message
+    assert isinstance(message, Message)
+    await edit_quietly(
+        message,
+        render.summary(data, app.registry) + "\n\n" + texts.ASK_CATEGORY_CHANGE,
+        kb.category_keyboard(data["d"], render.all_categories(app.registry), other=True),
+    )
+
+
+@routes.callback_query(kb.DraftCb.filter(F.action == "no"))
+async def on_cancel_draft(cb: CallbackQuery, callback_data: kb.DraftCb, state: FSMContext, app: App) -> None:
+    data = await _draft_or_stale(cb, callback_data, state)
+    if data is None:
+        return
+    await state.clear()
+    await cb.answer(texts.CANCELLED)
+    message = cb.message
+    assert isinstance(message, Message)
+    summary = render.summary(data, app.registry)
+    await edit_quietly(message, texts.SUMMARY_CANCELLED.format(summary=summary), None)
+    await message.answer(texts.CANCELLED, reply_markup=ReplyKeyboardRemove())
+
+
+# -- 现场已处置 (grid workers) ------------------------------------------------------------------------
+@routes.callback_query(kb.DraftCb.filter(F.action == "spot"))
+async def on_spot(cb: CallbackQuery, callback_data: kb.DraftCb, state: FSMContext, people: People) -> None:
+    data = await _draft_or_stale(cb, callback_data, state)
+    if data is None:
+        return
+    member = await people.get(cb.from_user.id)
+    if member is None or not member.has(Role.GRID_WORKER):
+        await cb.answer(texts.ALERT_FORBIDDEN, show_alert=True)
+        return
+    await state.set_state(Report.on_spot)
+    await cb.answer()
+    assert isinstance(cb.message, Message)
+    await cb.message.answer(texts.ON_SPOT_ASK_PHOTO)
+
+
+@routes.message(Report.on_spot, PHOTO)
+async def on_spot_photo(
+    message: Message,
+    state: FSMContext,
+    commands: Commands,
+    transcript: Transcript,
+    transcript_id: int | None = None,
+) -> None:
+    data = await state.get_data()
+    data["msgs"] = with_msg(data, transcript_id)
+    fid = photo_id(message)
+    draft = make_draft(
+        data,
+        message,
+        on_spot=True,
+        on_spot_note=(message.caption or "").strip(),
+        result_photos=[fid] if fid else [],
+    )
+    await state.clear()
+    try:
+        case = await commands.submit(draft)
+    except DomainError:
+        log.exception("on-spot submit failed")
+        await state.set_state(Report.on_spot)
+        await state.set_data(data)
+        await message.answer(texts.SUBMIT_FAILED)
+        return
+    if message.media_group_id:
+        await state.set_data({"album_done": message.media_group_id})
+    token = current_case.set(case.id)
+    try:
+        await message.answer(
+            texts.ON_SPOT_DONE.format(number=case.number), reply_markup=ReplyKeyboardRemove()
+        )
+    finally:
+        current_case.reset(token)
+    if data.get("first") and case.id is not None:
+        transcript.link_nowait(message.chat.id, int(data["first"]), case.id)
+
+
+@routes.message(Report.on_spot)
+async def on_spot_other(message: Message) -> None:
+    await message.answer(texts.ON_SPOT_ASK_PHOTO)

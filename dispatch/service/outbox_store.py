@@ -1,0 +1,193 @@
+"""The outbox as a delivery queue: claim due rows, record what happened to each.
+
+Rows are claimed through `dispatch.adapters.outbox_claim` (SKIP LOCKED on PostgreSQL, a
+claim that expires), so several relays never deliver the same row twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, delete, func, select, update
+
+from dispatch.adapters import outbox_claim
+from dispatch.adapters.orm import CardRow, MemberRow, OutboxRow
+from dispatch.adapters.uow import UnitOfWork
+
+CLAIM_TTL = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    id: int
+    case_id: int | None
+    chat_id: int
+    kind: str
+    action: str
+    attempts: int
+    created_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    case_id: int
+    chat_id: int
+    message_id: int
+    purpose: str  # unit / verify / triage
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What happened to one outbox row."""
+
+    row_id: int
+    state: str  # sent / pending (retry later) / failed
+    message_id: int | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+    cards: list[Card] = field(default_factory=list)  # cards posted (upserted by case/chat/purpose)
+    dropped_cards: list[Card] = field(default_factory=list)  # cards whose message is gone
+    blocked_tg: int | None = None  # this person blocked the bot
+    attempted: bool = True  # False: put back untried (an earlier row of its case comes first)
+
+
+async def claim(
+    uow: UnitOfWork, holder: str, now: datetime, limit: int, ttl: timedelta = CLAIM_TTL
+) -> list[Pending]:
+    """Take up to `limit` due rows for this relay (committed: other relays skip them)."""
+    rows = await outbox_claim.claim(uow.session, holder, now, limit, ttl)
+    return [
+        Pending(
+            r.id,
+            r.case_id,
+            r.chat_id,
+            r.kind,
+            str((r.payload or {}).get("action", "")),
+            r.attempts,
+            r.created_at,
+            dict(r.payload or {}),
+        )
+        for r in rows
+    ]
+
+
+async def cards(uow: UnitOfWork, case_ids: Sequence[int]) -> dict[int, list[Card]]:
+    if not case_ids:
+        return {}
+    rows = (
+        await uow.session.scalars(
+            select(CardRow).where(CardRow.case_id.in_(list(case_ids))).order_by(CardRow.id)
+        )
+    ).all()
+    out: dict[int, list[Card]] = {}
+    for r in rows:
+        out.setdefault(r.case_id, []).append(Card(r.case_id, r.chat_id, r.tg_message_id, r.purpose))
+    return out
+
+
+async def earliest_pending(uow: UnitOfWork, case_ids: Sequence[int]) -> dict[int, tuple[int, datetime]]:
+    """Per case: the oldest pending row (id, when it is due). A case's notifications go out in
+    order, so a later row waits while an earlier one is backing off."""
+    if not case_ids:
+        return {}
+    t = cast(Table, OutboxRow.__table__)
+    first = (
+        select(t.c.case_id, func.min(t.c.id).label("first_id"))
+        .where(t.c.case_id.in_(list(case_ids)), t.c.state == "pending")
+        .group_by(t.c.case_id)
+        .subquery()
+    )
+    rows = (
+        await uow.session.execute(
+            select(t.c.case_id, t.c.id, t.c.next_attempt_at).join(first, t.c.id == first.c.first_id)
+        )
+    ).all()
+    return {int(r.case_id): (int(r.id), r.next_attempt_at) for r in rows}
+
+
+async def record(uow: UnitOfWork, outcomes: Sequence[Outcome], now: datetime) -> None:
+    """Write every outcome in the caller's transaction (a few executemany statements)."""
+    t = cast(Table, OutboxRow.__table__)  # Core: one executemany per kind of outcome
+    common = {
+        "attempts": t.c.attempts + 1,
+        "last_error": bindparam("err"),
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    sent = [{"rid": o.row_id, "err": o.error, "mid": o.message_id} for o in outcomes if o.state == "sent"]
+    failed = [{"rid": o.row_id, "err": o.error} for o in outcomes if o.state == "failed"]
+    later = [
+        {"rid": o.row_id, "err": o.error, "at": o.retry_at or now}
+        for o in outcomes
+        if o.state not in ("sent", "failed") and o.attempted
+    ]
+    untried = [
+        {"rid": o.row_id, "err": o.error, "at": o.retry_at or now}
+        for o in outcomes
+        if o.state not in ("sent", "failed") and not o.attempted
+    ]
+    row = t.c.id == bindparam("rid")
+    if sent:
+        await uow.session.execute(
+            update(t).where(row).values(**common, state="sent", sent_at=now, tg_message_id=bindparam("mid")),
+            sent,
+        )
+    if failed:
+        await uow.session.execute(update(t).where(row).values(**common, state="failed"), failed)
+    if later:
+        await uow.session.execute(
+            update(t).where(row).values(**common, next_attempt_at=bindparam("at")), later
+        )
+    if untried:
+        await uow.session.execute(
+            update(t)
+            .where(row)
+            .values(
+                last_error=bindparam("err"),
+                claimed_by=None,
+                claimed_until=None,
+                next_attempt_at=bindparam("at"),
+            ),
+            untried,
+        )
+    posted = {(c.case_id, c.chat_id, c.purpose): c for o in outcomes for c in o.cards}
+    if posted:
+        ins = _insert(uow)(CardRow).values(
+            [
+                {
+                    "case_id": c.case_id,
+                    "chat_id": c.chat_id,
+                    "purpose": c.purpose,
+                    "tg_message_id": c.message_id,
+                }
+                for c in posted.values()
+            ]
+        )
+        await uow.session.execute(
+            ins.on_conflict_do_update(
+                index_elements=["case_id", "chat_id", "purpose"],
+                set_={"tg_message_id": ins.excluded.tg_message_id},
+            )
+        )
+    for c in (c for o in outcomes for c in o.dropped_cards):
+        await uow.session.execute(
+            delete(CardRow).where(
+                CardRow.case_id == c.case_id,
+                CardRow.chat_id == c.chat_id,
+                CardRow.purpose == c.purpose,
+                CardRow.tg_message_id == c.message_id,
+            )
+        )
+    blocked = sorted({o.blocked_tg for o in outcomes if o.blocked_tg is not None})
+    if blocked:
+        await uow.session.execute(update(MemberRow).where(MemberRow.tg_id.in_(blocked)).values(blocked=True))
+
+
+def _insert(uow: UnitOfWork) -> Any:
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return pg_insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite_insert

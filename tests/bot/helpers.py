@@ -1,0 +1,95 @@
+"""Steps people take in the sandbox, shared by the bot tests."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.sandbox.client import SandboxUser, buttons_of
+from dispatch.adapters.orm import CaseRow, MessageRow, OutboxRow
+from tests.bot.fakes import png
+
+NUMBER_RE = re.compile(r"QH-\d{8}-\d{4}")
+
+
+def number_in(text: str) -> str:
+    m = NUMBER_RE.search(text)
+    assert m, f"no case number in {text!r}"
+    return m.group(0)
+
+
+async def watching(user: SandboxUser) -> SandboxUser:
+    """From now on: `user.wait_for_message` sees what the bot does after this point, even
+    when another person's action causes it."""
+    user.mark = await user.client.current_seq()
+    return user
+
+
+async def seen_or_wait(user: SandboxUser, predicate: Any, timeout: float = 10.0) -> dict[str, Any]:
+    """A bot message in the user's chat matching `predicate` — already there, or coming."""
+    for m in reversed(await user.messages()):
+        if m.get("from", {}).get("is_bot") and predicate(m):
+            return m
+    return await user.wait_for_message(predicate, timeout=timeout)
+
+
+def has_button(message: dict[str, Any], text: str) -> bool:
+    return any(b["text"] == text for b in buttons_of(message))
+
+
+async def report(
+    resident: SandboxUser,
+    text: str,
+    *,
+    place_button: str | None = None,
+    address: str | None = None,
+    location: tuple[float, float] | None = None,
+    photos: int = 0,
+) -> str:
+    """A resident reports through the whole flow; returns the case number."""
+    await resident.send_text(text)
+    await resident.wait_for_message("问题在哪里" if place_button is None else "识别到地点")
+    if place_button is not None:
+        await resident.press(place_button)
+    elif address is not None:
+        await resident.send_text(address)
+    elif location is not None:
+        await resident.press("📍 发送当前位置", location=location)
+    else:
+        await resident.press("跳过")
+    await resident.wait_for_message("现场照片")
+    if photos:
+        await resident.send_photo([png(rgb=(i * 40, 90, 90)) for i in range(photos)])
+        await resident.wait_for_message("已收到照片")
+        await resident.press("完成")
+    else:
+        await resident.press("跳过")
+    await resident.wait_for_message("请核对")
+    await resident.press("✅ 提交")
+    reply = await resident.wait_for_message("已受理")
+    return number_in(reply["text"])
+
+
+async def case_row(app: Any, number: str) -> CaseRow:
+    async with app.uow() as uow:
+        row = await uow.session.scalar(select(CaseRow).where(CaseRow.number == number))
+        assert row is not None
+        return row
+
+
+async def transcript(app: Any, chat_id: int) -> list[MessageRow]:
+    async with app.uow() as uow:
+        return list(
+            (
+                await uow.session.scalars(
+                    select(MessageRow).where(MessageRow.chat_id == chat_id).order_by(MessageRow.id)
+                )
+            ).all()
+        )
+
+
+async def outbox(app: Any) -> list[OutboxRow]:
+    async with app.uow() as uow:
+        return list((await uow.session.scalars(select(OutboxRow).order_by(OutboxRow.id))).all())
