@@ -185,7 +185,9 @@ def route_cmd(
 @bench_app.command("grids")
 def bench_grids(
     points: int = 100_000,
-    startup_runs: Annotated[int, typer.Option(help="how often to time `gridbot route` start-up (0: skip)")] = 5,
+    startup_runs: Annotated[
+        int, typer.Option(help="how often to time `gridbot route` start-up (0: skip)")
+    ] = 5,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Unit-grid lookup throughput (≥1,000 unit grids) and `gridbot route` start-up."""
@@ -211,7 +213,9 @@ def report_cmd(
     month: Annotated[str | None, typer.Option(help="the month, e.g. 2026-11")] = None,
     start: Annotated[str | None, typer.Option(help="first day, e.g. 2026-11-01")] = None,
     end: Annotated[str | None, typer.Option(help="last day (inclusive)")] = None,
-    level: Annotated[int, typer.Option(help="grid level of the grid table: 2 street, 3 community, 4 unit grid")] = 3,
+    level: Annotated[
+        int, typer.Option(help="grid level of the grid table: 2 street, 3 community, 4 unit grid")
+    ] = 3,
     csv_out: Annotated[bool, typer.Option("--csv", help="CSV instead of tables")] = False,
 ) -> None:
     """Assessment (考核): 按期办结率, 返工率, 满意率, 主动发现率…, rankings, grid-worker points."""

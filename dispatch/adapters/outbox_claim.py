@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.adapters.orm import OutboxRow
 
 
-async def claim(session: AsyncSession, holder: str, now: datetime, limit: int, ttl: timedelta) -> list[OutboxRow]:
+async def claim(
+    session: AsyncSession, holder: str, now: datetime, limit: int, ttl: timedelta
+) -> list[OutboxRow]:
     """Claim up to `limit` due rows for `holder`; commits."""
     free = or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now)
     query = (
@@ -39,7 +41,9 @@ async def claim(session: AsyncSession, holder: str, now: datetime, limit: int, t
     await session.commit()
     rows = (
         await session.scalars(
-            select(OutboxRow).where(OutboxRow.id.in_(ids), OutboxRow.claimed_by == holder).order_by(OutboxRow.id)
+            select(OutboxRow)
+            .where(OutboxRow.id.in_(ids), OutboxRow.claimed_by == holder)
+            .order_by(OutboxRow.id)
         )
     ).all()
     return list(rows)

@@ -376,7 +376,9 @@ class CaseService:
             member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
             ensure_staff(member)
             now = self.clock.now()
-            event = case.close(self._actor(member, Role.DISPATCHER, channel), now, reason.strip() or "调度员结案")
+            event = case.close(
+                self._actor(member, Role.DISPATCHER, channel), now, reason.strip() or "调度员结案"
+            )
             return await self._commit(uow, case, [event], now)
 
     async def extend(

@@ -88,7 +88,13 @@ async def plan(
             add(chat_id=tg, kind="verify_task", payload=base, now=now, case_id=case.id)
     if event.action in ("triaged", "returned") or (event.action == "reported" and case.emergency):
         if registry.dispatch_chat_id is not None:  # the dispatchers' group
-            add(chat_id=registry.dispatch_chat_id, kind="triage_notice", payload=base, now=now, case_id=case.id)
+            add(
+                chat_id=registry.dispatch_chat_id,
+                kind="triage_notice",
+                payload=base,
+                now=now,
+                case_id=case.id,
+            )
         else:  # each dispatcher privately
             for tg in await dispatchers(uow):
                 add(chat_id=tg, kind="triage_notice", payload=base, now=now, case_id=case.id)
