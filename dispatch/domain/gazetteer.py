@@ -10,6 +10,10 @@ from typing import Any
 from dispatch.domain.grids import GridTree, Place
 
 MIN_NAME_LEN = 2
+# Bare place-type words name no place: "大道" alone must not match "火星大道".
+GENERIC_NAMES = frozenset(
+    "大道 大街 马路 广场 公园 市场 菜场 菜市场 小区 社区 医院 学校 小学 中学 车站 桥 路口 村 街道".split()
+)
 MIN_STEM_LEN = 3  # a name cut down to its stem must stay this long to be kept
 
 # How people shorten or vary generic endings: "解放路菜市场" → "解放路菜场".
@@ -91,7 +95,7 @@ class Gazetteer:
 
     def _add(self, place: Place, name: str) -> None:
         name = name.strip()
-        if len(name) < MIN_NAME_LEN:
+        if len(name) < MIN_NAME_LEN or name in GENERIC_NAMES:
             return
         self.names.setdefault(name, []).append(place)
         node: dict[str, Any] = self._trie

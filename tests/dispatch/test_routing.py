@@ -138,3 +138,4 @@ def test_gazetteer_resolves_typed_addresses() -> None:
     road = g.resolve("人民路上有个坑")
     assert road is not None and len(road.grid_id.split("-")) < 5  # a long road: its common ancestor
     assert g.resolve("我家门口有垃圾") is None
+    assert g.resolve("火星大道有个坑") is None  # an alias that is only a place-type word never matches
