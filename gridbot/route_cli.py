@@ -11,6 +11,27 @@ from gridbot.jsonl import StrictStop, read_objects, report_bad, write_line
 from gridbot.settings import Settings
 
 
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (sqlite:///…, sqlite+aiosqlite:///…), else None."""
+    if not url.startswith("sqlite") or ":///" not in url:
+        return None
+    path = url.split(":///", 1)[1].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def _fast_registry(settings: Settings) -> Any | None:
+    """Read grids and units with the standard library's sqlite3: start-up stays fast
+    because SQLAlchemy and its async driver are never imported on this path."""
+    from dispatch.adapters.reference import read_sqlite
+    from dispatch.service.registry import Registry
+
+    path = _sqlite_path(settings.effective_database_url)
+    data = read_sqlite(path) if path is not None else None
+    if data is None:
+        return None
+    return Registry.build(*data)
+
+
 async def _load_registry(settings: Settings) -> Any:
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -54,7 +75,7 @@ def run_route(settings: Settings, *, strict: bool = False, model: Path | None = 
     from dispatch.service.route_service import route_report
 
     try:
-        registry = asyncio.run(_load_registry(settings))
+        registry = _fast_registry(settings) or asyncio.run(_load_registry(settings))
     except Exception as exc:  # unreachable database, bad URL …
         print(f"gridbot: error: cannot load grids and units: {exc}", file=sys.stderr)
         return 1

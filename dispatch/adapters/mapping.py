@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from shapely.geometry import mapping as geo_mapping
-from shapely.geometry import shape
 
-from dispatch.adapters.orm import CaseEventRow, CaseRow, GridRow, MemberRow, UnitRow
+from dispatch.adapters.orm import CaseEventRow, CaseRow, MemberRow
 from dispatch.domain.case import Case, CaseEvent, Photo
 from dispatch.domain.grids import Grid, Place
 from dispatch.domain.members import Member
-from dispatch.domain.routing import Unit
 from dispatch.domain.status import CaseStatus
 
 
@@ -24,35 +22,8 @@ def place_to_json(p: Place) -> dict[str, Any]:
     return out
 
 
-def grid_from_row(row: GridRow) -> Grid:
-    places = [
-        Place(
-            name=p["name"],
-            grid_id=row.id,
-            kind=p.get("kind", "landmark"),
-            aliases=tuple(p.get("aliases", ())),
-            lon=p.get("lon"),
-            lat=p.get("lat"),
-        )
-        for p in row.places or []
-    ]
-    return Grid(row.id, row.name, row.level, row.parent_id, shape(row.geometry), places)
-
-
 def grid_geometry_json(grid: Grid) -> dict[str, Any]:
     return dict(geo_mapping(grid.geometry))
-
-
-def unit_from_row(row: UnitRow) -> Unit:
-    return Unit(
-        id=row.id,
-        name=row.name,
-        kind=row.kind,
-        categories=frozenset(row.categories),
-        grids=tuple(row.grids),
-        chat_id=row.chat_id,
-        active=row.active,
-    )
 
 
 def member_from_row(row: MemberRow) -> Member:

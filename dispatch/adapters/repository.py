@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.adapters import mapping
+from dispatch.adapters import mapping, reference
 from dispatch.adapters.orm import (
     CaseCounterRow,
     CaseEventRow,
@@ -46,7 +46,7 @@ class GridRepository:
 
     async def all(self) -> list[Grid]:
         rows = (await self.session.scalars(select(GridRow))).all()
-        return [mapping.grid_from_row(r) for r in rows]
+        return [reference.grid_from_row(r) for r in rows]
 
     async def upsert_many(self, grids: Sequence[Grid], now: datetime) -> None:
         existing = (
@@ -80,15 +80,15 @@ class UnitRepository:
 
     async def all(self) -> list[Unit]:
         rows = (await self.session.scalars(select(UnitRow).order_by(UnitRow.id))).all()
-        return [mapping.unit_from_row(r) for r in rows]
+        return [reference.unit_from_row(r) for r in rows]
 
     async def get(self, unit_id: str) -> Unit | None:
         row = await self.session.get(UnitRow, unit_id)
-        return mapping.unit_from_row(row) if row else None
+        return reference.unit_from_row(row) if row else None
 
     async def by_chat(self, chat_id: int) -> Unit | None:
         row = await self.session.scalar(select(UnitRow).where(UnitRow.chat_id == chat_id))
-        return mapping.unit_from_row(row) if row else None
+        return reference.unit_from_row(row) if row else None
 
     async def upsert_many(self, units: Sequence[Unit], now: datetime) -> None:
         for u in units:

@@ -5,13 +5,16 @@ Loaded once at start-up and after each import; every routing decision reads it."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from dispatch.adapters.uow import UnitOfWork
 from dispatch.domain.gazetteer import Gazetteer
 from dispatch.domain.grids import GridTree
 from dispatch.domain.routing import RoutingTable, Unit
 from dispatch.domain.sla import SlaPolicy
 from gridbot.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from dispatch.adapters.uow import UnitOfWork
 
 
 @dataclass
