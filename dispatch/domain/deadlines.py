@@ -3,7 +3,7 @@ cases nobody rated. Pure: the scheduler passes `now` and applies what comes back
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from dispatch.domain.case import Case
@@ -48,7 +48,6 @@ class DeadlineState:
     reminders_sent: int = 0  # how many of `reminder_shares` went out
     escalation_step: int = 0
     escalated_at: datetime | None = None
-    actions: list[object] = field(default_factory=list)
 
 
 def due_actions(
