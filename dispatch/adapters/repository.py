@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -210,18 +211,35 @@ class CaseRepository:
         )
 
     async def open_of_category(
-        self, category: str, since: datetime, statuses: Sequence[str], limit: int = 500
+        self,
+        category: str,
+        since: datetime,
+        statuses: Sequence[str],
+        *,
+        near: tuple[float, float, float] | None = None,
+        grid_id: str | None = None,
+        limit: int = 200,
     ) -> list[Case]:
+        """Recent cases of a category in the given statuses, narrowed in SQL to a box of
+        `near` = (lat, lon, metres) around a point, or else to one grid."""
+        conditions = [
+            CaseRow.category == category,
+            CaseRow.created_at >= since,
+            CaseRow.status.in_(list(statuses)),
+        ]
+        if near is not None:
+            lat, lon, metres = near
+            dlat = metres / 111_320.0
+            dlon = metres / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
+            conditions += [
+                CaseRow.lat.between(lat - dlat, lat + dlat),
+                CaseRow.lon.between(lon - dlon, lon + dlon),
+            ]
+        elif grid_id is not None:
+            conditions.append(CaseRow.grid_id == grid_id)
         rows = (
             await self.session.scalars(
-                select(CaseRow)
-                .where(
-                    CaseRow.category == category,
-                    CaseRow.created_at >= since,
-                    CaseRow.status.in_(list(statuses)),
-                )
-                .order_by(CaseRow.id.desc())
-                .limit(limit)
+                select(CaseRow).where(*conditions).order_by(CaseRow.id.desc()).limit(limit)
             )
         ).all()
         return [mapping.case_from_row(r) for r in rows]

@@ -206,7 +206,15 @@ class CaseService:
         if not policy.enabled:
             return None
         since = now - timedelta(hours=policy.window_hours)
-        candidates = await uow.cases.open_of_category(case.category, since, [s.value for s in LINKABLE])
+        if case.lat is not None and case.lon is not None:
+            near: tuple[float, float, float] | None = (case.lat, case.lon, policy.distance_m)
+        elif case.grid_id is not None:
+            near = None
+        else:
+            return None  # nowhere to compare
+        candidates = await uow.cases.open_of_category(
+            case.category, since, [s.value for s in LINKABLE], near=near, grid_id=case.grid_id
+        )
         match = find_duplicate(
             case.description, case.category, case.lat, case.lon, case.grid_id, now, candidates, policy
         )
