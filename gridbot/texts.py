@@ -641,3 +641,27 @@ ADMIN: dict[str, str] = {
 
 # -- Triage (待分拨) -------------------------------------------------------------------------
 TRIAGE_UNCERTAIN = "分类不确定, 待调度员分拨"
+
+# -- Console: editing units and members (issue 6) ---------------------------------------------
+ADMIN.update({
+    "cfg_edit": "编辑",
+    "cfg_save": "保存",
+    "cfg_cancel": "返回",
+    "cfg_member_edit": "编辑成员",
+    "cfg_unit_edit": "编辑责任单位",
+    "cfg_member_hint": "网格员须选择负责网格，单位成员须选择所属单位；去掉角色时其网格或单位一并清除。",
+    "cfg_unit_hint": "修改负责类别或网格时会检查分拨规则：同一网格同一类别不能有两个单位，否则拒绝保存。停用的单位不再接收新案件。",
+    "cfg_unit_active": "启用",
+    "cfg_unknown": "未知的{kind}：{ids}",
+    "cfg_no_member": "没有这个成员",
+    "cfg_no_unit": "没有这个责任单位",
+    "cfg_no_roles": "至少选择一个角色",
+    "cfg_worker_needs_grid": "网格员至少要负责一个网格",
+    "cfg_unit_member_needs_unit": "单位成员至少要属于一个单位",
+    "cfg_console_staff": "该成员关联后台账号 {username}，必须保留调度员或管理员角色",
+    "cfg_unit_name": "单位名称不能为空，最长 200 个字符",
+    "cfg_chat_id": "Telegram 群 ID 必须是整数",
+    "cfg_chat_taken": "该 Telegram 群已绑定到 {unit}",
+    "cfg_member_saved": "已保存成员 {name}。",
+    "cfg_unit_saved": "已保存责任单位 {name}，分拨规则已重新加载。",
+})

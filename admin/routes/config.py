@@ -1,8 +1,9 @@
-"""Configuration pages: grids on a map, units, members, invite codes, category time limits
-(read-only), console accounts."""
+"""Configuration pages: grids on a map, units and members (admins edit them), invite codes,
+category time limits (read-only), console accounts."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -15,6 +16,9 @@ from admin.models import AdminUserRow
 from admin.web import ADMIN, VIEWER, flash, gb, now, redirect, render_page
 from dispatch.adapters.orm import CaseRow, GroupBindingRow, MemberRow
 from dispatch.domain.errors import DomainError
+from dispatch.domain.members import ROLES as MEMBER_ROLES
+from dispatch.domain.members import Role
+from dispatch.domain.routing import CATCH_ALL, RoutingTable
 from dispatch.domain.status import OPEN
 from dispatch.service import membership
 from gridbot import texts
@@ -62,6 +66,146 @@ async def members(request: Request, info: SessionInfo = VIEWER) -> Response:
             .where(AdminUserRow.member_id.is_not(None)))).all())
     return await render_page(request, "config_members.html", {
         "nav": "config", "sub": "members", "members": rows, "linked": linked})
+
+
+# -- editing (admins) ------------------------------------------------------------------------------
+class ConfigError(DomainError):
+    """Bad input on a configuration form; nothing is saved."""
+
+
+ROLE_ORDER = [r.value for r in Role]
+STAFF_ROLES = {Role.DISPATCHER.value, Role.ADMIN.value}
+
+
+def _unknown(kind: str, ids: list[str]) -> ConfigError:
+    return ConfigError(T["cfg_unknown"].format(kind=kind, ids="、".join(ids)))
+
+
+@router.get("/members/{member_id}")
+async def member_edit(request: Request, member_id: int, info: SessionInfo = ADMIN) -> Response:
+    from admin.routes.cases import grid_options
+
+    app = gb(request)
+    async with app.uow() as uow:
+        member = await uow.members.get(member_id)
+        linked = await uow.session.scalar(
+            select(AdminUserRow.username).where(AdminUserRow.member_id == member_id))
+    if member is None:
+        return await render_page(request, "error.html", {"message": T["cfg_no_member"]}, 404)
+    return await render_page(request, "config_member_edit.html", {
+        "nav": "config", "sub": "members", "m": member, "linked": linked, "roles": ROLE_ORDER,
+        "grids": grid_options(app.registry),
+        "units": sorted(app.registry.units.values(), key=lambda u: u.id)})
+
+
+@router.post("/members/{member_id}")
+async def member_save(request: Request, member_id: int,
+                      roles: Annotated[list[str] | None, Form()] = None,
+                      grids: Annotated[list[str] | None, Form()] = None,
+                      units: Annotated[list[str] | None, Form()] = None,
+                      info: SessionInfo = ADMIN) -> Response:
+    app = gb(request)
+    back = f"/config/members/{member_id}"
+    want_roles = {r.strip() for r in roles or [] if r.strip()}
+    want_grids = {g.strip() for g in grids or [] if g.strip()}
+    want_units = {u.strip() for u in units or [] if u.strip()}
+    try:
+        if bad := sorted(want_roles - MEMBER_ROLES):
+            raise _unknown(T["member_roles"], bad)
+        if not want_roles:
+            raise ConfigError(T["cfg_no_roles"])
+        if bad := sorted(g for g in want_grids if g not in app.registry.tree):
+            raise _unknown(T["nav_grids"], bad)
+        # A scope only means something with its role: without it, it is dropped.
+        if Role.GRID_WORKER.value not in want_roles:
+            want_grids = set()
+        if Role.UNIT_MEMBER.value not in want_roles:
+            want_units = set()
+        async with app.uow() as uow:
+            member = await uow.members.get(member_id)
+            if member is None:
+                raise ConfigError(T["cfg_no_member"])
+            known_units = {u.id for u in await uow.units.all()}
+            if bad := sorted(want_units - known_units):
+                raise _unknown(T["nav_units"], bad)
+            if Role.GRID_WORKER.value in want_roles and not want_grids:
+                raise ConfigError(T["cfg_worker_needs_grid"])
+            if Role.UNIT_MEMBER.value in want_roles and not want_units:
+                raise ConfigError(T["cfg_unit_member_needs_unit"])
+            # A console dispatcher/admin acts as this member: it must stay staff.
+            acting = await uow.session.scalar(
+                select(AdminUserRow.username).where(AdminUserRow.member_id == member_id,
+                                                    AdminUserRow.active.is_(True),
+                                                    AdminUserRow.role.in_(accounts.ACTING_ROLES)))
+            if acting is not None and not (want_roles & STAFF_ROLES):
+                raise ConfigError(T["cfg_console_staff"].format(username=acting))
+            member.roles, member.grids, member.units = want_roles, want_grids, want_units
+            await uow.members.save(member, now(request))
+            await uow.commit()
+    except DomainError as exc:
+        await flash(request, "error", T["err_prefix"] + str(exc))
+        return redirect(back)
+    await flash(request, "ok", T["cfg_member_saved"].format(name=member.name))
+    return redirect("/config/members")
+
+
+@router.get("/units/{unit_id}")
+async def unit_edit(request: Request, unit_id: str, info: SessionInfo = ADMIN) -> Response:
+    from admin.routes.cases import grid_options
+
+    app = gb(request)
+    async with app.uow() as uow:
+        unit = await uow.units.get(unit_id)
+    if unit is None:
+        return await render_page(request, "error.html", {"message": T["cfg_no_unit"]}, 404)
+    return await render_page(request, "config_unit_edit.html", {
+        "nav": "config", "sub": "units", "u": unit, "grids": grid_options(app.registry),
+        "cats": app.registry.taxonomy.categories, "catch_all": CATCH_ALL})
+
+
+@router.post("/units/{unit_id}")
+async def unit_save(request: Request, unit_id: str, name: Annotated[str, Form()] = "",
+                    chat_id: Annotated[str, Form()] = "", active: Annotated[str, Form()] = "",
+                    categories: Annotated[list[str] | None, Form()] = None,
+                    grids: Annotated[list[str] | None, Form()] = None,
+                    info: SessionInfo = ADMIN) -> Response:
+    app = gb(request)
+    back = f"/config/units/{unit_id}"
+    name = name.strip()
+    want_cats = frozenset(c.strip() for c in categories or [] if c.strip())
+    want_grids = tuple(dict.fromkeys(g.strip() for g in grids or [] if g.strip()))
+    try:
+        if not name or len(name) > 200:
+            raise ConfigError(T["cfg_unit_name"])
+        try:
+            chat = int(chat_id) if chat_id.strip() else None
+        except ValueError:
+            raise ConfigError(T["cfg_chat_id"]) from None
+        known_cats = {c.id for c in app.registry.taxonomy.categories} | {CATCH_ALL}
+        if bad := sorted(want_cats - known_cats):
+            raise _unknown(T["unit_categories"], bad)
+        if bad := sorted(g for g in want_grids if g not in app.registry.tree):
+            raise _unknown(T["unit_grids"], bad)
+        async with app.uow() as uow:
+            unit = await uow.units.get(unit_id)
+            if unit is None:
+                raise ConfigError(T["cfg_no_unit"])
+            if chat is not None:
+                other = await uow.units.by_chat(chat)
+                if other is not None and other.id != unit_id:
+                    raise ConfigError(T["cfg_chat_taken"].format(unit=other.name))
+            edited = dataclasses.replace(unit, name=name, chat_id=chat, active=active == "1",
+                                         categories=want_cats, grids=want_grids)
+            others = [u for u in await uow.units.all() if u.id != unit_id]
+            RoutingTable([*others, edited]).check(app.registry.tree)  # a tie → RoutingConfigError
+            await uow.units.upsert_many([edited], now(request))
+            await uow.commit()
+    except DomainError as exc:
+        await flash(request, "error", T["err_prefix"] + str(exc))
+        return redirect(back)
+    await app.reload()
+    await flash(request, "ok", T["cfg_unit_saved"].format(name=name))
+    return redirect("/config/units")
 
 
 @router.get("/invites")
