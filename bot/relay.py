@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 from typing import Any, TypeVar
@@ -36,6 +37,7 @@ from aiogram.types import InputMediaPhoto, Message
 from bot import keyboards as kb
 from bot import render
 from bot.deps import WriteGate
+from bot.ratelimit import SendLimiter, Throttled
 from bot.transcript import current_case
 from dispatch.domain.status import CaseStatus
 from dispatch.service import outbox_store, queries
@@ -46,11 +48,16 @@ from gridbot.bootstrap import App
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# What the Bot API accepted for the row being delivered (to record it if the relay is stopped).
+_accepted: ContextVar[list[Any] | None] = ContextVar("relay_accepted", default=None)
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_S = 300.0
 INLINE_RETRY_AFTER_S = 5.0  # wait in place up to this; longer waits are rescheduled
 INLINE_NETWORK_RETRIES = 2
+# Wait in place for a rate-limit slot up to this; further away, the row is put back untried
+# (well inside outbox_store.CLAIM_TTL, so a claim never expires while its row waits).
+INLINE_THROTTLE_S = 20.0
 GONE = ("message to edit not found", "message can't be edited", "MESSAGE_ID_INVALID")
 NOT_MODIFIED = "message is not modified"
 S = CaseStatus
@@ -87,6 +94,7 @@ class OutboxRelay:
         concurrency: int = 16,
         idle_s: float = 1.0,
         linger_s: float = 0.02,
+        limiter: SendLimiter | None = None,
     ) -> None:
         self.app = app
         self.bot = bot
@@ -97,6 +105,7 @@ class OutboxRelay:
         self.linger_s = linger_s  # after a kick, wait this long so a batch gathers
         self.tz: tzinfo = ZoneInfo(app.settings.timezone)
         self.stats = RelayStats()
+        self.limiter = limiter or SendLimiter()  # Telegram's limits, before every call
         self._wake = asyncio.Event()
         self._sem = asyncio.Semaphore(concurrency)
         self._migrations: list[tuple[int, int]] = []  # groups that became supergroups
@@ -157,21 +166,25 @@ class OutboxRelay:
                 ]
             else:
                 ready.append(g)
-        results = await asyncio.gather(
-            *(
-                self._group(
-                    g,
-                    views.get(g[0].case_id) if g[0].case_id else None,
-                    list(cards.get(g[0].case_id, [])) if g[0].case_id else [],
+        try:
+            await asyncio.gather(
+                *(
+                    self._group(
+                        g,
+                        views.get(g[0].case_id) if g[0].case_id else None,
+                        list(cards.get(g[0].case_id, [])) if g[0].case_id else [],
+                        outcomes,
+                    )
+                    for g in ready
                 )
-                for g in ready
             )
-        )
-        outcomes += [o for group in results for o in group]
-        async with self.gate():
-            async with self.app.uow() as uow:
-                await outbox_store.record(uow, outcomes, self.app.clock.now())
-                await uow.commit()
+        except asyncio.CancelledError:
+            # Stopped mid-batch: record what was sent so far (the rest stays claimed until the
+            # claim expires, then another relay delivers it — nothing is sent twice).
+            log.info("relay: stopped mid-batch; recording %d outcome(s)", len(outcomes))
+            await _to_the_end(self._record(outcomes))
+            raise
+        await _to_the_end(self._record(outcomes))
         if self._migrations:
             from dispatch.service.membership import migrate_chat
 
@@ -183,13 +196,38 @@ class OutboxRelay:
             await self.app.reload()
         return len(rows)
 
-    async def _group(self, rows: list[Pending], view: CaseView | None, cards: list[Card]) -> list[Outcome]:
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        async with self.gate():
+            async with self.app.uow() as uow:
+                await outbox_store.record(uow, outcomes, self.app.clock.now())
+                await uow.commit()
+
+    async def _group(
+        self, rows: list[Pending], view: CaseView | None, cards: list[Card], out: list[Outcome]
+    ) -> None:
+        """Deliver one case's rows in order, appending each outcome to `out` as it is known."""
         async with self._sem:
-            out: list[Outcome] = []
             token = current_case.set(rows[0].case_id)
             try:
                 for i, row in enumerate(rows):
-                    outcome = await self._one(row, view, cards)
+                    accepted: list[Any] = []
+                    sent_token = _accepted.set(accepted)
+                    try:
+                        outcome = await self._one(row, view, cards)
+                    except asyncio.CancelledError:
+                        if accepted:  # part of it went out: never send it again
+                            first = next((m for m in accepted if isinstance(m, Message)), None)
+                            out.append(
+                                Outcome(
+                                    row.id,
+                                    "sent",
+                                    message_id=first.message_id if first else None,
+                                    error="interrupted after sending",
+                                )
+                            )
+                        raise
+                    finally:
+                        _accepted.reset(sent_token)
                     out.append(outcome)
                     if outcome.state == "pending":  # keep this case's order: the rest wait too
                         for later in rows[i + 1 :]:
@@ -205,7 +243,6 @@ class OutboxRelay:
                         break
             finally:
                 current_case.reset(token)
-            return out
 
     async def _one(self, row: Pending, view: CaseView | None, cards: list[Card]) -> Outcome:
         outcome = Outcome(row.id, "sent")
@@ -221,6 +258,16 @@ class OutboxRelay:
             if not (outcome.error or "").startswith("skipped"):
                 self.stats.sent += 1
             return outcome
+        except Throttled as exc:  # nothing was sent for it: put back untried, no attempt counted
+            self.stats.retried += 1
+            return Outcome(
+                row.id,
+                "pending",
+                error=str(exc),
+                cards=outcome.cards,
+                retry_at=self.app.clock.now() + timedelta(seconds=exc.wait),
+                attempted=False,
+            )
         except Retry as exc:
             attempts = row.attempts + 1
             if attempts >= MAX_ATTEMPTS:
@@ -252,12 +299,28 @@ class OutboxRelay:
             return Outcome(row.id, "failed", error=f"{type(exc).__name__}: {exc}", cards=outcome.cards)
 
     # -- calling Telegram ----------------------------------------------------------------------------
-    async def call(self, make: Callable[[], Awaitable[T]]) -> T:
-        """One Bot API call with the retry policy; raises Retry or Permanent."""
+    async def call(self, make: Callable[[], Awaitable[T]], chat_id: int | None = None, cost: int = 1) -> T:
+        """One Bot API call to `chat_id` within the rate limits and with the retry policy;
+        raises Retry, Permanent or Throttled (the slot is too far away: nothing was sent)."""
         network_tries = 0
         while True:
+            await self.limiter.acquire(chat_id, cost, max_wait=INLINE_THROTTLE_S)
+            call = asyncio.ensure_future(make())
             try:
-                return await make()
+                result = await asyncio.shield(call)
+                _note_accepted(result)
+                return result
+            except asyncio.CancelledError:
+                # The request may already be at Telegram: let it finish, so that a message it
+                # sent is recorded, then stop.
+                while not call.done():
+                    try:
+                        await asyncio.wait({call})
+                    except asyncio.CancelledError:
+                        pass
+                if not call.cancelled() and call.exception() is None:
+                    _note_accepted(call.result())
+                raise
             except TelegramRetryAfter as exc:
                 if exc.retry_after <= INLINE_RETRY_AFTER_S:
                     await asyncio.sleep(exc.retry_after)
@@ -291,7 +354,8 @@ class OutboxRelay:
                 reply_markup=markup,
                 reply_to_message_id=reply_to,
                 allow_sending_without_reply=True,
-            )
+            ),
+            chat_id,
         )
 
     async def _send_photos(
@@ -307,7 +371,8 @@ class OutboxRelay:
                     caption=caption,
                     reply_to_message_id=reply_to,
                     allow_sending_without_reply=True,
-                )
+                ),
+                chat_id,
             )
             return m.message_id
         media = [
@@ -316,15 +381,20 @@ class OutboxRelay:
         ms = await self.call(
             lambda: self.bot.send_media_group(
                 chat_id, media, reply_to_message_id=reply_to, allow_sending_without_reply=True
-            )
+            ),
+            chat_id,
+            len(media),
         )
         return ms[0].message_id if ms else None
 
-    async def _best_effort(self, what: str, make: Callable[[], Awaitable[Any]]) -> None:
-        """Extras after the main message (photos, the pin): log failures, never resend the card."""
+    async def _best_effort(
+        self, what: str, make: Callable[[], Awaitable[Any]], chat_id: int | None, *, raw: bool = True
+    ) -> None:
+        """Extras after the main message (photos, the pin): log failures, never resend the card.
+        `raw=False`: `make` already goes through `call` (limits and retries) itself."""
         try:
-            await self.call(make)
-        except (Retry, Permanent) as exc:
+            await (self.call(make, chat_id) if raw else make())
+        except (Retry, Permanent, Throttled) as exc:
             log.info("relay: %s not delivered: %s", what, exc)
 
     async def _edit(self, card: Card, text: str, markup: Any) -> bool:
@@ -333,7 +403,8 @@ class OutboxRelay:
             await self.call(
                 lambda: self.bot.edit_message_text(
                     text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
-                )
+                ),
+                card.chat_id,
             )
         except Permanent as exc:
             msg = str(exc)
@@ -366,13 +437,17 @@ class OutboxRelay:
                 lambda old=old, t=old_text: self.bot.edit_message_text(
                     t, chat_id=old.chat_id, message_id=old.message_id, reply_markup=None
                 ),
+                old.chat_id,
             )
             cards.remove(old)
         cards.append(new)
         photos = [p.file_id for p in c.photos if p.kind == "report"]
         if photos:
             await self._best_effort(
-                "card photos", lambda: self._send_photos(chat_id, photos, reply_to=card.message_id)
+                "card photos",
+                lambda: self._send_photos(chat_id, photos, reply_to=card.message_id),
+                chat_id,
+                raw=False,
             )
         if c.lat is not None and c.lon is not None:
             await self._best_effort(
@@ -384,6 +459,7 @@ class OutboxRelay:
                     reply_to_message_id=card.message_id,
                     allow_sending_without_reply=True,
                 ),
+                chat_id,
             )
         return card.message_id
 
@@ -445,7 +521,9 @@ class OutboxRelay:
             return None
         results = [p.file_id for p in c.photos if p.kind == "result"]
         if results:
-            await self._best_effort("verify photos", lambda: self._send_photos(row.chat_id, results[-10:]))
+            await self._best_effort(
+                "verify photos", lambda: self._send_photos(row.chat_id, results[-10:]), row.chat_id, raw=False
+            )
         text, markup = render.verify_card(view, self.app.registry)
         m = await self._send_text(row.chat_id, text, markup)
         card = Card(c.id or 0, row.chat_id, m.message_id, "verify")
@@ -484,3 +562,23 @@ class OutboxRelay:
         out.cards.append(card)
         cards[:] = [k for k in cards if not (k.chat_id == row.chat_id and k.purpose == "triage")] + [card]
         return m.message_id
+
+
+def _note_accepted(result: Any) -> None:
+    accepted = _accepted.get()
+    if accepted is not None:
+        accepted.extend(result if isinstance(result, list) else [result])
+
+
+async def _to_the_end(aw: Awaitable[T]) -> T:
+    """Run `aw` to completion even if the caller is cancelled meanwhile (then re-raise that)."""
+    fut = asyncio.ensure_future(aw)
+    cancelled: asyncio.CancelledError | None = None
+    while not fut.done():
+        try:
+            await asyncio.wait({fut})
+        except asyncio.CancelledError as exc:
+            cancelled = exc
+    if cancelled is not None:
+        raise cancelled
+    return fut.result()
