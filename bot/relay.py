@@ -534,23 +534,28 @@ class OutboxRelay:
     async def _deliver_reminder(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
     ) -> int | None:
-        if view.case.status not in (S.DISPATCHED, S.ACCEPTED):
-            out.error = "skipped: handled meanwhile"
-            self.stats.skipped += 1
-            return None
-        card = next((k.message_id for k in cards if k.chat_id == row.chat_id and k.purpose == "unit"), None)
-        text = render.reminder(view, row.payload, self.app.registry, self.tz)
-        return (await self._send_text(row.chat_id, text, reply_to=card)).message_id
+        return await self._deadline_notice(row, view, cards, out, render.reminder)
 
     async def _deliver_escalation(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
     ) -> int | None:
+        return await self._deadline_notice(row, view, cards, out, render.escalation)
+
+    async def _deadline_notice(
+        self,
+        row: Pending,
+        view: CaseView,
+        cards: list[Card],
+        out: Outcome,
+        text_for: Callable[..., str],
+    ) -> int | None:
+        """A reminder or 督办 notice, as a reply to the case's card in that chat."""
         if view.case.status not in (S.DISPATCHED, S.ACCEPTED):
             out.error = "skipped: handled meanwhile"
             self.stats.skipped += 1
             return None
         card = next((k.message_id for k in cards if k.chat_id == row.chat_id and k.purpose == "unit"), None)
-        text = render.escalation(view, row.payload, self.app.registry, self.tz)
+        text = text_for(view, row.payload, self.app.registry, self.tz)
         return (await self._send_text(row.chat_id, text, reply_to=card)).message_id
 
     async def _deliver_triage_notice(

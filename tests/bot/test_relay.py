@@ -83,3 +83,21 @@ async def test_relay_keeps_a_case_in_order(app, people, runtime, clock):
     member = people.user(300001, chat_id=CHENGXI_GROUP)
     card = await seen_or_wait(member, lambda m: case.number in m.get("text", "") and "处置中" in m["text"])
     assert "王强" in card["text"]
+
+
+async def test_scheduler_reminder_and_escalation_reach_the_unit_group(app, people, runtime, clock):
+    from datetime import timedelta
+
+    from dispatch.service.scheduler import Scheduler
+
+    case = await _submit(app, runtime)  # 占道经营: 2 h
+    member = people.user(300001, chat_id=CHENGXI_GROUP)
+    await seen_or_wait(member, lambda m: case.number in m.get("text", ""), timeout=5)
+    scheduler = Scheduler(app.sessions, lambda: app.registry, clock)
+    clock.advance(hours=1)
+    assert (await scheduler.tick()).reminders == 1
+    await seen_or_wait(member, lambda m: "处置时限已过 50%" in m.get("text", ""), timeout=10)
+    clock.advance(hours=1, minutes=1)
+    assert (await scheduler.tick()).escalations == 1
+    await seen_or_wait(member, lambda m: "督办" in m.get("text", "") and case.number in m.get("text", ""),
+                       timeout=10)
