@@ -86,7 +86,6 @@ async def test_relay_keeps_a_case_in_order(app, people, runtime, clock):
 
 
 async def test_scheduler_reminder_and_escalation_reach_the_unit_group(app, people, runtime, clock):
-    from datetime import timedelta
 
     from dispatch.service.scheduler import Scheduler
 
