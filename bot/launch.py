@@ -13,6 +13,7 @@ from contextlib import nullcontext, suppress
 from typing import Any
 
 from gridbot.bootstrap import App, bootstrap
+from gridbot.config_watch import start_config_watch
 from gridbot.settings import Settings
 
 log = logging.getLogger("gridbot")
@@ -151,6 +152,7 @@ async def run_sandbox(
             await runtime.start()
             if scheduler and (t := _scheduler_task(app, stop)) is not None:
                 tasks.append(t)
+            tasks.append(start_config_watch(app, stop))  # reload on configuration changes
             me = await runtime.bot.me()
             echo(f"gridbot sandbox: {handle.url}/")
             echo(f"  Bot API {handle.url} · bot @{me.username} · database {settings.effective_database_url}")
@@ -229,6 +231,7 @@ async def run_telegram(
         try:
             if scheduler and (t := _scheduler_task(app, stop)) is not None:
                 tasks.append(t)
+            tasks.append(start_config_watch(app, stop))  # reload on configuration changes
             if webhook:
                 echo(f"gridbot run: webhook {webhook}, listening on {listen}")
                 serve = asyncio.create_task(serve_webhook(runtime, webhook, listen, webhook_secret))

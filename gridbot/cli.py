@@ -93,6 +93,7 @@ async def _import(kind: str, doc: Any) -> dict[str, int]:
     from dispatch.adapters.db import make_engine, session_factory, upgrade_async
     from dispatch.adapters.uow import UnitOfWork
     from dispatch.service import imports
+    from dispatch.service.config_log import AuditActor
 
     settings = _settings()
     settings.ensure_data_dir()
@@ -103,7 +104,7 @@ async def _import(kind: str, doc: Any) -> dict[str, int]:
         uow = UnitOfWork(session_factory(engine))
         fn = {"grids": imports.import_grids, "units": imports.import_units,
               "members": imports.import_members}[kind]
-        return await fn(uow, doc, datetime.now(UTC))
+        return await fn(uow, doc, datetime.now(UTC), AuditActor.cli())
     finally:
         await engine.dispose()
 
@@ -137,6 +138,60 @@ def units_import(path: Annotated[Path, typer.Argument(help="units YAML")]) -> No
 def members_import(path: Annotated[Path, typer.Argument(help="members YAML")]) -> None:
     """Import members (residents, grid workers, unit members, dispatchers)."""
     _import_cli("members", _load_yaml(path), str(path))
+
+
+# -- the closed-loop policy (处置规则) ------------------------------------------------------------
+policy_app = typer.Typer(
+    help="The closed-loop policy: time limits, reminders, escalation, 核查, rating, duplicates.",
+    no_args_is_help=True,
+)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("show")
+def policy_show(
+    configured: Annotated[bool, typer.Option(
+        "--configured", help="what is stored (category hours only where overridden), not the effective")
+    ] = False,
+) -> None:
+    """Print the effective policy as YAML."""
+    from gridbot.policy_cli import HEADER, dump_yaml, policy_doc
+
+    doc, version = _run(policy_doc(_settings(), effective=not configured))
+    typer.echo(HEADER.format(version=version) + dump_yaml(doc), nl=False)
+
+
+@policy_app.command("export")
+def policy_export(
+    path: Annotated[Path, typer.Argument(help="YAML file to write")],
+    effective: Annotated[bool, typer.Option(
+        "--effective", help="every category's hours, not only the overridden ones")] = False,
+) -> None:
+    """Write the configured policy to a YAML file (`policy import` takes it back)."""
+    from gridbot.policy_cli import HEADER, dump_yaml, policy_doc
+
+    doc, version = _run(policy_doc(_settings(), effective=effective))
+    try:
+        path.write_text(HEADER.format(version=version) + dump_yaml(doc), encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    typer.echo(f"exported policy version {version} to {path}")
+
+
+@policy_app.command("import")
+def policy_import(path: Annotated[Path, typer.Argument(help="policy YAML (see docs/policy.md)")]) -> None:
+    """Validate a policy file and make it the policy; all or nothing, audit-logged."""
+    from dispatch.domain.errors import DomainError
+    from gridbot.policy_cli import import_policy
+
+    doc = _load_yaml(path)
+    if doc is None:
+        fail(f"{path}: the file is empty (to go back to the defaults, import a file holding {{}})")
+    try:
+        version, changed = _run(import_policy(_settings(), doc))
+    except DomainError as exc:
+        fail(f"{path}: {exc}")
+    typer.echo(f"imported {path}: policy version {version} ({changed} settings changed)")
 
 
 @db_app.command("upgrade")
@@ -268,9 +323,12 @@ def admin_serve(
         return
 
     async def go() -> None:
+        import asyncio
+
         from admin.accounts import count_users
         from admin.app import serve
         from gridbot.bootstrap import bootstrap
+        from gridbot.config_watch import start_config_watch
 
         app_ = await bootstrap(_settings())
         try:
@@ -278,7 +336,13 @@ def admin_serve(
                 typer.echo("gridbot admin: no console accounts yet: run "
                            "`gridbot admin create-user NAME --role admin`", err=True)
             typer.echo(f"gridbot admin: http://{host}:{port}/")
-            await serve(app_, host, port, bot_username=bot_username, report_cache_seconds=60)
+            stop = asyncio.Event()
+            watcher = start_config_watch(app_, stop)  # edits made by the CLI or other processes
+            try:
+                await serve(app_, host, port, bot_username=bot_username, report_cache_seconds=60)
+            finally:
+                stop.set()
+                await watcher
         finally:
             await app_.close()
 
@@ -454,6 +518,9 @@ def bench_bot_cmd(
     reports: Annotated[int, typer.Option(help="complete reports per resident")] = 4,
     nlu: Annotated[str, typer.Option(help="model (the packaged NLU) or fake (keyword stub)")] = "model",
     database_url: Annotated[str | None, typer.Option(help="default: a fresh SQLite file")] = None,
+    http_residents: Annotated[
+        bool, typer.Option(help="simulated residents use the web page's HTTP API (default: in-process)")
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """N simulated residents through the sandbox: complete reports/s and reply latency p50/p95."""
@@ -462,7 +529,7 @@ def bench_bot_cmd(
     from bot.bench import print_result, run_bench
 
     result = run_bench(residents=residents, reports=reports, nlu=nlu, database_url=database_url,
-                       echo=lambda s: typer.echo(s, err=True))
+                       echo=lambda s: typer.echo(s, err=True), http_residents=http_residents)
     if json_out:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:

@@ -1,5 +1,6 @@
-"""Configuration pages: grids on a map, units and members (admins edit them), invite codes,
-category time limits (read-only), console accounts."""
+"""Configuration pages: grids on a map, units and members (admins edit them; every edit is
+audit-logged and bumps the configuration version), invite codes, category time limits (shown
+here, edited on the policy page), console accounts."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from dispatch.domain.members import ROLES as MEMBER_ROLES
 from dispatch.domain.members import Role
 from dispatch.domain.routing import CATCH_ALL, RoutingTable
 from dispatch.domain.status import OPEN
-from dispatch.service import membership
+from dispatch.service import config_log, membership
+from dispatch.service.config_log import AuditActor
 from gridbot import texts
 
 router = APIRouter(prefix="/config")
@@ -75,6 +77,11 @@ class ConfigError(DomainError):
 
 ROLE_ORDER = [r.value for r in Role]
 STAFF_ROLES = {Role.DISPATCHER.value, Role.ADMIN.value}
+
+
+def console_actor(info: SessionInfo) -> AuditActor:
+    """Who changed the configuration, for the audit log: the console account."""
+    return AuditActor("admin", info.user.username)
 
 
 def _unknown(kind: str, ids: list[str]) -> ConfigError:
@@ -139,8 +146,11 @@ async def member_save(request: Request, member_id: int,
                                                     AdminUserRow.role.in_(accounts.ACTING_ROLES)))
             if acting is not None and not (want_roles & STAFF_ROLES):
                 raise ConfigError(T["cfg_console_staff"].format(username=acting))
+            before = config_log.member_doc(member)
             member.roles, member.grids, member.units = want_roles, want_grids, want_units
             await uow.members.save(member, now(request))
+            await config_log.record(uow.session, now(request), console_actor(info), "member",
+                                    str(member_id), before, config_log.member_doc(member))
             await uow.commit()
     except DomainError as exc:
         await flash(request, "error", T["err_prefix"] + str(exc))
@@ -199,6 +209,8 @@ async def unit_save(request: Request, unit_id: str, name: Annotated[str, Form()]
             others = [u for u in await uow.units.all() if u.id != unit_id]
             RoutingTable([*others, edited]).check(app.registry.tree)  # a tie → RoutingConfigError
             await uow.units.upsert_many([edited], now(request))
+            await config_log.record(uow.session, now(request), console_actor(info), "unit", unit_id,
+                                    config_log.unit_doc(unit), config_log.unit_doc(edited))
             await uow.commit()
     except DomainError as exc:
         await flash(request, "error", T["err_prefix"] + str(exc))

@@ -243,3 +243,32 @@ class CaseFollowerRow(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
     since: Mapped[datetime]
+
+
+class ConfigStateRow(Base):
+    """A configuration document with its version (name "policy": the closed-loop policy), and
+    the counter every configuration change bumps (name "config"): running processes compare
+    it with the version they loaded and reload when it moved."""
+
+    __tablename__ = "config_state"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    doc: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime | None]
+    updated_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class ConfigAuditRow(Base):
+    """One configuration change: when, who (console account, CLI, Telegram), what, before/after."""
+
+    __tablename__ = "config_audit"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_kind: Mapped[str] = mapped_column(String(16))  # admin / cli / telegram / system
+    actor: Mapped[str] = mapped_column(String(128))
+    object_kind: Mapped[str] = mapped_column(String(32), index=True)  # policy / unit / member / …
+    object_id: Mapped[str] = mapped_column(String(128), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    summary: Mapped[str] = mapped_column(Text, default="")  # one line per changed setting
+    config_version: Mapped[int] = mapped_column(Integer)

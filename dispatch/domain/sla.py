@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 
 from dispatch.domain.case import Priority
@@ -57,6 +57,20 @@ class WorkingHours:
                 remaining -= available
             current = datetime.combine(day + timedelta(days=1), time(0), current.tzinfo)
         raise DomainError("working-hours calendar has no working time")
+
+
+@dataclass(frozen=True)
+class InTimezone:
+    """Counts `inner`'s hours in the local time of `tz` (working hours are local hours);
+    the result comes back in the start's timezone."""
+
+    inner: Calendar
+    tz: tzinfo
+
+    def add_hours(self, start: datetime, hours: float) -> datetime:
+        if start.tzinfo is None:
+            raise DomainError("start must be timezone-aware")
+        return self.inner.add_hours(start.astimezone(self.tz), hours).astimezone(start.tzinfo)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Importing grids, units and members: validate everything, then write in one transaction."""
+"""Importing grids, units and members: validate everything, then write in one transaction
+(with an audit row and a configuration-version bump, so running processes reload)."""
 
 from __future__ import annotations
 
@@ -6,31 +7,67 @@ from datetime import datetime
 from typing import Any
 
 from dispatch.adapters.uow import UnitOfWork
+from dispatch.domain.config_diff import diff_lines
 from dispatch.domain.errors import ImportErrorLine
 from dispatch.domain.grid_import import parse_features, validate_hierarchy
 from dispatch.domain.grids import GridTree
 from dispatch.domain.members import ROLES, Member
 from dispatch.domain.routing import RoutingTable
 from dispatch.domain.unit_import import parse_units
+from dispatch.service import config_log
+from dispatch.service.config_log import AuditActor
 from gridbot.taxonomy import UNIT_KINDS, load_taxonomy
 
 
-async def import_grids(uow: UnitOfWork, doc: Any, now: datetime) -> dict[str, int]:
+async def import_grids(
+    uow: UnitOfWork, doc: Any, now: datetime, actor: AuditActor | None = None
+) -> dict[str, int]:
     grids = parse_features(doc)
     async with uow:
         existing = {g.id: g for g in await uow.grids.all()}
         validate_hierarchy(grids, existing)
         # Units must still point at known grids (they cannot: we only add or update).
         await uow.grids.upsert_many(grids, now)
+        created = sum(1 for g in grids if g.id not in existing)
+        by_level: dict[str, int] = {}
+        for g in grids:
+            by_level[f"level{g.level}"] = by_level.get(f"level{g.level}", 0) + 1
+        counts = {"grids": len(grids), "created": created, "updated": len(grids) - created, **by_level}
+        await _audit(uow, now, actor, "grids", counts)
         await uow.commit()
-    created = sum(1 for g in grids if g.id not in existing)
-    by_level: dict[str, int] = {}
-    for g in grids:
-        by_level[f"level{g.level}"] = by_level.get(f"level{g.level}", 0) + 1
-    return {"grids": len(grids), "created": created, "updated": len(grids) - created, **by_level}
+    return counts
 
 
-async def import_units(uow: UnitOfWork, doc: Any, now: datetime) -> dict[str, int]:
+async def _audit(
+    uow: UnitOfWork,
+    now: datetime,
+    actor: AuditActor | None,
+    kind: str,
+    counts: dict[str, int],
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    summary = "imported " + ", ".join(f"{k} {v}" for k, v in counts.items())
+    if before is not None or after is not None:
+        before, after = before or {}, after or {}
+        added = [f"{key}: added" for key in after if key not in before]
+        changed = diff_lines(before, {k: v for k, v in after.items() if k in before})
+        summary = "\n".join([summary, *added, *changed])
+    await config_log.record(
+        uow.session,
+        now,
+        actor or AuditActor.cli(),
+        kind,
+        "",
+        before,
+        after if after is not None else dict(counts),
+        summary,
+    )
+
+
+async def import_units(
+    uow: UnitOfWork, doc: Any, now: datetime, actor: AuditActor | None = None
+) -> dict[str, int]:
     taxonomy = load_taxonomy()
     units = parse_units(doc, taxonomy.category_ids, UNIT_KINDS)
     async with uow:
@@ -42,9 +79,14 @@ async def import_units(uow: UnitOfWork, doc: Any, now: datetime) -> dict[str, in
         merged = {**stored, **{u.id: u for u in units}}
         RoutingTable(merged.values()).check(tree)
         await uow.units.upsert_many(units, now)
+        created = sum(1 for u in units if u.id not in stored)
+        counts = {"units": len(units), "created": created, "updated": len(units) - created}
+        changed = [u for u in units if stored.get(u.id) != u]
+        before = {u.id: config_log.unit_doc(stored[u.id]) for u in changed if u.id in stored}
+        after = {u.id: config_log.unit_doc(u) for u in changed}
+        await _audit(uow, now, actor, "units", counts, before, after)
         await uow.commit()
-    created = sum(1 for u in units if u.id not in stored)
-    return {"units": len(units), "created": created, "updated": len(units) - created}
+    return counts
 
 
 def parse_members(doc: Any) -> list[Member]:
@@ -79,7 +121,9 @@ def parse_members(doc: Any) -> list[Member]:
     return out
 
 
-async def import_members(uow: UnitOfWork, doc: Any, now: datetime) -> dict[str, int]:
+async def import_members(
+    uow: UnitOfWork, doc: Any, now: datetime, actor: AuditActor | None = None
+) -> dict[str, int]:
     members = parse_members(doc)
     async with uow:
         grid_ids = {g.id for g in await uow.grids.all()}
@@ -92,5 +136,6 @@ async def import_members(uow: UnitOfWork, doc: Any, now: datetime) -> dict[str, 
                 if u not in unit_ids:
                     raise ImportErrorLine(f"member {m.tg_id}: unknown unit {u!r}")
             await uow.members.save(m, now)
+        await _audit(uow, now, actor, "members", {"members": len(members)})
         await uow.commit()
     return {"members": len(members)}

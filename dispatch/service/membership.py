@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
@@ -13,6 +13,8 @@ from dispatch.adapters.orm import CardRow, GroupBindingRow
 from dispatch.adapters.uow import UnitOfWork
 from dispatch.domain.errors import DomainError, NotAuthorised
 from dispatch.domain.members import Member, Role
+from dispatch.service import config_log
+from dispatch.service.config_log import AuditActor
 from dispatch.service.registry import Registry
 
 PURPOSES = ("unit_member", "grid_worker", "bind_group")
@@ -104,19 +106,42 @@ async def bind_group(uow: UnitOfWork, code: str, chat_id: int, tg_id: int, now: 
         m = await uow.members.by_tg(tg_id)
         if m is None or not (m.is_staff or row.target in m.units):
             raise NotAuthorised(f"{tg_id} may not bind a group for {row.target}")
+        unit = await uow.units.get(row.target)
         await uow.units.set_chat(row.target, chat_id)
         row.used_by, row.used_at = tg_id, now
+        # The unit's group is configuration: audited, and other processes reload it.
+        await config_log.record(
+            uow.session,
+            now,
+            AuditActor("telegram", str(tg_id)),
+            "unit",
+            row.target,
+            {"chat_id": unit.chat_id if unit else None},
+            {"chat_id": chat_id},
+        )
         await uow.commit()
         return Redeemed(row.purpose, row.target, m)
 
 
-async def migrate_chat(uow: UnitOfWork, old_chat_id: int, new_chat_id: int) -> int:
+async def migrate_chat(
+    uow: UnitOfWork, old_chat_id: int, new_chat_id: int, now: datetime | None = None
+) -> int:
     """A group upgraded to a supergroup: units and posted cards follow the new id."""
     async with uow:
         n = await uow.units.migrate_chat(old_chat_id, new_chat_id)
         await uow.session.execute(
             update(CardRow).where(CardRow.chat_id == old_chat_id).values(chat_id=new_chat_id)
         )
+        if n:
+            await config_log.record(
+                uow.session,
+                now or datetime.now(UTC),
+                AuditActor("telegram", "migrate_to_chat_id"),
+                "unit_chat",
+                str(old_chat_id),
+                {"chat_id": old_chat_id},
+                {"chat_id": new_chat_id},
+            )
         await uow.commit()
     return n
 

@@ -92,18 +92,30 @@ class Scheduler:
         clock: Clock,
         policy: DeadlinePolicy | None = None,
         *,
-        require_verification: bool = True,
+        require_verification: bool | None = None,
     ) -> None:
+        """`policy` / `require_verification`: fixed settings; None (the default) reads them
+        from the registry's configured policy at every tick, so an edit applies at once."""
         self._sessions = sessions
         self._registry = registry
         self.clock = clock
-        self.policy = policy or DeadlinePolicy()
-        self.require_verification = require_verification
+        self._policy = policy
+        self._require_verification = require_verification
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
 
     @property
     def registry(self) -> Registry:
         return self._registry()
+
+    @property
+    def policy(self) -> DeadlinePolicy:
+        return self._policy if self._policy is not None else self.registry.policy.deadlines
+
+    @property
+    def require_verification(self) -> bool:
+        if self._require_verification is not None:
+            return self._require_verification
+        return self.registry.policy.require_verification
 
     def _uow(self) -> UnitOfWork:
         return UnitOfWork(self._sessions)
@@ -111,6 +123,7 @@ class Scheduler:
     async def tick(self) -> TickResult:
         now = self.clock.now()
         result = TickResult()
+        policy, require_verification = self.policy, self.require_verification  # one tick, one policy
         async with self._uow() as uow:
             rows = (
                 await uow.session.scalars(
@@ -119,14 +132,21 @@ class Scheduler:
             ).all()
         for case_id in rows:
             try:
-                await self._one(case_id, now, result)
+                await self._one(case_id, now, result, policy, require_verification)
             except ConcurrentModification:
                 result.conflicts += 1  # changed meanwhile; the next tick sees it again
             except Exception:  # one bad case must not stop the others
                 log.exception("scheduler: case %s failed", case_id)
         return result
 
-    async def _one(self, case_id: int, now: datetime, result: TickResult) -> None:
+    async def _one(
+        self,
+        case_id: int,
+        now: datetime,
+        result: TickResult,
+        policy: DeadlinePolicy,
+        require_verification: bool,
+    ) -> None:
         registry = self.registry
         async with self._uow() as uow:
             case = await uow.cases.get(case_id)
@@ -135,13 +155,11 @@ class Scheduler:
             state = _state(case)
             sla = registry.sla.hours_for(case.category, case.unit_id, case.priority)
             awaiting = (
-                self.require_verification
+                require_verification
                 and not case.on_spot
                 and bool(await notify.grid_workers_for(uow, registry, case.grid_id))
             )
-            actions = due_actions(
-                case, state, self.policy, now, sla_hours=sla, awaiting_verification=awaiting
-            )
+            actions = due_actions(case, state, policy, now, sla_hours=sla, awaiting_verification=awaiting)
             if not actions:
                 return
             system = Actor(None, "system", "system")
@@ -163,7 +181,7 @@ class Scheduler:
                     result.reminders += 1
                     self._queue(uow, case, "reminder", now, share=action.share)
                 elif isinstance(action, Escalation):
-                    level = self.policy.escalation_levels[action.step - 1]
+                    level = policy.escalation_levels[action.step - 1]
                     target = escalation_target(registry, case, level)
                     note = texts.SCHED_ESCALATION_NOTE.format(
                         step=action.step, target=target.name if target else texts.SCHED_NO_TARGET

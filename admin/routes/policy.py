@@ -1,0 +1,98 @@
+"""The closed-loop policy page (admins edit time limits, overrides, reminders, escalation,
+核查 and rating, duplicates) and the configuration audit log."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from admin import policy_form
+from admin.accounts import SessionInfo
+from admin.policy_form import PolicyForm
+from admin.routes.config import console_actor
+from admin.web import ADMIN, flash, gb, now, redirect, render_page
+from dispatch.domain.policy import PRIORITIES, PolicyError
+from dispatch.service import config_log, policy_store
+from dispatch.service.policy_store import PolicyConflict
+from gridbot import texts
+from gridbot.bootstrap import App
+
+router = APIRouter(prefix="/config")
+T = texts.ADMIN
+AUDIT_PAGE = 50
+
+
+def _context(app: App, form: PolicyForm, error: str | None = None) -> dict[str, Any]:
+    taxonomy = app.registry.taxonomy
+    blank = [("", policy_form.ALL, "")] * policy_form.BLANK_ROWS
+    return {
+        "nav": "config",
+        "sub": "policy",
+        "form": form,
+        "error": error,
+        "cats": taxonomy.categories,
+        "rows": [*form.overrides, *blank],
+        "units": sorted(app.registry.units.values(), key=lambda u: u.id),
+        "all": policy_form.ALL,
+        "priorities": list(PRIORITIES.items()),
+        "levels": (3, 2, 1),
+    }
+
+
+@router.get("/policy")
+async def policy_page(request: Request, info: SessionInfo = ADMIN) -> Response:
+    app = gb(request)
+    async with app.uow() as uow:
+        stored = await policy_store.read_policy(uow.session)
+    form = policy_form.from_policy(stored.policy, app.registry.taxonomy, stored.version)
+    return await render_page(request, "config_policy.html", _context(app, form))
+
+
+@router.post("/policy")
+async def policy_save(request: Request, info: SessionInfo = ADMIN) -> Response:
+    app = gb(request)
+    form = policy_form.from_post(await request.form(), app.registry.taxonomy)
+    try:
+        doc = policy_form.to_doc(form, app.registry.taxonomy)
+        stored = await policy_store.save_policy_doc(
+            app.uow(), doc, console_actor(info), now(request), expected_version=form.version
+        )
+    except PolicyError as exc:
+        error = T["pol_error"].format(message=policy_form.error_zh(exc, app.registry))
+        return await render_page(request, "config_policy.html", _context(app, form, error), 400)
+    except PolicyConflict:
+        return await render_page(request, "config_policy.html", _context(app, form, T["pol_conflict"]), 409)
+    await app.reload()
+    await flash(request, "ok", T["pol_saved"].format(version=stored.version))
+    return redirect("/config/policy")
+
+
+def _pretty(doc: Any) -> str:
+    return "" if doc is None else json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+@router.get("/audit")
+async def audit_page(request: Request, page: int = 1, info: SessionInfo = ADMIN) -> Response:
+    app = gb(request)
+    page = max(1, min(page, 10**6))
+    async with app.uow() as uow:
+        rows, total = await config_log.entries(uow.session, (page - 1) * AUDIT_PAGE, AUDIT_PAGE)
+    entries = [(r, _pretty(r.before), _pretty(r.after)) for r in rows]
+    return await render_page(
+        request,
+        "config_audit.html",
+        {
+            "nav": "config",
+            "sub": "audit",
+            "entries": entries,
+            "page": page,
+            "total": total,
+            "pages": max(1, math.ceil(total / AUDIT_PAGE)),
+            "ACTOR_KIND_ZH": texts.AUDIT_ACTOR_ZH,
+            "OBJECT_KIND_ZH": texts.AUDIT_OBJECT_ZH,
+        },
+    )

@@ -1,0 +1,406 @@
+"""The closed-loop policy (处置时限, 提醒, 督办, 核查, 评价, 重复上报) as one document.
+
+Pure: `parse_policy` turns a plain mapping (from YAML, JSON or a console form) into a
+`Policy`, or raises a `PolicyError` naming the field; `policy_to_doc` is its inverse. An
+empty document is today's behaviour exactly: the taxonomy's hours, around the clock,
+reminders at 50 % and 80 %, escalation community → street → county, 核查 required,
+default rating after 72 h, duplicates within 150 m / 72 h."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, tzinfo
+from typing import Any
+
+from dispatch.domain.case import Priority, Rating
+from dispatch.domain.deadlines import DeadlinePolicy
+from dispatch.domain.duplicates import DuplicatePolicy
+from dispatch.domain.errors import DomainError
+from dispatch.domain.sla import AroundTheClock, Calendar, InTimezone, SlaPolicy, WorkingHours
+
+PRIORITIES: dict[str, int] = {
+    "normal": Priority.NORMAL,
+    "urgent": Priority.URGENT,
+    "emergency": Priority.EMERGENCY,
+}
+PRIORITY_NAMES = {v: k for k, v in PRIORITIES.items()}
+DEFAULT_PRIORITY_FACTORS: dict[int, float] = dict(SlaPolicy(category_hours={}).priority_factor)
+ESCALATION_LEVELS = (3, 2, 1)  # community, street, county: the levels above a unit grid
+MAX_HOURS = 8760.0  # a year
+MAX_FACTOR = 10.0
+MAX_DISTANCE_M = 100_000.0
+AROUND_THE_CLOCK, WORKING_HOURS = "around_the_clock", "working_hours"
+SECTIONS = ("time_limits", "calendar", "reminders", "escalation", "verification", "rating", "duplicates")
+
+# One line per problem; `PolicyError.code` picks it (the console has a Chinese twin in texts).
+MESSAGES = {
+    "document": "must be a mapping of sections (" + ", ".join(SECTIONS) + ")",
+    "unknown_field": "unknown field (known: {known})",
+    "mapping": "must be a mapping",
+    "list": "must be a list",
+    "bool": "must be true or false",
+    "hours": "must be a number of hours > 0 and ≤ {max:g}",
+    "factor": "must be a number > 0 and ≤ {max:g}",
+    "share": "must be a number between 0 and 1 (both exclusive)",
+    "fraction": "must be a number between 0 and 1",
+    "distance": "must be a number of metres > 0 and ≤ {max:g}",
+    "increasing": "must increase from one entry to the next",
+    "unknown_category": "unknown category {id!r}",
+    "unknown_unit": "unknown unit {id!r}",
+    "unknown_priority": "unknown priority {id!r} (normal, urgent or emergency)",
+    "mode": f"must be {AROUND_THE_CLOCK} or {WORKING_HOURS}",
+    "time": 'must be a time of day "HH:MM" (quote it in YAML)',
+    "date": "must be a date YYYY-MM-DD",
+    "closes": "must be later than opens",
+    "both_days": "{day} is both a holiday and an extra workday",
+    "level": "must list grid levels 3 (community), 2 (street), 1 (county), each once, nearest first",
+    "rating": "must be one of " + ", ".join(r.value for r in Rating),
+    "duplicate": "given twice",
+}
+
+
+class PolicyError(DomainError):
+    """Invalid policy input. `field` is the dotted path (time_limits.categories.garbage),
+    `code` a key of MESSAGES, `params` what the message names."""
+
+    def __init__(self, field_path: str, code: str, **params: Any) -> None:
+        self.field = field_path
+        self.code = code
+        self.params = params
+        super().__init__(f"{field_path}: {MESSAGES[code].format(**params)}")
+
+
+@dataclass(frozen=True)
+class CalendarPolicy:
+    """How hours count: around the clock, or working hours (工作时) in local time."""
+
+    working_hours: bool = False
+    opens: time = time(8, 30)
+    closes: time = time(17, 30)
+    holidays: frozenset[date] = frozenset()
+    extra_workdays: frozenset[date] = frozenset()  # 调休: a weekend day worked
+
+    def build(self, tz: tzinfo | None = None) -> Calendar:
+        if not self.working_hours:
+            return AroundTheClock()
+        hours = WorkingHours(self.opens, self.closes, self.holidays, self.extra_workdays)
+        return hours if tz is None else InTimezone(hours, tz)
+
+
+@dataclass(frozen=True)
+class Policy:
+    category_hours: Mapping[str, float] = field(default_factory=dict)  # over the taxonomy's
+    unit_hours: Mapping[str, float] = field(default_factory=dict)
+    unit_category_hours: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    priority_factors: Mapping[int, float] = field(default_factory=lambda: dict(DEFAULT_PRIORITY_FACTORS))
+    calendar: CalendarPolicy = field(default_factory=CalendarPolicy)
+    deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+    require_verification: bool = True
+    duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
+
+    def sla(self, taxonomy_hours: Mapping[str, float], tz: tzinfo | None = None) -> SlaPolicy:
+        """The time limits: the taxonomy's hours with this policy's overrides."""
+        return SlaPolicy(
+            category_hours={**taxonomy_hours, **self.category_hours},
+            unit_category_hours=dict(self.unit_category_hours),
+            unit_hours=dict(self.unit_hours),
+            priority_factor=dict(self.priority_factors),
+            calendar=self.calendar.build(tz),
+        )
+
+
+# -- parsing ------------------------------------------------------------------------------------
+class _Reader:
+    """Checks one mapping: known keys only, typed values, every error naming its path."""
+
+    def __init__(self, raw: Any, path: str, known: Collection[str]) -> None:
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, Mapping):
+            raise PolicyError(path or "policy", "mapping" if path else "document")
+        for key in raw:
+            if key not in known:
+                raise PolicyError(_join(path, str(key)), "unknown_field", known=", ".join(known))
+        self.raw = raw
+        self.path = path
+
+    def at(self, key: str) -> str:
+        return _join(self.path, key)
+
+    def has(self, key: str) -> bool:
+        return self.raw.get(key) is not None
+
+    def get(self, key: str) -> Any:
+        return self.raw.get(key)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _number(value: Any, path: str, code: str, **params: Any) -> float:
+    if isinstance(value, bool):
+        raise PolicyError(path, code, **params)
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise PolicyError(path, code, **params) from None
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        raise PolicyError(path, code, **params)
+    return float(value)
+
+
+def _hours(value: Any, path: str) -> float:
+    hours = _number(value, path, "hours", max=MAX_HOURS)
+    if not 0 < hours <= MAX_HOURS:
+        raise PolicyError(path, "hours", max=MAX_HOURS)
+    return hours
+
+
+def _optional_hours(value: Any, path: str) -> float | None:
+    return None if value is None or value == "" else _hours(value, path)
+
+
+def _bool(value: Any, path: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise PolicyError(path, "bool")
+
+
+def _time(value: Any, path: str) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str):
+        try:
+            return time.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PolicyError(path, "time")
+
+
+def _dates(value: Any, path: str) -> frozenset[date]:
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list | tuple):
+        raise PolicyError(path, "list")
+    out: set[date] = set()
+    for i, item in enumerate(value):
+        if isinstance(item, date) and not isinstance(item, datetime):
+            out.add(item)
+            continue
+        try:
+            out.add(date.fromisoformat(str(item).strip()))
+        except ValueError:
+            raise PolicyError(f"{path}[{i}]", "date") from None
+    return frozenset(out)
+
+
+def _ids(raw: Any, path: str, known: Collection[str] | None, code: str) -> list[tuple[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, Mapping):
+        raise PolicyError(path, "mapping")
+    out = []
+    for key, value in raw.items():
+        key = str(key)
+        if known is not None and key not in known:
+            raise PolicyError(_join(path, key), code, id=key)
+        out.append((key, value))
+    return out
+
+
+def _time_limits(
+    raw: Any, categories: Collection[str] | None, units: Collection[str] | None
+) -> dict[str, Any]:
+    r = _Reader(raw, "time_limits", ("categories", "units", "unit_categories", "priority_factors"))
+    cats = {
+        c: _hours(v, r.at(f"categories.{c}"))
+        for c, v in _ids(r.get("categories"), r.at("categories"), categories, "unknown_category")
+    }
+    unit_hours = {
+        u: _hours(v, r.at(f"units.{u}"))
+        for u, v in _ids(r.get("units"), r.at("units"), units, "unknown_unit")
+    }
+    pairs: dict[tuple[str, str], float] = {}
+    for u, per_cat in _ids(r.get("unit_categories"), r.at("unit_categories"), units, "unknown_unit"):
+        where = r.at(f"unit_categories.{u}")
+        for c, v in _ids(per_cat, where, categories, "unknown_category"):
+            pairs[(u, c)] = _hours(v, f"{where}.{c}")
+    factors = dict(DEFAULT_PRIORITY_FACTORS)
+    for name, v in _ids(r.get("priority_factors"), r.at("priority_factors"), PRIORITIES, "unknown_priority"):
+        where = r.at(f"priority_factors.{name}")
+        f = _number(v, where, "factor", max=MAX_FACTOR)
+        if not 0 < f <= MAX_FACTOR:
+            raise PolicyError(where, "factor", max=MAX_FACTOR)
+        factors[PRIORITIES[name]] = f
+    return {
+        "category_hours": cats,
+        "unit_hours": unit_hours,
+        "unit_category_hours": pairs,
+        "priority_factors": factors,
+    }
+
+
+def _calendar(raw: Any) -> CalendarPolicy:
+    r = _Reader(raw, "calendar", ("mode", "opens", "closes", "holidays", "extra_workdays"))
+    d = CalendarPolicy()
+    mode = r.get("mode") or AROUND_THE_CLOCK
+    if mode not in (AROUND_THE_CLOCK, WORKING_HOURS):
+        raise PolicyError(r.at("mode"), "mode")
+    opens = _time(r.get("opens"), r.at("opens")) if r.has("opens") else d.opens
+    closes = _time(r.get("closes"), r.at("closes")) if r.has("closes") else d.closes
+    if closes <= opens:
+        raise PolicyError(r.at("closes"), "closes")
+    holidays = _dates(r.get("holidays"), r.at("holidays"))
+    extra = _dates(r.get("extra_workdays"), r.at("extra_workdays"))
+    if both := sorted(holidays & extra):
+        raise PolicyError(r.at("extra_workdays"), "both_days", day=both[0].isoformat())
+    return CalendarPolicy(mode == WORKING_HOURS, opens, closes, holidays, extra)
+
+
+def _shares(raw: Any, path: str) -> tuple[float, ...]:
+    if not isinstance(raw, list | tuple):
+        raise PolicyError(path, "list")
+    shares: list[float] = []
+    for i, v in enumerate(raw):
+        s = _number(v, f"{path}[{i}]", "share")
+        if not 0 < s < 1:
+            raise PolicyError(f"{path}[{i}]", "share")
+        if shares and s <= shares[-1]:
+            raise PolicyError(path, "increasing")
+        shares.append(s)
+    return tuple(shares)
+
+
+def _levels(raw: Any, path: str) -> tuple[int, ...]:
+    if not isinstance(raw, list | tuple):
+        raise PolicyError(path, "list")
+    levels: list[int] = []
+    for v in raw:
+        if isinstance(v, bool) or not isinstance(v, int) or v not in ESCALATION_LEVELS:
+            raise PolicyError(path, "level")
+        if levels and v >= levels[-1]:
+            raise PolicyError(path, "level")
+        levels.append(v)
+    return tuple(levels)
+
+
+def _deadlines(doc: Mapping[str, Any]) -> tuple[DeadlinePolicy, bool]:
+    d = DeadlinePolicy()
+    rem = _Reader(doc.get("reminders"), "reminders", ("shares",))
+    shares = _shares(rem.get("shares"), rem.at("shares")) if rem.has("shares") else d.reminder_shares
+    esc = _Reader(doc.get("escalation"), "escalation", ("levels", "interval_hours"))
+    levels = _levels(esc.get("levels"), esc.at("levels")) if esc.has("levels") else d.escalation_levels
+    interval = _optional_hours(esc.get("interval_hours"), esc.at("interval_hours"))
+    ver = _Reader(doc.get("verification"), "verification", ("required", "timeout_hours"))
+    required = _bool(ver.get("required"), ver.at("required")) if ver.has("required") else True
+    vt = _optional_hours(ver.get("timeout_hours"), ver.at("timeout_hours"))
+    rat = _Reader(doc.get("rating"), "rating", ("timeout_hours", "default"))
+    timeout = (
+        _hours(rat.get("timeout_hours"), rat.at("timeout_hours"))
+        if rat.has("timeout_hours")
+        else d.rating_timeout_hours
+    )
+    default = rat.get("default") if rat.has("default") else d.default_rating
+    if default not in {r.value for r in Rating}:
+        raise PolicyError(rat.at("default"), "rating")
+    policy = DeadlinePolicy(
+        reminder_shares=shares,
+        escalation_levels=levels,
+        escalation_interval_hours=interval,
+        rating_timeout_hours=timeout,
+        default_rating=str(default),
+        verification_timeout_hours=vt,
+    )
+    return policy, required
+
+
+def _duplicates(raw: Any) -> DuplicatePolicy:
+    r = _Reader(raw, "duplicates", ("enabled", "distance_m", "window_hours", "min_similarity"))
+    d = DuplicatePolicy()
+    distance = d.distance_m
+    if r.has("distance_m"):
+        distance = _number(r.get("distance_m"), r.at("distance_m"), "distance", max=MAX_DISTANCE_M)
+        if not 0 < distance <= MAX_DISTANCE_M:
+            raise PolicyError(r.at("distance_m"), "distance", max=MAX_DISTANCE_M)
+    window = _hours(r.get("window_hours"), r.at("window_hours")) if r.has("window_hours") else d.window_hours
+    similarity = d.min_similarity
+    if r.has("min_similarity"):
+        similarity = _number(r.get("min_similarity"), r.at("min_similarity"), "fraction")
+        if not 0 <= similarity <= 1:
+            raise PolicyError(r.at("min_similarity"), "fraction")
+    enabled = _bool(r.get("enabled"), r.at("enabled")) if r.has("enabled") else d.enabled
+    return DuplicatePolicy(
+        distance_m=distance, window_hours=window, min_similarity=similarity, enabled=enabled
+    )
+
+
+def parse_policy(
+    doc: Any, *, categories: Collection[str] | None = None, units: Collection[str] | None = None
+) -> Policy:
+    """Validate a whole document. `categories`/`units`: the known ids (None: not checked,
+    for a stored document whose ids were checked when it was saved)."""
+    top = _Reader(doc, "", SECTIONS)
+    deadlines, required = _deadlines(top.raw)
+    return Policy(
+        **_time_limits(top.get("time_limits"), categories, units),
+        calendar=_calendar(top.get("calendar")),
+        deadlines=deadlines,
+        require_verification=required,
+        duplicates=_duplicates(top.get("duplicates")),
+    )
+
+
+# -- back to a document ---------------------------------------------------------------------------
+def _num(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def policy_to_doc(policy: Policy, taxonomy_hours: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """The document for `policy`, every setting explicit. With `taxonomy_hours` the category
+    hours are the effective ones for every category; without, only the overrides."""
+    cats = {**(taxonomy_hours or {}), **policy.category_hours}
+    pairs: dict[str, dict[str, int | float]] = {}
+    for (u, c), h in sorted(policy.unit_category_hours.items()):
+        pairs.setdefault(u, {})[c] = _num(h)
+    cal, dl, dup = policy.calendar, policy.deadlines, policy.duplicates
+    return {
+        "time_limits": {
+            "categories": {c: _num(h) for c, h in cats.items()},
+            "units": {u: _num(h) for u, h in sorted(policy.unit_hours.items())},
+            "unit_categories": pairs,
+            "priority_factors": {
+                PRIORITY_NAMES.get(p, str(p)): _num(f) for p, f in sorted(policy.priority_factors.items())
+            },
+        },
+        "calendar": {
+            "mode": WORKING_HOURS if cal.working_hours else AROUND_THE_CLOCK,
+            "opens": cal.opens.strftime("%H:%M"),
+            "closes": cal.closes.strftime("%H:%M"),
+            "holidays": [d.isoformat() for d in sorted(cal.holidays)],
+            "extra_workdays": [d.isoformat() for d in sorted(cal.extra_workdays)],
+        },
+        "reminders": {"shares": [_num(s) for s in dl.reminder_shares]},
+        "escalation": {
+            "levels": list(dl.escalation_levels),
+            "interval_hours": None
+            if dl.escalation_interval_hours is None
+            else _num(dl.escalation_interval_hours),
+        },
+        "verification": {
+            "required": policy.require_verification,
+            "timeout_hours": None
+            if dl.verification_timeout_hours is None
+            else _num(dl.verification_timeout_hours),
+        },
+        "rating": {"timeout_hours": _num(dl.rating_timeout_hours), "default": dl.default_rating},
+        "duplicates": {
+            "enabled": dup.enabled,
+            "distance_m": _num(dup.distance_m),
+            "window_hours": _num(dup.window_hours),
+            "min_similarity": _num(dup.min_similarity),
+        },
+    }
