@@ -35,20 +35,53 @@ TEMPLATES = [  # (text with {place}, a keyword the fake NLU knows)
 
 # ------------------------------------------------------------------------------- the driver side
 class Resident:
-    """One simulated person, reading the chat through the sandbox's event stream."""
+    """One simulated person, acting on the sandbox's world in-process.
 
-    def __init__(self, client: Any, user_id: int) -> None:
-        self.client = client
+    The simulated people are the load generator, not the system under test: they call
+    the sandbox's world directly (what the web chat page's HTTP endpoints call) and wait
+    on its event log, so their cost stays out of the measurement as far as possible. The
+    bot under test still reaches the sandbox only over HTTP, through aiogram's client.
+    `--http-residents` makes them go through the page's HTTP API instead."""
+
+    def __init__(self, world: Any, client: Any, user_id: int) -> None:
+        self.world = world
+        self.client = client  # None: in-process
         self.user_id = user_id
         self.since = 0
         self.queue: list[dict[str, Any]] = []
 
     async def act(self, path: str, **body: Any) -> None:
-        _, seq = await self.client.request_seq(
-            "POST", path, json={"user_id": self.user_id, "chat_id": self.user_id, **body}
-        )
+        if self.client is not None:
+            _, seq = await self.client.request_seq(
+                "POST", path, json={"user_id": self.user_id, "chat_id": self.user_id, **body}
+            )
+        else:
+            uid = self.user_id
+            if path == "messages":
+                self.world.user_sends(uid, uid, {"text": body["text"]})
+            elif path == "locations":
+                location = {"latitude": body["latitude"], "longitude": body["longitude"]}
+                self.world.user_sends(uid, uid, {"location": location})
+            elif path == "press":
+                self.world.press(uid, uid, int(body["message_id"]), data=body["callback_data"])
+            else:
+                raise ValueError(path)
+            seq = self.world.events.seq
         self.since = max(self.since, seq)
         self.queue.clear()
+
+    async def _events(self, timeout: float) -> list[dict[str, Any]]:
+        if self.client is not None:
+            result = await self.client.request(
+                "GET",
+                "events",
+                params={"since": str(self.since), "chat_id": str(self.user_id), "timeout": f"{timeout:.2f}"},
+            )
+            return list(result["events"])
+        from bot.sandbox.events import chat_key
+
+        events, _ = await self.world.events.wait(self.since, [chat_key(self.user_id)], timeout)
+        return events
 
     async def next_message(self, timeout: float = 30.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -61,16 +94,7 @@ class Resident:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"resident {self.user_id}: no answer")
-            result = await self.client.request(
-                "GET",
-                "events",
-                params={
-                    "since": str(self.since),
-                    "chat_id": str(self.user_id),
-                    "timeout": f"{min(remaining, 20.0):.2f}",
-                },
-            )
-            for event in result["events"]:
+            for event in await self._events(min(remaining, 20.0)):
                 if event["seq"] > self.since:
                     self.since = event["seq"]
                     self.queue.append(event)
@@ -124,7 +148,7 @@ def places_of(geojson: dict[str, Any]) -> list[tuple[str, tuple[float, float]]]:
     return [(name, pts[0]) for name, pts in sorted(seen.items()) if len(pts) == 1 and len(name) >= 3]
 
 
-async def drive(residents: int, reports: int) -> None:
+async def drive(residents: int, reports: int, http_residents: bool = False) -> None:
     from bot.sandbox.client import SandboxClient
     from bot.sandbox.demo import demo_world
     from bot.sandbox.server import start_sandbox
@@ -144,7 +168,7 @@ async def drive(residents: int, reports: int) -> None:
 
         async def person(i: int) -> None:
             nonlocal done, failed
-            r = Resident(client, FIRST_RESIDENT + i)
+            r = Resident(handle.world, client if http_residents else None, FIRST_RESIDENT + i)
             for k in range(reports):
                 n = i * reports + k
                 place, point = places[(n * 7) % len(places)]
@@ -187,7 +211,12 @@ def _pct(values: list[float], q: float) -> float:
 
 
 async def _bench(
-    residents: int, reports: int, nlu_kind: str, database_url: str | None, echo: Callable[[str], None]
+    residents: int,
+    reports: int,
+    nlu_kind: str,
+    database_url: str | None,
+    echo: Callable[[str], None],
+    http_residents: bool = False,
 ) -> dict[str, Any]:
     from bot.launch import ensure_demo_loaded, load_nlu
     from bot.runtime import build_runtime
@@ -204,6 +233,7 @@ async def _bench(
         "driver",
         str(residents),
         str(reports),
+        *(["--http-residents"] if http_residents else []),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         env={**os.environ},
@@ -263,6 +293,7 @@ async def _bench(
         "residents": residents,
         "reports_per_resident": reports,
         "nlu": nlu_kind,
+        "residents_via": "http" if http_residents else "in-process",
         "database": url.split(":")[0],
         "complete_reports": raw["complete"],
         "failed": raw["failed"],
@@ -274,6 +305,9 @@ async def _bench(
             "p95": round(_pct(lat, 0.95) * 1e3, 1),
             "max": round(max(lat) * 1e3, 1) if lat else None,
             "mean": round(statistics.fmean(lat) * 1e3, 1) if lat else None,
+        },
+        "bot_api_calls_per_report": {
+            k: round(v / max(1, raw["complete"]), 2) for k, v in sorted(raw.get("sandbox_calls", {}).items())
         },
         "cases_in_db": cases,
         "transcript_rows": messages,
@@ -317,8 +351,9 @@ def run_bench(
     nlu: str = "model",
     database_url: str | None = None,
     echo: Callable[[str], None] = print,
+    http_residents: bool = False,
 ) -> dict[str, Any]:
-    return asyncio.run(_bench(residents, reports, nlu, database_url, echo))
+    return asyncio.run(_bench(residents, reports, nlu, database_url, echo, http_residents))
 
 
 def print_result(r: dict[str, Any], echo: Callable[[str], None] = print) -> None:
@@ -376,4 +411,4 @@ class KeywordNlu:
 
 
 if __name__ == "__main__" and len(sys.argv) >= 4 and sys.argv[1] == "driver":
-    asyncio.run(drive(int(sys.argv[2]), int(sys.argv[3])))
+    asyncio.run(drive(int(sys.argv[2]), int(sys.argv[3]), "--http-residents" in sys.argv[4:]))

@@ -16,7 +16,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramForbiddenError
@@ -28,6 +27,7 @@ from bot.deps import Classifier, Commands, Debouncer, People, WriteGate
 from bot.nlu import ask_threshold
 from bot.relay import OutboxRelay
 from bot.routers import all_routers
+from bot.session import JsonAiohttpSession
 from bot.transcript import InboundMiddleware, OutboundMiddleware, Transcript
 from gridbot import texts
 from gridbot.bootstrap import App
@@ -80,9 +80,9 @@ def pin_response_models() -> None:
 
 def make_bot(token: str, api_base: str | None = None, *, timeout: float = 30.0) -> Bot:
     """A Bot on Telegram, or on any Bot API server (the sandbox) through the same client."""
-    session = AiohttpSession(timeout=timeout)
+    session = JsonAiohttpSession(timeout=timeout)
     if api_base and api_base.rstrip("/") != TELEGRAM_PUBLIC_API:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")), timeout=timeout)
+        session = JsonAiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")), timeout=timeout)
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 

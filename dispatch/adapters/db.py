@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_inline() -> bool:
+    """SQLite statements on the loop's thread (see sqlite_inline.py) unless
+    GRIDBOT_SQLITE_THREADS=1 asks for aiosqlite's worker threads."""
+    return os.environ.get("GRIDBOT_SQLITE_THREADS", "").strip().lower() not in ("1", "true", "yes")
+
+
 def normalise_url(url: str) -> str:
     """Accept plain driver names and pick the async drivers we ship."""
     u = make_url(url)
@@ -37,6 +44,11 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if _sqlite_inline() and database and database != ":memory:" and "creator" not in kwargs:
+            from dispatch.adapters.sqlite_inline import inline_creator
+
+            kwargs["async_creator"] = inline_creator(database)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

@@ -60,6 +60,29 @@ def case_to_row(case: Case, row: CaseRow) -> None:
     row.photos = [{"file_id": p.file_id, "kind": p.kind} for p in case.photos]
 
 
+def case_values(case: Case) -> dict[str, Any]:
+    """The case as column values (for Core statements on the hot path)."""
+    values = {f: getattr(case, f) for f in CASE_FIELDS}
+    values["status"] = case.status.value
+    values["photos"] = [{"file_id": p.file_id, "kind": p.kind} for p in case.photos]
+    return values
+
+
+def event_values(case_id: int, e: CaseEvent) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "at": e.at,
+        "action": e.action,
+        "actor_id": e.actor_id,
+        "actor_role": e.actor_role,
+        "channel": e.channel,
+        "old_status": e.old_status,
+        "new_status": e.new_status,
+        "note": e.note,
+        "data": e.data,
+    }
+
+
 def event_to_row(case_id: int, e: CaseEvent) -> CaseEventRow:
     return CaseEventRow(
         case_id=case_id,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,26 @@ from dispatch.domain.errors import DomainError
 from dispatch.domain.grids import Grid
 from dispatch.domain.members import Member
 from dispatch.domain.routing import Unit
+
+# Hot-path statements, built once: a submitted report writes a case and its events, and
+# a linked duplicate updates the original; building these per call cost more CPU than
+# running them.
+_CASES: Table = CaseRow.__table__  # type: ignore[assignment]
+_EVENTS: Table = CaseEventRow.__table__  # type: ignore[assignment]
+_SAVE_COLUMNS = (
+    *(f for f in mapping.CASE_FIELDS if f != "version"),
+    "status",
+    "photos",
+    "updated_at",
+    "version",
+)
+_INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
+_INSERT_EVENTS = insert(_EVENTS)
+_SAVE_CASE = (
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("w_id"), _CASES.c.version == bindparam("w_version"))
+    .values({c: bindparam(f"v_{c}") for c in _SAVE_COLUMNS})
+)
 
 
 class ConcurrentModification(DomainError):
@@ -161,11 +181,9 @@ class CaseRepository:
         return int((await self.session.execute(stmt)).scalar_one())
 
     async def add(self, case: Case) -> Case:
-        row = CaseRow(updated_at=case.created_at)
-        mapping.case_to_row(case, row)
-        self.session.add(row)
-        await self.session.flush()
-        case.id = row.id
+        values = mapping.case_values(case)
+        values["updated_at"] = case.created_at
+        case.id = int((await self.session.execute(_INSERT_CASE, values)).scalar_one())
         await self._flush_events(case)
         return case
 
@@ -180,16 +198,11 @@ class CaseRepository:
     async def save(self, case: Case, now: datetime) -> None:
         """Write the case if nobody changed it since it was read (optimistic lock)."""
         assert case.id is not None
-        row = CaseRow()
-        mapping.case_to_row(case, row)
-        values = {c: getattr(row, c) for c in mapping.CASE_FIELDS if c != "version"}
-        values.update(status=row.status, photos=row.photos, updated_at=now, version=case.version + 1)
-        result = await self.session.execute(
-            update(CaseRow)
-            .where(CaseRow.id == case.id, CaseRow.version == case.version)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        values = mapping.case_values(case)
+        values.update(updated_at=now, version=case.version + 1)
+        params = {f"v_{c}": values[c] for c in _SAVE_COLUMNS}
+        params.update(w_id=case.id, w_version=case.version)
+        result = await self.session.execute(_SAVE_CASE, params)
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentModification(f"case {case.number} was changed by someone else")
         case.version += 1
@@ -197,9 +210,9 @@ class CaseRepository:
 
     async def _flush_events(self, case: Case) -> None:
         assert case.id is not None
-        for e in case.pop_events():
-            self.session.add(mapping.event_to_row(case.id, e))
-        await self.session.flush()
+        rows = [mapping.event_values(case.id, e) for e in case.pop_events()]
+        if rows:
+            await self.session.execute(_INSERT_EVENTS, rows)
 
     async def events(self, case_id: int) -> list[CaseEventRow]:
         return list(
