@@ -9,6 +9,9 @@ first come, first served, and no lock is needed in one event loop.
 A caller that must not wait long (the relay holds a claim on its rows) passes `max_wait`: when
 the slot is further away than that, nothing is taken and `Throttled(wait)` is raised, so the
 work can be rescheduled instead. The clock and sleep are injectable for tests.
+
+The state is per process: several relays (processes) sending for one bot each keep their own
+limiter, so give each `Limits.relaxed(1 / n)` to stay within the bot's limits together.
 """
 
 from __future__ import annotations

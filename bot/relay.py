@@ -1,14 +1,34 @@
 """The outbox relay: deliver pending notifications through the Bot.
 
-    rows = outbox_store.due(now)          # oldest first
+    rows = outbox_store.claim(now)        # oldest first, claimed for CLAIM_TTL
     group by case → deliver each group in order, groups concurrently (bounded)
     each row is rendered from the CURRENT case state, then sent or edited
-    outcomes (sent / retry at / failed, cards posted, people who blocked us) → one transaction
+    every tick_s: commit the outcomes known so far, renew the claims still needed
+    at the end (or when stopped): wait for every send in flight, commit the rest, and give
+    back the rows not started
 
 Retries: `TelegramRetryAfter` is honoured (short waits in place, longer ones rescheduled);
 network and 5xx errors back off exponentially; 403 / chat not found are permanent: the row
-is marked failed and a person who blocked the bot is flagged. Interface for issue 5:
-`OutboxRelay(app, bot, gate).run(stop)`, `.run_once()`, `.kick()`."""
+is marked failed (`outbox_store.failures`) and a person who blocked the bot is flagged.
+Interface for issue 5: `OutboxRelay(app, bot, gate).run(stop)`, `.run_once()`, `.kick()`.
+
+What "exactly once" rests on, and where it ends:
+
+- A row is claimed by one relay at a time (`dispatch.adapters.outbox_claim`), and the relay
+  renews its claims while it works, so a slow batch (one private chat at 1 message/s, long
+  `retry_after`s) never lets another relay take a row it is still sending. If renewing fails
+  (the database is unreachable), no new send starts once the claim is close to lapsing.
+- A stopped relay (task cancelled: SIGTERM, Ctrl-C, `BotRuntime.stop`) lets each call already
+  at the Bot API finish, records the message it produced, and gives back the rows it had not
+  started, so a restart resumes at once and sends nothing twice.
+- A relay that dies without a chance to record (SIGKILL, power loss) loses at most the
+  outcomes of its last `tick_s`. Those rows come back when their claim lapses, are delivered
+  again and are marked (`last_error`: "… may have reached Telegram already"): at least once,
+  and detectable, but possibly twice.
+- A send whose request reached Telegram but whose response was lost (connection dropped
+  after the call ran, a client timeout) looks like a network error and is retried: the Bot API
+  has no idempotency key, so this case is at-least-once too.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +38,9 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import timedelta, tzinfo
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -32,7 +53,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InputMediaPhoto, Message
+from aiogram.types import InputMediaPhoto, MediaUnion, Message
 
 from bot import keyboards as kb
 from bot import render
@@ -41,7 +62,7 @@ from bot.ratelimit import SendLimiter, Throttled
 from bot.transcript import current_case
 from dispatch.domain.status import CaseStatus
 from dispatch.service import outbox_store, queries
-from dispatch.service.outbox_store import Card, Outcome, Pending
+from dispatch.service.outbox_store import CLAIM_TTL, Card, Outcome, Pending
 from dispatch.service.queries import CaseView
 from gridbot import texts
 from gridbot.bootstrap import App
@@ -58,6 +79,13 @@ INLINE_NETWORK_RETRIES = 2
 # Wait in place for a rate-limit slot up to this; further away, the row is put back untried
 # (well inside outbox_store.CLAIM_TTL, so a claim never expires while its row waits).
 INLINE_THROTTLE_S = 20.0
+# A row whose case has an earlier row in another relay's hands waits at least this long.
+EARLIER_WAIT_S = 1.0
+# Renew claims when less than this share of CLAIM_TTL is left; start no new send below SAFE.
+RENEW_AT, SAFE = 0.5, 0.25
+MAYBE_TWICE = (
+    "delivered again: the relay before stopped without recording, its send may have reached Telegram already"
+)
 GONE = ("message to edit not found", "message can't be edited", "MESSAGE_ID_INVALID")
 NOT_MODIFIED = "message is not modified"
 S = CaseStatus
@@ -81,6 +109,26 @@ class RelayStats:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    lapsed: int = 0  # rows claimed that a relay which died or hung may have sent already
+    lost: int = 0  # rows whose claim another relay took over from this one (not sent here)
+
+
+@dataclass
+class Batch:
+    """One claimed batch: outcomes known but not committed yet, and which claims are ours."""
+
+    ids: list[int]
+    valid_until: datetime  # our claims hold until then (renewed while the batch runs)
+    outcomes: list[Outcome] = field(default_factory=list)  # known, not committed yet
+    done: set[int] = field(default_factory=set)  # ids with an outcome (committed or not)
+    lost: set[int] = field(default_factory=set)  # ids another relay took over: not ours any more
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        self.done.add(outcome.row_id)
+
+    def outstanding(self) -> list[int]:
+        return [i for i in self.ids if i not in self.done and i not in self.lost]
 
 
 class OutboxRelay:
@@ -94,6 +142,7 @@ class OutboxRelay:
         concurrency: int = 16,
         idle_s: float = 1.0,
         linger_s: float = 0.02,
+        tick_s: float = 1.0,
         limiter: SendLimiter | None = None,
     ) -> None:
         self.app = app
@@ -103,6 +152,8 @@ class OutboxRelay:
         self.concurrency = concurrency
         self.idle_s = idle_s
         self.linger_s = linger_s  # after a kick, wait this long so a batch gathers
+        self.tick_s = tick_s  # during a batch: commit outcomes and renew claims this often
+        self.ttl = CLAIM_TTL
         self.tz: tzinfo = ZoneInfo(app.settings.timezone)
         self.stats = RelayStats()
         self.limiter = limiter or SendLimiter()  # Telegram's limits, before every call
@@ -128,63 +179,79 @@ class OutboxRelay:
                 await asyncio.sleep(min(self.idle_s, 1.0))
             if n == 0:
                 self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.idle_s)
+                if await _wait(self._wake, self.idle_s):
                     await asyncio.sleep(self.linger_s)
-                except TimeoutError:
-                    pass
 
     async def run_once(self) -> int:
         """Deliver one batch of due rows; how many rows were handled."""
         now = self.app.clock.now()
         async with self.app.uow() as uow:
             async with self.gate():
-                rows = await outbox_store.claim(uow, self.holder, now, self.batch_size)
+                rows = await outbox_store.claim(uow, self.holder, now, self.batch_size, self.ttl)
             if not rows:
                 return 0
             case_ids = sorted({r.case_id for r in rows if r.case_id is not None})
             views = await queries.views(uow, case_ids)
             cards = await outbox_store.cards(uow, case_ids)
             earliest = await outbox_store.earliest_pending(uow, case_ids)
+        batch = Batch([r.id for r in rows], now + self.ttl)
+        for r in rows:
+            if r.lapsed_from is not None:
+                self.stats.lapsed += 1
+                log.warning(
+                    "relay: row %s was claimed by %s, which stopped without recording", r.id, r.lapsed_from
+                )
         groups: dict[Any, list[Pending]] = {}
         for r in rows:
             groups.setdefault(r.case_id if r.case_id is not None else ("row", r.id), []).append(r)
-        outcomes: list[Outcome] = []
         ready = []
         for g in groups.values():
             first = earliest.get(g[0].case_id) if g[0].case_id is not None else None
-            if first is not None and first[0] < g[0].id:  # an older row of this case is backing off
-                outcomes += [
-                    Outcome(
-                        r.id,
-                        "pending",
-                        error="waiting for an earlier row",
-                        retry_at=first[1],
-                        attempted=False,
+            if first is not None and first[0] < g[0].id:  # an earlier row of this case is elsewhere
+                wait = max(first[1], now + timedelta(seconds=EARLIER_WAIT_S))
+                for r in g:
+                    batch.add(
+                        Outcome(
+                            r.id,
+                            "pending",
+                            error="waiting for an earlier row",
+                            retry_at=wait,
+                            attempted=False,
+                        )
                     )
-                    for r in g
-                ]
             else:
                 ready.append(g)
-        try:
-            await asyncio.gather(
-                *(
-                    self._group(
-                        g,
-                        views.get(g[0].case_id) if g[0].case_id else None,
-                        list(cards.get(g[0].case_id, [])) if g[0].case_id else [],
-                        outcomes,
-                    )
-                    for g in ready
+        tasks = [
+            asyncio.create_task(
+                self._group(
+                    g,
+                    views.get(g[0].case_id) if g[0].case_id else None,
+                    list(cards.get(g[0].case_id, [])) if g[0].case_id else [],
+                    batch,
                 )
             )
-        except asyncio.CancelledError:
-            # Stopped mid-batch: record what was sent so far (the rest stays claimed until the
-            # claim expires, then another relay delivers it — nothing is sent twice).
-            log.info("relay: stopped mid-batch; recording %d outcome(s)", len(outcomes))
-            await _to_the_end(self._record(outcomes))
-            raise
-        await _to_the_end(self._record(outcomes))
+            for g in ready
+        ]
+        finished = asyncio.Event()
+        keeper = asyncio.create_task(self._keep(batch, finished))
+        stopped = await _settle(tasks)  # every group, including the calls in flight when stopped
+        finished.set()
+        await _to_the_end(keeper)
+        for t in tasks:
+            if t.done() and not t.cancelled() and t.exception() is not None:
+                log.error("relay: a delivery group crashed", exc_info=t.exception())
+        if stopped is not None:
+            log.info("relay: stopped mid-batch; recording %d outcome(s)", len(batch.outcomes))
+        try:
+            await _to_the_end(
+                self._finish(batch, "relay stopped" if stopped is not None else "claim lapsing")
+            )
+        except Exception:
+            if stopped is None:
+                raise
+            log.exception("relay: stopped, and its last outcomes could not be recorded")
+        if stopped is not None:
+            raise stopped  # a stop is never swallowed, even when recording failed
         if self._migrations:
             from dispatch.service.membership import migrate_chat
 
@@ -196,42 +263,89 @@ class OutboxRelay:
             await self.app.reload()
         return len(rows)
 
-    async def _record(self, outcomes: list[Outcome]) -> None:
-        async with self.gate():
-            async with self.app.uow() as uow:
-                await outbox_store.record(uow, outcomes, self.app.clock.now())
-                await uow.commit()
+    async def _keep(self, batch: Batch, finished: asyncio.Event) -> None:
+        """While the batch runs: commit the outcomes known so far (a crash then loses only the
+        last tick's) and renew the claims still needed before they lapse."""
+        while not await _wait(finished, self.tick_s):
+            try:
+                await self._flush(batch, renew=True)
+            except Exception:
+                log.exception("relay: could not record outcomes / renew claims; trying again")
+
+    async def _flush(self, batch: Batch, *, renew: bool) -> None:
+        now = self.app.clock.now()
+        outstanding = batch.outstanding() if renew else []
+        if outstanding and now < batch.valid_until - self.ttl * RENEW_AT:
+            outstanding = []  # not due for renewal yet
+        outcomes, batch.outcomes = batch.outcomes, []
+        if not outcomes and not outstanding:
+            return
+        try:
+            async with self.gate():
+                async with self.app.uow() as uow:
+                    if outcomes:
+                        await outbox_store.record(uow, outcomes, now, self.holder)
+                    held = await outbox_store.renew(uow, self.holder, outstanding, now, self.ttl)
+                    await uow.commit()
+        except BaseException:
+            batch.outcomes[:0] = outcomes  # not written: the next flush tries again
+            raise
+        if outstanding:
+            batch.valid_until = now + self.ttl
+            lost = set(outstanding) - held - batch.done
+            if lost:
+                self.stats.lost += len(lost)
+                log.warning("relay: %d claim(s) taken over by another relay: %s", len(lost), sorted(lost))
+                batch.lost |= lost
+
+    async def _finish(self, batch: Batch, why: str) -> None:
+        """Commit every outcome and give back the rows never started (retried a few times:
+        what is not recorded here is sent again once its claim lapses)."""
+        now = self.app.clock.now()
+        for i in batch.outstanding():
+            batch.add(Outcome(i, "pending", error=f"not started: {why}", retry_at=now, attempted=False))
+        for attempt in range(3):
+            try:
+                await self._flush(batch, renew=False)
+                return
+            except Exception:
+                if attempt == 2:
+                    raise
+                log.exception("relay: could not record the batch; trying again")
+                await asyncio.sleep(0.5 * 2**attempt)
+
+    def _may_start(self, batch: Batch, row: Pending) -> bool:
+        """Only while the claim is ours and not about to lapse (renewals may be failing)."""
+        return row.id not in batch.lost and self.app.clock.now() < batch.valid_until - self.ttl * SAFE
 
     async def _group(
-        self, rows: list[Pending], view: CaseView | None, cards: list[Card], out: list[Outcome]
+        self, rows: list[Pending], view: CaseView | None, cards: list[Card], batch: Batch
     ) -> None:
-        """Deliver one case's rows in order, appending each outcome to `out` as it is known."""
+        """Deliver one case's rows in order, adding each outcome to the batch as it is known."""
         async with self._sem:
             token = current_case.set(rows[0].case_id)
             try:
                 for i, row in enumerate(rows):
+                    if not self._may_start(batch, row):
+                        return  # this row and the rest are given back at the end (if still ours)
                     accepted: list[Any] = []
+                    progress = Outcome(row.id, "sent")
                     sent_token = _accepted.set(accepted)
                     try:
-                        outcome = await self._one(row, view, cards)
+                        outcome = await self._one(row, view, cards, progress)
                     except asyncio.CancelledError:
-                        if accepted:  # part of it went out: never send it again
-                            first = next((m for m in accepted if isinstance(m, Message)), None)
-                            out.append(
-                                Outcome(
-                                    row.id,
-                                    "sent",
-                                    message_id=first.message_id if first else None,
-                                    error="interrupted after sending",
-                                )
-                            )
+                        interrupted = _interrupted(row, progress, accepted, self.app.clock.now())
+                        if interrupted is not None:
+                            batch.add(interrupted)
                         raise
                     finally:
                         _accepted.reset(sent_token)
-                    out.append(outcome)
+                    if row.lapsed_from is not None and outcome.state == "sent" and outcome.error is None:
+                        outcome.error = MAYBE_TWICE
+                    batch.add(outcome)
                     if outcome.state == "pending":  # keep this case's order: the rest wait too
                         for later in rows[i + 1 :]:
-                            out.append(
+                            batch.add(
                                 Outcome(
                                     later.id,
                                     "pending",
@@ -244,8 +358,9 @@ class OutboxRelay:
             finally:
                 current_case.reset(token)
 
-    async def _one(self, row: Pending, view: CaseView | None, cards: list[Card]) -> Outcome:
-        outcome = Outcome(row.id, "sent")
+    async def _one(self, row: Pending, view: CaseView | None, cards: list[Card], outcome: Outcome) -> Outcome:
+        """Deliver one row; `outcome` is filled in as it goes (the main message's id as soon as
+        Telegram accepted it, cards posted), so a stop in the middle knows what went out."""
         try:
             if view is None:
                 outcome.error = "case not found"
@@ -258,57 +373,74 @@ class OutboxRelay:
             if not (outcome.error or "").startswith("skipped"):
                 self.stats.sent += 1
             return outcome
-        except Throttled as exc:  # nothing was sent for it: put back untried, no attempt counted
+        except Exception as exc:
+            if outcome.message_id is not None:  # the main message went out; something after it failed
+                log.warning("relay: row %s (%s) failed after sending: %s", row.id, row.kind, exc)
+                self.stats.sent += 1
+                outcome.error = f"after sending: {type(exc).__name__}: {exc}"
+                return outcome
+            return self._not_sent(row, exc, outcome.cards)
+
+    def _not_sent(self, row: Pending, exc: Exception, cards: list[Card]) -> Outcome:
+        """The outcome of a row whose main message did not go out."""
+        if isinstance(exc, Throttled):  # nothing was sent for it: put back untried, no attempt counted
             self.stats.retried += 1
             return Outcome(
                 row.id,
                 "pending",
                 error=str(exc),
-                cards=outcome.cards,
+                cards=cards,
                 retry_at=self.app.clock.now() + timedelta(seconds=exc.wait),
                 attempted=False,
             )
-        except Retry as exc:
+        if isinstance(exc, Retry):
             attempts = row.attempts + 1
             if attempts >= MAX_ATTEMPTS:
                 log.warning("relay: row %s failed after %d attempts: %s", row.id, attempts, exc)
                 self.stats.failed += 1
-                return Outcome(row.id, "failed", error=str(exc), cards=outcome.cards)
+                return Outcome(row.id, "failed", error=str(exc), cards=cards)
             self.stats.retried += 1
             delay = exc.after if exc.after > 0 else min(2.0**attempts, MAX_BACKOFF_S)
             return Outcome(
                 row.id,
                 "pending",
                 error=str(exc),
-                cards=outcome.cards,
+                cards=cards,
                 retry_at=self.app.clock.now() + timedelta(seconds=delay),
             )
-        except Permanent as exc:
-            self.stats.failed += 1
+        self.stats.failed += 1
+        if isinstance(exc, Permanent):
             log.info("relay: row %s (%s → %s) failed: %s", row.id, row.kind, row.chat_id, exc)
             return Outcome(
                 row.id,
                 "failed",
                 error=str(exc),
-                cards=outcome.cards,
+                cards=cards,
                 blocked_tg=row.chat_id if exc.blocked and row.chat_id > 0 else None,
             )
-        except Exception as exc:  # a rendering bug must not wedge the queue
-            log.exception("relay: row %s (%s) crashed", row.id, row.kind)
-            self.stats.failed += 1
-            return Outcome(row.id, "failed", error=f"{type(exc).__name__}: {exc}", cards=outcome.cards)
+        # a rendering bug must not wedge the queue
+        log.error("relay: row %s (%s) crashed", row.id, row.kind, exc_info=exc)
+        return Outcome(row.id, "failed", error=f"{type(exc).__name__}: {exc}", cards=cards)
 
     # -- calling Telegram ----------------------------------------------------------------------------
-    async def call(self, make: Callable[[], Awaitable[T]], chat_id: int | None = None, cost: int = 1) -> T:
+    async def call(
+        self,
+        make: Callable[[], Awaitable[T]],
+        chat_id: int | None = None,
+        cost: int = 1,
+        on_sent: Callable[[T], None] | None = None,
+    ) -> T:
         """One Bot API call to `chat_id` within the rate limits and with the retry policy;
-        raises Retry, Permanent or Throttled (the slot is too far away: nothing was sent)."""
+        raises Retry, Permanent or Throttled (the slot is too far away: nothing was sent).
+        `on_sent(result)` runs as soon as the Bot API accepted the call, even when the relay is
+        being stopped meanwhile (the row's main message: its id must be recorded)."""
         network_tries = 0
         while True:
             await self.limiter.acquire(chat_id, cost, max_wait=INLINE_THROTTLE_S)
             call = asyncio.ensure_future(make())
             try:
                 result = await asyncio.shield(call)
-                _note_accepted(result)
+                _note_accepted(result, on_sent)
                 return result
             except asyncio.CancelledError:
                 # The request may already be at Telegram: let it finish, so that a message it
@@ -319,7 +451,7 @@ class OutboxRelay:
                     except asyncio.CancelledError:
                         pass
                 if not call.cancelled() and call.exception() is None:
-                    _note_accepted(call.result())
+                    _note_accepted(call.result(), on_sent)
                 raise
             except TelegramRetryAfter as exc:
                 if exc.retry_after <= INLINE_RETRY_AFTER_S:
@@ -345,7 +477,12 @@ class OutboxRelay:
                 raise Permanent(f"400 {exc.message}") from exc
 
     async def _send_text(
-        self, chat_id: int, text: str, markup: Any = None, reply_to: int | None = None
+        self,
+        chat_id: int,
+        text: str,
+        markup: Any = None,
+        reply_to: int | None = None,
+        on_sent: Callable[[Any], None] | None = None,
     ) -> Message:
         return await self.call(
             lambda: self.bot.send_message(
@@ -356,10 +493,16 @@ class OutboxRelay:
                 allow_sending_without_reply=True,
             ),
             chat_id,
+            on_sent=on_sent,
         )
 
     async def _send_photos(
-        self, chat_id: int, file_ids: list[str], caption: str | None = None, reply_to: int | None = None
+        self,
+        chat_id: int,
+        file_ids: list[str],
+        caption: str | None = None,
+        reply_to: int | None = None,
+        on_sent: Callable[[Any], None] | None = None,
     ) -> int | None:
         if not file_ids:
             return None
@@ -373,9 +516,10 @@ class OutboxRelay:
                     allow_sending_without_reply=True,
                 ),
                 chat_id,
+                on_sent=on_sent,
             )
             return m.message_id
-        media = [
+        media: list[MediaUnion] = [
             InputMediaPhoto(media=f, caption=caption if i == 0 else None) for i, f in enumerate(file_ids[:10])
         ]
         ms = await self.call(
@@ -384,6 +528,7 @@ class OutboxRelay:
             ),
             chat_id,
             len(media),
+            on_sent,
         )
         return ms[0].message_id if ms else None
 
@@ -427,18 +572,11 @@ class OutboxRelay:
             return None
         chat_id = unit.chat_id  # the unit's group now (it may have moved since the row was written)
         text, markup = render.unit_card(view, self.app.registry, chat_id, self.tz)
-        card = await self._send_text(chat_id, text, markup)
+        card = await self._send_text(chat_id, text, markup, on_sent=_main(out, c.id or 0, "unit"))
         new = Card(c.id or 0, chat_id, card.message_id, "unit")
-        out.cards.append(new)
         for old in [k for k in cards if k.chat_id == chat_id and k.purpose == "unit"]:
             old_text, _ = render.unit_card(view, self.app.registry, chat_id, self.tz, replaced=True)
-            await self._best_effort(
-                "old card",
-                lambda old=old, t=old_text: self.bot.edit_message_text(
-                    t, chat_id=old.chat_id, message_id=old.message_id, reply_markup=None
-                ),
-                old.chat_id,
-            )
+            await self._best_effort("old card", partial(self._replace_card, old, old_text), old.chat_id)
             cards.remove(old)
         cards.append(new)
         photos = [p.file_id for p in c.photos if p.kind == "report"]
@@ -450,18 +588,24 @@ class OutboxRelay:
                 raw=False,
             )
         if c.lat is not None and c.lon is not None:
+            lat, lon = c.lat, c.lon
             await self._best_effort(
                 "card pin",
                 lambda: self.bot.send_location(
                     chat_id,
-                    c.lat,
-                    c.lon,
+                    lat,
+                    lon,
                     reply_to_message_id=card.message_id,
                     allow_sending_without_reply=True,
                 ),
                 chat_id,
             )
         return card.message_id
+
+    async def _replace_card(self, old: Card, text: str) -> Any:
+        return await self.bot.edit_message_text(
+            text, chat_id=old.chat_id, message_id=old.message_id, reply_markup=None
+        )
 
     async def _deliver_card_update(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
@@ -498,8 +642,8 @@ class OutboxRelay:
         if row.action == "resolved":
             results = [p.file_id for p in c.photos if p.kind == "result"]
             if results:
-                return await self._send_photos(row.chat_id, results[-10:], caption=text)
-        return (await self._send_text(row.chat_id, text)).message_id
+                return await self._send_photos(row.chat_id, results[-10:], caption=text, on_sent=_main(out))
+        return (await self._send_text(row.chat_id, text, on_sent=_main(out))).message_id
 
     async def _deliver_rate_request(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
@@ -509,7 +653,8 @@ class OutboxRelay:
             out.error = "skipped: no longer waiting for a rating"
             self.stats.skipped += 1
             return None
-        return (await self._send_text(row.chat_id, render.rate_ask(c), kb.rating_keyboard(c.id))).message_id
+        ask, markup = render.rate_ask(c), kb.rating_keyboard(c.id)
+        return (await self._send_text(row.chat_id, ask, markup, on_sent=_main(out))).message_id
 
     async def _deliver_verify_task(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
@@ -525,10 +670,8 @@ class OutboxRelay:
                 "verify photos", lambda: self._send_photos(row.chat_id, results[-10:]), row.chat_id, raw=False
             )
         text, markup = render.verify_card(view, self.app.registry)
-        m = await self._send_text(row.chat_id, text, markup)
-        card = Card(c.id or 0, row.chat_id, m.message_id, "verify")
-        out.cards.append(card)
-        cards.append(card)
+        m = await self._send_text(row.chat_id, text, markup, on_sent=_main(out, c.id or 0, "verify"))
+        cards.append(Card(c.id or 0, row.chat_id, m.message_id, "verify"))
         return m.message_id
 
     async def _deliver_reminder(
@@ -556,23 +699,89 @@ class OutboxRelay:
             return None
         card = next((k.message_id for k in cards if k.chat_id == row.chat_id and k.purpose == "unit"), None)
         text = text_for(view, row.payload, self.app.registry, self.tz)
-        return (await self._send_text(row.chat_id, text, reply_to=card)).message_id
+        return (await self._send_text(row.chat_id, text, reply_to=card, on_sent=_main(out))).message_id
 
     async def _deliver_triage_notice(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
     ) -> int | None:
         text, markup = render.triage_card(view, self.app.registry)
-        m = await self._send_text(row.chat_id, text, markup)
+        m = await self._send_text(row.chat_id, text, markup, on_sent=_main(out, view.case.id or 0, "triage"))
         card = Card(view.case.id or 0, row.chat_id, m.message_id, "triage")
-        out.cards.append(card)
         cards[:] = [k for k in cards if not (k.chat_id == row.chat_id and k.purpose == "triage")] + [card]
         return m.message_id
 
 
-def _note_accepted(result: Any) -> None:
+def _note_accepted(result: Any, on_sent: Callable[[Any], None] | None = None) -> None:
     accepted = _accepted.get()
     if accepted is not None:
         accepted.extend(result if isinstance(result, list) else [result])
+    if on_sent is not None:
+        on_sent(result)
+
+
+def _main(out: Outcome, case_id: int | None = None, purpose: str | None = None) -> Callable[[Any], None]:
+    """`on_sent` for a row's main message: note its id (and the card it is, with `purpose`)
+    on the row's outcome the moment Telegram accepted it."""
+
+    def note(result: Any) -> None:
+        first = result[0] if isinstance(result, list) and result else result
+        if isinstance(first, Message):
+            out.message_id = first.message_id
+            if purpose is not None and case_id is not None:
+                out.cards.append(Card(case_id, first.chat.id, first.message_id, purpose))
+
+    return note
+
+
+def _interrupted(row: Pending, progress: Outcome, accepted: list[Any], now: datetime) -> Outcome | None:
+    """What to record for a row whose delivery was stopped midway (None: nothing went out, it
+    is given back untried)."""
+    if progress.message_id is not None:  # the main message went out: never send it again
+        progress.state, progress.error, progress.retry_at = "sent", "interrupted after sending", None
+        return progress
+    if accepted:  # only extras went out (photos before a card, some of several edits): again
+        return Outcome(
+            row.id,
+            "pending",
+            error="interrupted before the main message",
+            retry_at=now,
+            cards=progress.cards,
+            dropped_cards=progress.dropped_cards,
+        )
+    return None
+
+
+async def _wait(event: asyncio.Event, timeout: float) -> bool:
+    """Wait for `event` up to `timeout` seconds; whether it is set. (Not `asyncio.wait_for`: on
+    Python 3.11 it returns normally — swallowing the cancellation — when the task is cancelled
+    just as the event is set, and a stopped relay would go on running.)"""
+    if event.is_set():
+        return True
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({waiter}, timeout=timeout)
+    finally:
+        waiter.cancel()
+    return event.is_set()
+
+
+async def _settle(tasks: list[asyncio.Task[None]]) -> asyncio.CancelledError | None:
+    """Wait until every task is done. If the caller is cancelled meanwhile, cancel them all and
+    still wait: each lets the call it has in flight finish and notes what it sent. Returns that
+    cancellation, for the caller to re-raise once the outcomes are recorded.
+
+    (Not `gather`: a cancelled gather returns as soon as its first child is cancelled, while
+    the others are still waiting for their calls — their outcomes would come too late.)"""
+    stopped: asyncio.CancelledError | None = None
+    pending: set[asyncio.Task[None]] = set(tasks)
+    while pending:
+        try:
+            _, pending = await asyncio.wait(pending)
+        except asyncio.CancelledError as exc:
+            stopped = exc
+            for t in pending:
+                t.cancel()
+    return stopped
 
 
 async def _to_the_end(aw: Awaitable[T]) -> T:

@@ -1,7 +1,9 @@
 """The outbox as a delivery queue: claim due rows, record what happened to each.
 
-Rows are claimed through `dispatch.adapters.outbox_claim` (SKIP LOCKED on PostgreSQL, a
-claim that expires), so several relays never deliver the same row twice."""
+Rows are claimed through `dispatch.adapters.outbox_claim` (SKIP LOCKED on PostgreSQL, an
+atomic re-checking UPDATE on SQLite, a claim that expires unless its relay renews it), so
+several relays never deliver the same row twice. `failures` lists what could not be delivered
+(permanent errors: a person blocked the bot, a chat or group that is gone)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ class Pending:
     attempts: int
     created_at: datetime
     payload: dict[str, Any] = field(default_factory=dict)
+    # The relay whose claim on this row lapsed before it recorded an outcome (it died or hung):
+    # whether its last send reached Telegram is unknown.
+    lapsed_from: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +63,7 @@ async def claim(
     uow: UnitOfWork, holder: str, now: datetime, limit: int, ttl: timedelta = CLAIM_TTL
 ) -> list[Pending]:
     """Take up to `limit` due rows for this relay (committed: other relays skip them)."""
-    rows = await outbox_claim.claim(uow.session, holder, now, limit, ttl)
+    claimed = await outbox_claim.claim(uow.session, holder, now, limit, ttl)
     return [
         Pending(
             r.id,
@@ -68,10 +73,18 @@ async def claim(
             str((r.payload or {}).get("action", "")),
             r.attempts,
             r.created_at,
-            dict(r.payload or {}),
+            {k: v for k, v in (r.payload or {}).items() if k != outbox_claim.LAPSED_FROM},
+            claimed.lapsed.get(r.id),
         )
-        for r in rows
+        for r in claimed.rows
     ]
+
+
+async def renew(
+    uow: UnitOfWork, holder: str, ids: list[int], now: datetime, ttl: timedelta = CLAIM_TTL
+) -> set[int]:
+    """Keep this relay's claims on the rows it is still working on; the ids it still holds."""
+    return await outbox_claim.renew(uow.session, holder, ids, now, ttl)
 
 
 async def cards(uow: UnitOfWork, case_ids: Sequence[int]) -> dict[int, list[Card]]:
@@ -108,8 +121,14 @@ async def earliest_pending(uow: UnitOfWork, case_ids: Sequence[int]) -> dict[int
     return {int(r.case_id): (int(r.id), r.next_attempt_at) for r in rows}
 
 
-async def record(uow: UnitOfWork, outcomes: Sequence[Outcome], now: datetime) -> None:
-    """Write every outcome in the caller's transaction (a few executemany statements)."""
+async def record(
+    uow: UnitOfWork, outcomes: Sequence[Outcome], now: datetime, holder: str | None = None
+) -> None:
+    """Write every outcome in the caller's transaction (a few executemany statements).
+
+    With `holder`, only a "sent" outcome is written whoever holds the row now (the message
+    went out: that is a fact); a failure or a retry is written only while this relay still
+    holds the claim, so it never releases a row another relay has taken over meanwhile."""
     t = cast(Table, OutboxRow.__table__)  # Core: one executemany per kind of outcome
     common = {
         "attempts": t.c.attempts + 1,
@@ -130,21 +149,22 @@ async def record(uow: UnitOfWork, outcomes: Sequence[Outcome], now: datetime) ->
         if o.state not in ("sent", "failed") and not o.attempted
     ]
     row = t.c.id == bindparam("rid")
+    held = row if holder is None else (row & (t.c.claimed_by == holder))
     if sent:
         await uow.session.execute(
             update(t).where(row).values(**common, state="sent", sent_at=now, tg_message_id=bindparam("mid")),
             sent,
         )
     if failed:
-        await uow.session.execute(update(t).where(row).values(**common, state="failed"), failed)
+        await uow.session.execute(update(t).where(held).values(**common, state="failed"), failed)
     if later:
         await uow.session.execute(
-            update(t).where(row).values(**common, next_attempt_at=bindparam("at")), later
+            update(t).where(held).values(**common, next_attempt_at=bindparam("at")), later
         )
     if untried:
         await uow.session.execute(
             update(t)
-            .where(row)
+            .where(held)
             .values(
                 last_error=bindparam("err"),
                 claimed_by=None,
@@ -184,6 +204,42 @@ async def record(uow: UnitOfWork, outcomes: Sequence[Outcome], now: datetime) ->
     blocked = sorted({o.blocked_tg for o in outcomes if o.blocked_tg is not None})
     if blocked:
         await uow.session.execute(update(MemberRow).where(MemberRow.tg_id.in_(blocked)).values(blocked=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A notification that was given up on, and why (shown to admins)."""
+
+    row_id: int
+    case_id: int | None
+    chat_id: int
+    kind: str
+    action: str
+    error: str
+    attempts: int
+    created_at: datetime
+
+
+async def failures(uow: UnitOfWork, *, case_id: int | None = None, limit: int = 100) -> list[Failure]:
+    """Notifications that failed for good (403 blocked, chat not found, a deleted group, too
+    many attempts), newest first; optionally of one case."""
+    q = select(OutboxRow).where(OutboxRow.state == "failed")
+    if case_id is not None:
+        q = q.where(OutboxRow.case_id == case_id)
+    rows = (await uow.session.scalars(q.order_by(OutboxRow.id.desc()).limit(limit))).all()
+    return [
+        Failure(
+            r.id,
+            r.case_id,
+            r.chat_id,
+            r.kind,
+            str((r.payload or {}).get("action", "")),
+            r.last_error or "",
+            r.attempts,
+            r.created_at,
+        )
+        for r in rows
+    ]
 
 
 def _insert(uow: UnitOfWork) -> Any:
