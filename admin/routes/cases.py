@@ -11,6 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 from admin import exports, queries
 from admin.accounts import SessionInfo
 from admin.commands import ConsoleCommands, Outcome, supports_close
+from admin.routes.deliveries import failed_deliveries
 from admin.web import DISPATCHER, VIEWER, flash, gb, now, redirect, render_page
 from dispatch.domain.status import CaseStatus
 
@@ -100,8 +101,9 @@ async def case_page(request: Request, case_id: int, info: SessionInfo = VIEWER) 
     if detail is None:
         raise HTTPException(404)
     status = detail.case.status.value
+    failed = await failed_deliveries(app.uow(), app.registry, case_id=case_id)
     return await render_page(request, "case.html", {
-        "d": detail, "c": detail.case, "nav": "cases",
+        "d": detail, "c": detail.case, "nav": "cases", "failed": failed,
         "overdue": detail.case.is_overdue(now(request)),
         "can_reassign": status in REASSIGNABLE, "can_extend": status in EXTENDABLE,
         "can_close": status in CLOSABLE and supports_close(app), "can_cancel": status in CANCELLABLE,
