@@ -160,7 +160,7 @@ class Commands:
 
     async def migrate_chat(self, old: int, new: int) -> int:
         async with self.gate():
-            n = await membership.migrate_chat(self.app.uow(), old, new)
+            n = await membership.migrate_chat(self.app.uow(), old, new, self.app.clock.now())
         await self.app.reload()
         return n
 

@@ -258,7 +258,7 @@ class OutboxRelay:
             moves, self._migrations = self._migrations, []
             for old, new in dict(moves).items():
                 async with self.gate():
-                    n = await migrate_chat(self.app.uow(), old, new)
+                    n = await migrate_chat(self.app.uow(), old, new, self.app.clock.now())
                 log.info("relay: chat %s became %s (%d unit(s) follow)", old, new, n)
             await self.app.reload()
         return len(rows)
