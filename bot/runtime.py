@@ -174,6 +174,15 @@ class BotRuntime:
             except Exception:
                 log.exception("task %s ended with an error", t.get_name())
         self.tasks.clear()
+        # Updates already taken from Telegram finish before their storage closes: a handler
+        # cut off here would leave its FSM lock held in Redis (and the next update of that
+        # chat waiting for the lock to time out).
+        in_flight = list(getattr(self.dp, "_handle_update_tasks", ()))
+        if in_flight:
+            _, pending = await asyncio.wait(in_flight, timeout=15)
+            for t in pending:
+                log.warning("update handler still running at stop: cancelled")
+                t.cancel()
         await self.dp["debouncer"].close()
         await self.transcript.stop()
         await self.dp.storage.close()
