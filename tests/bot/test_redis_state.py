@@ -61,3 +61,65 @@ async def test_a_report_survives_a_bot_restart_with_redis(app, sandbox, nlu, red
     finally:
         await client.close()
     assert (await case_row(app, number_in(done["text"]))).category == "garbage"
+
+
+async def test_stopping_waits_for_a_handler_in_flight(app, sandbox, nlu, redis_url, monkeypatch):
+    """A bot stopped while an update is being handled lets it finish before the storage
+    closes: the case is stored and the chat's FSM lock in Redis is released, so the next
+    bot answers this chat at once (not after the lock's 60 s timeout)."""
+    import asyncio
+
+    import redis.asyncio as aioredis
+
+    from bot.deps import Commands
+    from bot.runtime import build_runtime
+
+    prefix = f"gridbot-test-{uuid.uuid4().hex[:8]}"
+    entered, release = asyncio.Event(), asyncio.Event()
+    real_submit = Commands.submit
+
+    async def slow_submit(self, draft):
+        entered.set()
+        await release.wait()
+        return await real_submit(self, draft)
+
+    def runtime():
+        return build_runtime(
+            app, nlu, token=sandbox.token, api_base=sandbox.url, channel="sandbox",
+            redis_url=redis_url, fsm_prefix=prefix,
+        )
+
+    first = runtime()
+    await first.start(polling_timeout=1)
+    client = sandbox.client()
+    try:
+        resident = client.user(RESIDENT)
+        await resident.send_text("人民广场垃圾没人收")
+        await resident.wait_for_message("识别到地点")
+        await resident.press("就在人民广场")
+        await resident.wait_for_message("现场照片")
+        await resident.press("跳过")
+        await resident.wait_for_message("请核对")
+        monkeypatch.setattr(Commands, "submit", slow_submit)
+        await resident.press("✅ 提交")
+        await asyncio.wait_for(entered.wait(), 5)
+        stopping = asyncio.create_task(first.stop())
+        await asyncio.sleep(0.3)
+        assert not stopping.done()  # waiting for the handler
+        release.set()
+        await asyncio.wait_for(stopping, 20)
+        r = aioredis.from_url(redis_url)
+        try:
+            assert [k async for k in r.scan_iter(f"{prefix}:*lock*")] == []
+        finally:
+            await r.aclose()
+        monkeypatch.setattr(Commands, "submit", real_submit)
+        second = runtime()
+        await second.start(polling_timeout=1)
+        try:
+            await resident.send_text("/my")
+            await resident.wait_for_message("您最近的上报", timeout=5)  # answered at once
+        finally:
+            await second.stop()
+    finally:
+        await client.close()
