@@ -154,6 +154,18 @@ async def _drain(app: Any, clock: Any, relay: Any, timeout: float = 50.0) -> Non
         relay.kick()
 
 
+async def _run_until_drained(app: Any, clock: Any, relay: Any) -> None:
+    """Run the relay as the bot does (`run(stop)`) until the outbox drains, then stop it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await _drain(app, clock, relay)
+    finally:
+        stop.set()
+        relay.kick()
+        await asyncio.wait_for(task, 30)
+
+
 async def _bot_messages(sandbox: Any) -> dict[tuple[int, int], str]:
     client = sandbox.client()
     try:
@@ -253,15 +265,8 @@ async def test_thousand_notifications_exactly_once_through_faults(app, sandbox, 
     before = set(await _bot_messages(sandbox))
     _faulty(sandbox)
     relay = _relay(app, quiet_runtime)
-    stop = asyncio.Event()
     started = time.monotonic()
-    task = asyncio.create_task(relay.run(stop))
-    try:
-        await _drain(app, clock, relay)
-    finally:
-        stop.set()
-        relay.kick()
-        await asyncio.wait_for(task, 30)
+    await _run_until_drained(app, clock, relay)
     elapsed = time.monotonic() - started
     faults = sandbox.api.faults.snapshot()["stats"]
     result = await _check_exactly_once(app, sandbox, ids, numbers, before)
@@ -335,14 +340,7 @@ async def test_relay_stopped_mid_run_and_restarted_loses_nothing_sends_nothing_t
         assert not held, f"rows left claimed by the stopped relay: {held[:10]}"
         kills.append((sum(r.state == "sent" for r in rows), in_flight))
     relay = _relay(app, quiet_runtime)
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    try:
-        await _drain(app, clock, relay)
-    finally:
-        stop.set()
-        relay.kick()
-        await asyncio.wait_for(task, 30)
+    await _run_until_drained(app, clock, relay)
     elapsed = time.monotonic() - started
     rows = await _rows(app, ids)
     interrupted = sum(r.last_error == "interrupted after sending" for r in rows)
