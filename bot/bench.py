@@ -217,15 +217,18 @@ async def _bench(
     database_url: str | None,
     echo: Callable[[str], None],
     http_residents: bool = False,
+    workers: int = 1,
 ) -> dict[str, Any]:
     from bot.launch import ensure_demo_loaded, load_nlu
     from bot.runtime import build_runtime
+    from bot.shards import check_workers
     from gridbot.bootstrap import bootstrap
     from gridbot.settings import Settings
 
     tmp = Path(tempfile.mkdtemp(prefix="gridbot-bench-"))
     url = database_url or f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
     settings = Settings(GRIDBOT_DATA_DIR=tmp, GRIDBOT_DATABASE_URL=url, GRIDBOT_REDIS_URL=None)
+    check_workers(workers, url)
     driver = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -244,6 +247,7 @@ async def _bench(
         raise RuntimeError("the bench driver did not start")
     api, token = ready[1], ready[2]
     app = await bootstrap(settings)
+    sharded: Any = None
     try:
         await ensure_demo_loaded(app)
         if nlu_kind == "model":
@@ -255,8 +259,11 @@ async def _bench(
         else:
             nlu = KeywordNlu()
         runtime = build_runtime(app, nlu, token=token, api_base=api, channel="sandbox")
-        await runtime.start()
-        echo(f"bench: {residents} residents × {reports} reports, NLU {nlu_kind}, {url.split(':')[0]}")
+        sharded = await _start_bot(runtime, workers, settings, token, api, nlu_kind)
+        echo(
+            f"bench: {residents} residents × {reports} reports, NLU {nlu_kind}, {url.split(':')[0]}, "
+            f"{workers} bot worker{'s' if workers > 1 else ''}"
+        )
         cpu0 = time.process_time()
         driver.stdin.write(b"GO\n")
         await driver.stdin.drain()
@@ -267,6 +274,9 @@ async def _bench(
                 raise RuntimeError("the bench driver stopped without a result")
         raw = json.loads(line[len(b"RESULT ") :])
         bot_cpu = time.process_time() - cpu0
+        if sharded is not None:  # the workers' CPU is known once they have exited
+            await sharded.stop()
+            bot_cpu += sharded.pool.cpu_s
         drain = await _drain(app, runtime)  # the relay delivers the last cards to the units
         driver.stdin.write(b"STOP\n")
         await driver.stdin.drain()
@@ -280,13 +290,18 @@ async def _bench(
             messages = int(await uow.session.scalar(select(func.count()).select_from(MessageRow)) or 0)
         await runtime.stop()
     finally:
+        if sharded is not None:
+            await sharded.stop()
         await app.close()
         if driver.returncode is None:
             driver.kill()
         await driver.wait()
     import resource
 
-    driver_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    driver_cpu = children.ru_utime + children.ru_stime  # the driver, and the workers if any
+    if sharded is not None:
+        driver_cpu -= sum(w.cpu_s for w in sharded.pool.workers)
     per = 1e3 / max(1, raw["complete"])
     lat = raw["latencies"]
     return {
@@ -295,6 +310,7 @@ async def _bench(
         "nlu": nlu_kind,
         "residents_via": "http" if http_residents else "in-process",
         "database": url.split(":")[0],
+        "bot_workers": workers,
         "complete_reports": raw["complete"],
         "failed": raw["failed"],
         "wall_s": round(raw["wall_s"], 3),
@@ -314,7 +330,14 @@ async def _bench(
         "relay_drain_s": round(drain, 2),
         "cpu_ms_per_report": {
             "bot": round(bot_cpu * per, 1),
-            "sandbox_and_residents": round((driver_cpu.ru_utime + driver_cpu.ru_stime) * per, 1),
+            "sandbox_and_residents": round(driver_cpu * per, 1),
+        },
+        "shards": None
+        if sharded is None
+        else {
+            **sharded.pool.stats(),
+            "worker_cpu_s": [round(w.cpu_s - w.ready_cpu_s, 2) for w in sharded.pool.workers],
+            "worker_startup_cpu_s": [round(w.ready_cpu_s, 2) for w in sharded.pool.workers],
         },
         "relay": {
             "sent": relay.sent,
@@ -323,6 +346,18 @@ async def _bench(
             "failed": relay.failed,
         },
     }
+
+
+async def _start_bot(runtime: Any, workers: int, settings: Any, token: str, api: str, nlu_kind: str) -> Any:
+    """One process polling and handling (workers=1), or a parent and worker processes."""
+    if workers <= 1:
+        await runtime.start()
+        return None
+    from bot.shard_intake import ShardedBot
+
+    return await ShardedBot.start(
+        runtime, workers, settings=settings, token=token, api_base=api, channel="sandbox", nlu=nlu_kind
+    )
 
 
 async def _drain(app: Any, runtime: Any, limit_s: float = 30.0) -> float:
@@ -352,8 +387,9 @@ def run_bench(
     database_url: str | None = None,
     echo: Callable[[str], None] = print,
     http_residents: bool = False,
+    workers: int = 1,
 ) -> dict[str, Any]:
-    return asyncio.run(_bench(residents, reports, nlu, database_url, echo, http_residents))
+    return asyncio.run(_bench(residents, reports, nlu, database_url, echo, http_residents, workers))
 
 
 def print_result(r: dict[str, Any], echo: Callable[[str], None] = print) -> None:

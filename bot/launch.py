@@ -125,13 +125,16 @@ async def run_sandbox(
     stop: asyncio.Event | None = None,
     scheduler: bool = True,
     admin_port: int = 8000,
+    workers: int = 1,
 ) -> None:
     """Database + demo county + sandbox Bot API and page + bot + relay (+ scheduler, admin
-    console), until stopped."""
+    console), until stopped. `workers` > 1: the bot handles updates in that many processes
+    (bot/shards.py)."""
     from bot.runtime import build_runtime
     from bot.sandbox.demo import demo_world
     from bot.sandbox.server import start_sandbox
 
+    _check_workers(workers, settings)
     settings.ensure_data_dir()
     app = await bootstrap(settings)
     try:
@@ -148,14 +151,17 @@ async def run_sandbox(
         stop = stop or asyncio.Event()
         tasks: list[asyncio.Task[Any]] = []
         admin: tuple[Any, asyncio.Task[Any]] | None = None
+        sharded: Any = None
         try:
-            await runtime.start()
+            sharded = await _start_bot(runtime, workers, settings, handle.token, handle.url, "sandbox")
             if scheduler and (t := _scheduler_task(app, stop)) is not None:
                 tasks.append(t)
             tasks.append(start_config_watch(app, stop))  # reload on configuration changes
             me = await runtime.bot.me()
             echo(f"gridbot sandbox: {handle.url}/")
             echo(f"  Bot API {handle.url} · bot @{me.username} · database {settings.effective_database_url}")
+            if workers > 1:
+                echo(f"  {workers} bot worker processes")
             if admin_port:
                 admin = await _start_admin(app, host, admin_port, handle.url, handle.token, me.username, echo)
             echo("  open the page, pick a resident (张桂兰) and describe a problem; Ctrl+C stops")
@@ -169,10 +175,46 @@ async def run_sandbox(
             for t in tasks:
                 with suppress(Exception):
                     await asyncio.wait_for(t, 10)
+            if sharded is not None:
+                await sharded.stop()
             await runtime.stop()
             await handle.close()
     finally:
         await app.close()
+
+
+def _check_workers(workers: int, settings: Settings) -> None:
+    from bot.shards import ShardError, check_workers
+
+    try:
+        check_workers(workers, settings.effective_database_url)
+    except ShardError as exc:
+        raise LaunchError(str(exc)) from exc
+
+
+async def _start_bot(
+    runtime: Any,
+    workers: int,
+    settings: Settings,
+    token: str,
+    api_base: str | None,
+    channel: str,
+    **intake: Any,
+) -> Any:
+    """One process that polls and handles (None), or the parent of `workers` processes (its
+    `ShardedBot`, to stop before the runtime)."""
+    if workers <= 1:
+        await runtime.start()
+        return None
+    from bot.shard_intake import ShardedBot
+    from bot.shards import ShardError
+
+    try:
+        return await ShardedBot.start(
+            runtime, workers, settings=settings, token=token, api_base=api_base, channel=channel, **intake
+        )
+    except ShardError as exc:
+        raise LaunchError(str(exc)) from exc
 
 
 def _bind_groups_to_database(world: dict[str, Any], app: App) -> None:
@@ -204,11 +246,13 @@ async def run_telegram(
     webhook_secret: str | None = None,
     scheduler: bool = True,
     echo: Callable[[str], None] = print,
+    workers: int = 1,
 ) -> None:
     from bot.runtime import build_runtime, serve_webhook
 
     if settings.telegram_bot_token is None:
         raise LaunchError("TELEGRAM_BOT_TOKEN is not set (or use `gridbot sandbox`)")
+    _check_workers(workers, settings)
     settings.ensure_data_dir()
     app = await bootstrap(settings)
     try:
@@ -228,11 +272,23 @@ async def run_telegram(
         )
         stop = asyncio.Event()
         tasks: list[asyncio.Task[Any]] = []
+        sharded: Any = None
         try:
             if scheduler and (t := _scheduler_task(app, stop)) is not None:
                 tasks.append(t)
             tasks.append(start_config_watch(app, stop))  # reload on configuration changes
-            if webhook:
+            if workers > 1:
+                token = settings.telegram_bot_token.get_secret_value()
+                intake: dict[str, Any] = {
+                    "webhook": webhook, "listen": listen, "webhook_secret": webhook_secret
+                }
+                sharded = await _start_bot(
+                    runtime, workers, settings, token, settings.telegram_api, "telegram", **intake
+                )
+                mode = f"webhook {webhook}, listening on {listen}" if webhook else "long polling"
+                echo(f"gridbot run: {mode}, {workers} bot worker processes; Ctrl+C stops")
+                await _until_signalled(stop)
+            elif webhook:
                 echo(f"gridbot run: webhook {webhook}, listening on {listen}")
                 serve = asyncio.create_task(serve_webhook(runtime, webhook, listen, webhook_secret))
                 waiter = asyncio.create_task(_until_signalled(stop))
@@ -250,6 +306,8 @@ async def run_telegram(
             for t in tasks:
                 with suppress(Exception):
                     await asyncio.wait_for(t, 10)
+            if sharded is not None:
+                await sharded.stop()
             await runtime.stop()
     finally:
         await app.close()

@@ -129,14 +129,19 @@ class BotRuntime:
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def start(self, *, polling: bool = True, relay: bool = True, polling_timeout: int = 10) -> None:
+    async def start(
+        self, *, polling: bool = True, relay: bool = True, polling_timeout: int = 10, announce: bool = True
+    ) -> None:
+        """Polling (or not: a webhook, or updates fed by the parent of sharded workers), the
+        relay (or not: one process runs it), and the bot's command menu (`announce`)."""
         self.transcript.start()
         me = await self.bot.me()
         log.info("bot @%s (%s) starting", me.username, me.id)
-        try:
-            await self.bot.set_my_commands(COMMANDS)
-        except Exception as exc:  # cosmetic
-            log.info("setMyCommands failed: %s", exc)
+        if announce:
+            try:
+                await self.bot.set_my_commands(COMMANDS)
+            except Exception as exc:  # cosmetic
+                log.info("setMyCommands failed: %s", exc)
         if relay:
             self.tasks.append(asyncio.create_task(self.relay.run(self._stop), name="relay"))
         if polling:

@@ -443,6 +443,8 @@ def sandbox_cmd(
     port: Annotated[int, typer.Option(help="port (0: any free port)")] = 8081,
     scheduler: Annotated[bool, typer.Option(help="run the deadline scheduler too")] = True,
     admin_port: Annotated[int, typer.Option(help="port of the admin console (0: do not start it)")] = 8000,
+    workers: Annotated[int, typer.Option(
+        envvar="GRIDBOT_BOT_WORKERS", help="bot worker processes for updates (docs/workers.md)")] = 1,
 ) -> None:
     """Everything local: database, demo county, sandbox Bot API + web chat, the bot, the admin
     console. Prints the URLs."""
@@ -453,7 +455,7 @@ def sandbox_cmd(
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         _run(run_sandbox(_settings(), host=host, port=port, echo=typer.echo, scheduler=scheduler,
-                         admin_port=admin_port))
+                         admin_port=admin_port, workers=workers))
     except LaunchError as exc:
         fail(str(exc))
 
@@ -466,6 +468,8 @@ def run_cmd(
     webhook_secret: Annotated[str | None, typer.Option(envvar="GRIDBOT_WEBHOOK_SECRET",
                                                           help="X-Telegram-Bot-Api-Secret-Token")] = None,
     scheduler: Annotated[bool, typer.Option(help="run the deadline scheduler too")] = True,
+    workers: Annotated[int, typer.Option(
+        envvar="GRIDBOT_BOT_WORKERS", help="bot worker processes for updates (docs/workers.md)")] = 1,
 ) -> None:
     """Run the bot on Telegram with TELEGRAM_BOT_TOKEN (long polling, or --webhook URL)."""
     import logging
@@ -475,7 +479,7 @@ def run_cmd(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         _run(run_telegram(_settings(), webhook=webhook, listen=listen, webhook_secret=webhook_secret,
-                          scheduler=scheduler, echo=typer.echo))
+                          scheduler=scheduler, echo=typer.echo, workers=workers))
     except LaunchError as exc:
         fail(str(exc))
 
@@ -521,15 +525,23 @@ def bench_bot_cmd(
     http_residents: Annotated[
         bool, typer.Option(help="simulated residents use the web page's HTTP API (default: in-process)")
     ] = False,
+    workers: Annotated[int, typer.Option(
+        help="bot worker processes (1: one process polls and handles; n: a parent polls, "
+             "n workers handle)")] = 1,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """N simulated residents through the sandbox: complete reports/s and reply latency p50/p95."""
     import json
 
     from bot.bench import print_result, run_bench
+    from bot.shards import ShardError
 
-    result = run_bench(residents=residents, reports=reports, nlu=nlu, database_url=database_url,
-                       echo=lambda s: typer.echo(s, err=True), http_residents=http_residents)
+    try:
+        result = run_bench(residents=residents, reports=reports, nlu=nlu, database_url=database_url,
+                           echo=lambda s: typer.echo(s, err=True), http_residents=http_residents,
+                           workers=workers)
+    except ShardError as exc:
+        fail(str(exc))
     if json_out:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -93,3 +94,12 @@ async def transcript(app: Any, chat_id: int) -> list[MessageRow]:
 async def outbox(app: Any) -> list[OutboxRow]:
     async with app.uow() as uow:
         return list((await uow.session.scalars(select(OutboxRow).order_by(OutboxRow.id))).all())
+
+
+async def webhook_set(sandbox: Any, timeout: float = 5.0) -> Any:
+    """The sandbox's webhook, once the bot has set it."""
+    for _ in range(int(timeout / 0.1)):
+        if sandbox.world.webhook is not None:
+            return sandbox.world.webhook
+        await asyncio.sleep(0.1)
+    raise TimeoutError("the bot did not set its webhook")

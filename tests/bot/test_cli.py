@@ -48,6 +48,18 @@ def test_run_without_a_token_says_so(data_dir: Path) -> None:
     assert r.exit_code == 1 and "TELEGRAM_BOT_TOKEN" in r.stderr
 
 
+def _interrupt_and_check(proc: subprocess.Popen[str], timeout: float) -> None:
+    """Ctrl+C: the command stops by itself, with exit code 0 and no traceback."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    err = proc.stderr.read() if proc.stderr else ""
+    assert code == 0 and "Traceback" not in err, err
+
+
 def test_sandbox_command_starts_everything_and_stops_on_ctrl_c(data_dir: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "gridbot.cli", "sandbox", "--port", "0", "--admin-port", "0"],
@@ -72,11 +84,44 @@ def test_sandbox_command_starts_everything_and_stops_on_ctrl_c(data_dir: Path) -
         assert "网格通" in page
         assert (data_dir / "gridbot.sqlite3").exists()
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            code = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-    err = proc.stderr.read() if proc.stderr else ""
-    assert code == 0 and "Traceback" not in err, err
+        _interrupt_and_check(proc, 30)
+
+
+def test_sandbox_with_two_bot_workers_answers_and_stops_cleanly(data_dir: Path) -> None:
+    import asyncio
+
+    from bot.sandbox.client import SandboxClient
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gridbot.cli", "sandbox", "--port", "0", "--admin-port", "0",
+         "--workers", "2", "--no-scheduler"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "bot worker processes" in line or (not line and proc.poll() is not None):
+                break
+        url = next((ln.split()[-1] for ln in lines if ln.startswith("gridbot sandbox: ")), None)
+        assert url and "2 bot worker processes" in lines[-1], (lines, proc.stderr.read() if proc.stderr else "")
+
+        async def talk() -> None:
+            async with SandboxClient(url.rstrip("/")) as client:
+                for person in (100001, 100002):  # one on each worker
+                    user = client.user(person)
+                    await user.send_text("你好")
+                    await user.wait_for_message("请直接描述", timeout=30)
+
+        asyncio.run(talk())
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) >= 2, children  # the workers (and the admin's helpers, if any)
+    finally:
+        _interrupt_and_check(proc, 60)
+    assert all(not Path(f"/proc/{pid}").exists() for pid in children), "a worker outlived the sandbox"

@@ -8,7 +8,7 @@ import socket
 from contextlib import suppress
 
 from tests.bot.conftest import RESIDENT
-from tests.bot.helpers import report
+from tests.bot.helpers import report, webhook_set
 
 
 def _free_port() -> int:
@@ -27,11 +27,7 @@ async def test_webhook_mode_handles_a_report(app, sandbox, nlu):
     )
     client = sandbox.client()
     try:
-        for _ in range(50):
-            if sandbox.world.webhook is not None:
-                break
-            await asyncio.sleep(0.1)
-        assert sandbox.world.webhook.secret_token == "s3cret-token"
+        assert (await webhook_set(sandbox)).secret_token == "s3cret-token"
         resident = client.user(RESIDENT)
         await resident.send_text("/start")
         await resident.wait_for_message("随手拍")
