@@ -57,3 +57,75 @@ async def test_many_tasks_share_the_pool_without_losing_a_number(
         assert mode == "wal"
     finally:
         await engine.dispose()
+
+
+async def test_a_locked_database_is_waited_for_without_blocking_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process (here: a plain connection) holds the write lock for 150 ms: the write
+    waits and succeeds, and the event loop keeps running meanwhile; held past the timeout,
+    the error comes through."""
+    import sqlite3
+
+    from dispatch.adapters import sqlite_inline
+
+    monkeypatch.delenv("GRIDBOT_SQLITE_THREADS", raising=False)
+    path = tmp_path / "c.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    engine = make_engine(url)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        before = InlineConnection.busy_retries
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO t VALUES (1)")
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.005)
+                ticks += 1
+
+        async def write() -> float:
+            t0 = asyncio.get_running_loop().time()
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO t VALUES (2)"))
+            return asyncio.get_running_loop().time() - t0
+
+        tick_task = asyncio.create_task(ticker())
+        write_task = asyncio.create_task(write())
+        await asyncio.sleep(0.15)
+        other.execute("COMMIT")
+        waited = await write_task
+        tick_task.cancel()
+        assert 0.14 < waited < 1.0 and ticks >= 15  # the loop ran while the write waited
+        assert InlineConnection.busy_retries == before + 1
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 2
+
+        monkeypatch.setattr(sqlite_inline, "BUSY_TIMEOUT_S", 0.1)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(Exception, match="database is locked"):
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO t VALUES (3)"))
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+def test_which_errors_are_worth_waiting_for() -> None:
+    import sqlite3
+
+    from dispatch.adapters.sqlite_inline import is_busy
+
+    locked = sqlite3.OperationalError("database is locked")
+    locked.sqlite_errorcode = 5  # type: ignore[attr-defined]
+    snapshot = sqlite3.OperationalError("database is locked")
+    snapshot.sqlite_errorcode = 517  # type: ignore[attr-defined]
+    other = sqlite3.OperationalError("no such table: t")
+    other.sqlite_errorcode = 1  # type: ignore[attr-defined]
+    assert is_busy(locked) and not is_busy(snapshot) and not is_busy(other)
+    assert not is_busy(ValueError("database is locked"))
