@@ -443,8 +443,8 @@ def sandbox_cmd(
     port: Annotated[int, typer.Option(help="port (0: any free port)")] = 8081,
     scheduler: Annotated[bool, typer.Option(help="run the deadline scheduler too")] = True,
     admin_port: Annotated[int, typer.Option(help="port of the admin console (0: do not start it)")] = 8000,
-    workers: Annotated[int, typer.Option(
-        envvar="GRIDBOT_BOT_WORKERS", help="bot worker processes for updates (docs/workers.md)")] = 1,
+    workers: Annotated[int | None, typer.Option(
+        help="bot worker processes for updates (default: GRIDBOT_BOT_WORKERS or 1; docs/workers.md)")] = None,
 ) -> None:
     """Everything local: database, demo county, sandbox Bot API + web chat, the bot, the admin
     console. Prints the URLs."""
@@ -454,8 +454,9 @@ def sandbox_cmd(
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        _run(run_sandbox(_settings(), host=host, port=port, echo=typer.echo, scheduler=scheduler,
-                         admin_port=admin_port, workers=workers))
+        settings = _settings()
+        _run(run_sandbox(settings, host=host, port=port, echo=typer.echo, scheduler=scheduler,
+                         admin_port=admin_port, workers=settings.bot_workers if workers is None else workers))
     except LaunchError as exc:
         fail(str(exc))
 
@@ -468,8 +469,8 @@ def run_cmd(
     webhook_secret: Annotated[str | None, typer.Option(envvar="GRIDBOT_WEBHOOK_SECRET",
                                                           help="X-Telegram-Bot-Api-Secret-Token")] = None,
     scheduler: Annotated[bool, typer.Option(help="run the deadline scheduler too")] = True,
-    workers: Annotated[int, typer.Option(
-        envvar="GRIDBOT_BOT_WORKERS", help="bot worker processes for updates (docs/workers.md)")] = 1,
+    workers: Annotated[int | None, typer.Option(
+        help="bot worker processes for updates (default: GRIDBOT_BOT_WORKERS or 1; docs/workers.md)")] = None,
 ) -> None:
     """Run the bot on Telegram with TELEGRAM_BOT_TOKEN (long polling, or --webhook URL)."""
     import logging
@@ -478,8 +479,10 @@ def run_cmd(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        _run(run_telegram(_settings(), webhook=webhook, listen=listen, webhook_secret=webhook_secret,
-                          scheduler=scheduler, echo=typer.echo, workers=workers))
+        settings = _settings()
+        n = settings.bot_workers if workers is None else workers
+        _run(run_telegram(settings, webhook=webhook, listen=listen, webhook_secret=webhook_secret,
+                          scheduler=scheduler, echo=typer.echo, workers=n))
     except LaunchError as exc:
         fail(str(exc))
 

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", alias="GRIDBOT_TIMEZONE")
     nlu_model_dir: Path | None = Field(default=None, alias="GRIDBOT_NLU_MODEL")
     dispatch_chat_id: int | None = Field(default=None, alias="GRIDBOT_DISPATCH_CHAT_ID")
+    bot_workers: int = Field(default=1, alias="GRIDBOT_BOT_WORKERS")  # docs/workers.md
 
     @property
     def effective_database_url(self) -> str:
