@@ -7,7 +7,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Table,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,11 +45,19 @@ from dispatch.domain.grids import Grid
 from dispatch.domain.members import Member
 from dispatch.domain.routing import Unit
 
-# Hot-path statements, built once: a submitted report writes a case and its events, and
-# a linked duplicate updates the original; building these per call cost more CPU than
-# running them.
+# Hot-path statements, built once: a submitted report reads its reporter, takes a case
+# number, looks for an open case it duplicates, writes the case, its events and its outbox
+# rows, and a linked duplicate updates the original; building these per call (and loading
+# ORM entities) cost more CPU than running them. Core rows, no identity map: the
+# repositories return domain objects anyway.
 _CASES: Table = CaseRow.__table__  # type: ignore[assignment]
 _EVENTS: Table = CaseEventRow.__table__  # type: ignore[assignment]
+_MEMBERS: Table = MemberRow.__table__  # type: ignore[assignment]
+_COUNTERS: Table = CaseCounterRow.__table__  # type: ignore[assignment]
+_FOLLOWERS: Table = CaseFollowerRow.__table__  # type: ignore[assignment]
+_MESSAGES: Table = MessageRow.__table__  # type: ignore[assignment]
+_OUTBOX: Table = OutboxRow.__table__  # type: ignore[assignment]
+_CORRECTIONS: Table = NluCorrectionRow.__table__  # type: ignore[assignment]
 _SAVE_COLUMNS = (
     *(f for f in mapping.CASE_FIELDS if f != "version"),
     "status",
@@ -50,15 +72,96 @@ _SAVE_CASE = (
     .where(_CASES.c.id == bindparam("w_id"), _CASES.c.version == bindparam("w_version"))
     .values({c: bindparam(f"v_{c}") for c in _SAVE_COLUMNS})
 )
+_CASE_COLUMNS = [_CASES.c[c] for c in mapping.CASE_COLUMNS]
+
+
+def _open_cases(where: str) -> Select[Any]:
+    """Recent cases of a category in some statuses; `where` narrows to a box ("near"), one
+    grid ("grid") or nothing more ("any")."""
+    c = _CASES.c
+    conditions = [
+        c.category == bindparam("category"),
+        c.created_at >= bindparam("since"),
+        c.status.in_(bindparam("statuses", expanding=True)),
+    ]
+    if where == "near":
+        conditions += [
+            c.lat.between(bindparam("lat_lo"), bindparam("lat_hi")),
+            c.lon.between(bindparam("lon_lo"), bindparam("lon_hi")),
+        ]
+    elif where == "grid":
+        conditions.append(c.grid_id == bindparam("grid_id"))
+    limit = bindparam("limit", type_=Integer)
+    return select(*_CASE_COLUMNS).where(*conditions).order_by(c.id.desc()).limit(limit)
+
+
+_OPEN_CASES = {w: _open_cases(w) for w in ("near", "grid", "any")}
+_DUPLICATE_COUNT = (
+    select(func.count()).select_from(_CASES).where(_CASES.c.duplicate_of == bindparam("case_id"))
+)
+_MEMBER_COLUMNS = [
+    _MEMBERS.c[c] for c in ("id", "tg_id", "name", "roles", "grids", "units", "phone", "blocked")
+]
+_MEMBER_BY_TG = select(*_MEMBER_COLUMNS).where(_MEMBERS.c.tg_id == bindparam("tg_id"))
+_FOLLOWER_TG_IDS = (
+    select(_MEMBERS.c.tg_id)
+    .join(_FOLLOWERS, _FOLLOWERS.c.member_id == _MEMBERS.c.id)
+    .where(_FOLLOWERS.c.case_id == bindparam("case_id"), _MEMBERS.c.blocked.is_(False))
+)
+_REMOVE_FOLLOWER = delete(_FOLLOWERS).where(
+    _FOLLOWERS.c.case_id == bindparam("case_id"), _FOLLOWERS.c.member_id == bindparam("member_id")
+)
+_LINK_MESSAGES = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id.in_(bindparam("ids", expanding=True)))
+    .values(case_id=bindparam("link_case_id"))
+)
+_INSERT_OUTBOX = insert(_OUTBOX)
+_INSERT_CORRECTIONS = insert(_CORRECTIONS)
+
+
+def _with_role(dialect: str) -> Select[Any]:
+    """(tg_id, grids) of the members not blocked whose `roles` (a JSON array) hold the string
+    `role`, by id: the array is searched in SQL, not decoded for every member in Python."""
+    m = _MEMBERS.c
+    role = bindparam("role", type_=String)
+    if dialect == "postgresql":
+        has_role: Any = cast(m.roles, JSONB).has_key(role)
+    else:
+        element = func.json_each(m.roles).table_valued("value")
+        has_role = exists(select(1).select_from(element).where(element.c.value == role))
+    return select(m.tg_id, m.grids).where(m.blocked.is_(False), has_role).order_by(m.id)
+
+
+def _dialect_statements(dialect: str) -> dict[str, Any]:
+    """Statements PostgreSQL and SQLite spell differently (INSERT … ON CONFLICT is alike but
+    built by each dialect's `insert`; JSON arrays are searched differently)."""
+    ins = pg_insert if dialect == "postgresql" else sqlite_insert
+    counter = ins(_COUNTERS).values(prefix=bindparam("prefix"), day=bindparam("day"), last=1)
+    member = ins(_MEMBERS)
+    kept = ("name", "roles", "grids", "units", "phone", "blocked")  # not created_at
+    return {
+        "counter": counter.on_conflict_do_update(
+            index_elements=["prefix", "day"], set_={"last": _COUNTERS.c.last + 1}
+        ).returning(_COUNTERS.c.last),
+        "member": member.on_conflict_do_update(
+            index_elements=["tg_id"], set_={k: member.excluded[k] for k in kept}
+        ).returning(_MEMBERS.c.id),
+        "follower": ins(_FOLLOWERS).on_conflict_do_nothing(index_elements=["case_id", "member_id"]),
+        "with_role": _with_role(dialect),
+    }
+
+
+_BY_DIALECT = {d: _dialect_statements(d) for d in ("postgresql", "sqlite")}
 
 
 class ConcurrentModification(DomainError):
     """Someone else changed the case first; reload and try again."""
 
 
-def _insert(session: AsyncSession) -> Any:
-    bind = session.get_bind()
-    return pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+def _statement(session: AsyncSession, name: str) -> Any:
+    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    return _BY_DIALECT[dialect][name]
 
 
 class GridRepository:
@@ -138,7 +241,7 @@ class MemberRepository:
         self.session = session
 
     async def by_tg(self, tg_id: int) -> Member | None:
-        row = await self.session.scalar(select(MemberRow).where(MemberRow.tg_id == tg_id))
+        row = (await self.session.execute(_MEMBER_BY_TG, {"tg_id": tg_id})).first()
         return mapping.member_from_row(row) if row else None
 
     async def get(self, member_id: int) -> Member | None:
@@ -164,6 +267,27 @@ class MemberRepository:
         member.id = row.id
         return member
 
+    async def register(self, member: Member, now: datetime) -> Member:
+        """Write `member` as `save` does (insert, or update the row of its tg_id but its
+        created_at) in one statement, without loading the row."""
+        params = {
+            "tg_id": member.tg_id,
+            "name": member.name,
+            "roles": sorted(member.roles),
+            "grids": sorted(member.grids),
+            "units": sorted(member.units),
+            "phone": member.phone,
+            "blocked": member.blocked,
+            "created_at": now,
+        }
+        member.id = int((await self.session.execute(_statement(self.session, "member"), params)).scalar_one())
+        return member
+
+    async def active_with_role(self, role: str) -> list[tuple[int, list[str]]]:
+        """(tg_id, grids) of every member who has `role` and has not blocked the bot, by id."""
+        rows = (await self.session.execute(_statement(self.session, "with_role"), {"role": role})).all()
+        return [(tg_id, grids or []) for tg_id, grids in rows]
+
     async def in_unit(self, unit_id: str) -> list[Member]:
         return [m for m in await self.all() if unit_id in m.units]
 
@@ -174,11 +298,8 @@ class CaseRepository:
 
     async def next_number_seq(self, prefix: str, day: str) -> int:
         """Atomically take the next sequence number for (prefix, day)."""
-        ins = _insert(self.session)(CaseCounterRow).values(prefix=prefix, day=day, last=1)
-        stmt = ins.on_conflict_do_update(
-            index_elements=["prefix", "day"], set_={"last": CaseCounterRow.last + 1}
-        ).returning(CaseCounterRow.last)
-        return int((await self.session.execute(stmt)).scalar_one())
+        stmt = _statement(self.session, "counter")
+        return int((await self.session.execute(stmt, {"prefix": prefix, "day": day})).scalar_one())
 
     async def add(self, case: Case) -> Case:
         values = mapping.case_values(case)
@@ -235,56 +356,40 @@ class CaseRepository:
     ) -> list[Case]:
         """Recent cases of a category in the given statuses, narrowed in SQL to a box of
         `near` = (lat, lon, metres) around a point, or else to one grid."""
-        conditions = [
-            CaseRow.category == category,
-            CaseRow.created_at >= since,
-            CaseRow.status.in_(list(statuses)),
-        ]
+        params: dict[str, Any] = {
+            "category": category,
+            "since": since,
+            "statuses": list(statuses),
+            "limit": limit,
+        }
         if near is not None:
             lat, lon, metres = near
             dlat = metres / 111_320.0
             dlon = metres / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
-            conditions += [
-                CaseRow.lat.between(lat - dlat, lat + dlat),
-                CaseRow.lon.between(lon - dlon, lon + dlon),
-            ]
+            params.update(lat_lo=lat - dlat, lat_hi=lat + dlat, lon_lo=lon - dlon, lon_hi=lon + dlon)
+            stmt = _OPEN_CASES["near"]
         elif grid_id is not None:
-            conditions.append(CaseRow.grid_id == grid_id)
-        rows = (
-            await self.session.scalars(
-                select(CaseRow).where(*conditions).order_by(CaseRow.id.desc()).limit(limit)
-            )
-        ).all()
-        return [mapping.case_from_row(r) for r in rows]
+            params["grid_id"] = grid_id
+            stmt = _OPEN_CASES["grid"]
+        else:
+            stmt = _OPEN_CASES["any"]
+        rows = (await self.session.execute(stmt, params)).all()
+        return [mapping.case_from_values(r) for r in rows]
 
     async def add_follower(self, case_id: int, member_id: int, now: datetime) -> None:
-        exists = await self.session.get(CaseFollowerRow, (case_id, member_id))
-        if exists is None:
-            self.session.add(CaseFollowerRow(case_id=case_id, member_id=member_id, since=now))
+        """Unless they follow it already (one statement: insert, or nothing on the key)."""
+        await self.session.execute(
+            _statement(self.session, "follower"), {"case_id": case_id, "member_id": member_id, "since": now}
+        )
 
     async def remove_follower(self, case_id: int, member_id: int) -> None:
-        row = await self.session.get(CaseFollowerRow, (case_id, member_id))
-        if row is not None:
-            await self.session.delete(row)
+        await self.session.execute(_REMOVE_FOLLOWER, {"case_id": case_id, "member_id": member_id})
 
     async def follower_tg_ids(self, case_id: int) -> list[int]:
-        return list(
-            (
-                await self.session.scalars(
-                    select(MemberRow.tg_id)
-                    .join(CaseFollowerRow, CaseFollowerRow.member_id == MemberRow.id)
-                    .where(CaseFollowerRow.case_id == case_id, MemberRow.blocked.is_(False))
-                )
-            ).all()
-        )
+        return list((await self.session.scalars(_FOLLOWER_TG_IDS, {"case_id": case_id})).all())
 
     async def duplicate_count(self, case_id: int) -> int:
-        return int(
-            await self.session.scalar(
-                select(func.count()).select_from(CaseRow).where(CaseRow.duplicate_of == case_id)
-            )
-            or 0
-        )
+        return int(await self.session.scalar(_DUPLICATE_COUNT, {"case_id": case_id}) or 0)
 
     async def by_reporter(self, member_id: int, limit: int = 20) -> list[Case]:
         rows = (
@@ -320,9 +425,7 @@ class MessageRepository:
 
     async def link(self, message_ids: Sequence[int], case_id: int) -> None:
         if message_ids:
-            await self.session.execute(
-                update(MessageRow).where(MessageRow.id.in_(list(message_ids))).values(case_id=case_id)
-            )
+            await self.session.execute(_LINK_MESSAGES, {"ids": list(message_ids), "link_case_id": case_id})
 
     async def for_case(self, case_id: int) -> list[MessageRow]:
         return list(
@@ -335,29 +438,46 @@ class MessageRepository:
 
 
 class OutboxRepository:
+    """Notifications to deliver. `add` queues a row; the unit of work writes the queued rows
+    at commit, in the order they were added, with one executemany INSERT (or earlier, at
+    `flush`)."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._rows: list[dict[str, Any]] = []
 
     def add(
         self, *, chat_id: int, kind: str, payload: dict[str, Any], now: datetime, case_id: int | None = None
     ) -> None:
-        self.session.add(
-            OutboxRow(
-                created_at=now,
-                case_id=case_id,
-                chat_id=chat_id,
-                kind=kind,
-                payload=payload,
-                state="pending",
-                attempts=0,
-                next_attempt_at=now,
-            )
+        self._rows.append(
+            {
+                "created_at": now,
+                "case_id": case_id,
+                "chat_id": chat_id,
+                "kind": kind,
+                "payload": payload,
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+            }
         )
+
+    async def flush(self) -> None:
+        if self._rows:
+            rows, self._rows = self._rows, []
+            await self.session.execute(_INSERT_OUTBOX, rows)
+
+    def discard(self) -> None:
+        self._rows = []
 
 
 class CorrectionRepository:
+    """Categories people chose (NLU training examples). `add` queues a row; the unit of work
+    writes the queued rows at commit (or earlier, at `flush`)."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._rows: list[dict[str, Any]] = []
 
     def add(
         self,
@@ -369,18 +489,27 @@ class CorrectionRepository:
         now: datetime,
         case_id: int | None = None,
     ) -> None:
-        self.session.add(
-            NluCorrectionRow(
-                text=text,
-                predicted=predicted,
-                category=category,
-                source=source,
-                case_id=case_id,
-                at=now,
-            )
+        self._rows.append(
+            {
+                "text": text,
+                "predicted": predicted,
+                "category": category,
+                "source": source,
+                "case_id": case_id,
+                "at": now,
+            }
         )
 
+    async def flush(self) -> None:
+        if self._rows:
+            rows, self._rows = self._rows, []
+            await self.session.execute(_INSERT_CORRECTIONS, rows)
+
+    def discard(self) -> None:
+        self._rows = []
+
     async def all(self) -> list[NluCorrectionRow]:
+        await self.flush()
         return list(
             (await self.session.scalars(select(NluCorrectionRow).order_by(NluCorrectionRow.id))).all()
         )

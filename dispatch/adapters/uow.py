@@ -52,8 +52,16 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
+    async def flush(self) -> None:
+        """Write what the repositories queued (outbox and correction rows); commit does."""
+        await self.outbox.flush()
+        await self.corrections.flush()
+
     async def commit(self) -> None:
+        await self.flush()
         await self.session.commit()
 
     async def rollback(self) -> None:
+        self.outbox.discard()
+        self.corrections.discard()
         await self.session.rollback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -45,9 +46,14 @@ class Member:
         return Role.GRID_WORKER.value if self.has(Role.GRID_WORKER) else Role.RESIDENT.value
 
     def covers_grid(self, tree: GridTree, grid_id: str | None) -> bool:
-        if grid_id is None or grid_id not in tree:
-            return False
-        return any(tree.is_within(grid_id, g) for g in self.grids)
+        return grids_cover(tree, self.grids, grid_id)
+
+
+def grids_cover(tree: GridTree, grids: Iterable[str], grid_id: str | None) -> bool:
+    """Whether a grid worker of `grids` covers `grid_id` (it is one of them or inside one)."""
+    if grid_id is None or grid_id not in tree:
+        return False
+    return any(tree.is_within(grid_id, g) for g in grids)
 
 
 def ensure_unit_member(member: Member, case: Case) -> None:

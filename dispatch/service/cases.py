@@ -31,6 +31,7 @@ from dispatch.service.route_service import route_report
 from gridbot import texts
 
 MAX_DESCRIPTION = 4000
+_LINKABLE = sorted(s.value for s in LINKABLE)
 
 
 class CaseNotFound(DomainError):
@@ -89,8 +90,9 @@ class CaseService:
     # -- helpers -------------------------------------------------------------------------
     async def _member(self, uow: UnitOfWork, tg_id: int, name: str = "") -> Member:
         member = await uow.members.by_tg(tg_id)
-        if member is None:
-            member = await uow.members.save(Member(tg_id=tg_id, name=name or str(tg_id)), self.clock.now())
+        if member is None:  # a new person: nothing to load, one statement writes them
+            new = Member(tg_id=tg_id, name=name or str(tg_id))
+            member = await uow.members.register(new, self.clock.now())
         return member
 
     async def _case(self, uow: UnitOfWork, case_id: int) -> Case:
@@ -197,7 +199,7 @@ class CaseService:
                 )
             reporter_tg = None if member.blocked else member.tg_id
             for e in events:
-                await notify.plan(uow, registry, case, e, now, reporter_tg)
+                await notify.plan(uow, registry, case, e, now, reporter_tg, new_case=True)
             await uow.commit()
         return case
 
@@ -213,7 +215,7 @@ class CaseService:
         else:
             return None  # nowhere to compare
         candidates = await uow.cases.open_of_category(
-            case.category, since, [s.value for s in LINKABLE], near=near, grid_id=case.grid_id
+            case.category, since, _LINKABLE, near=near, grid_id=case.grid_id
         )
         match = find_duplicate(
             case.description, case.category, case.lat, case.lon, case.grid_id, now, candidates, policy

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from dispatch.adapters.uow import UnitOfWork
 from dispatch.domain.case import Case, CaseEvent
-from dispatch.domain.members import Role
+from dispatch.domain.members import Role, grids_cover
 from dispatch.service.registry import Registry
 
 # Events the reporter is told about.
@@ -37,16 +37,16 @@ CARD_ACTIONS = frozenset(
 async def grid_workers_for(uow: UnitOfWork, registry: Registry, grid_id: str | None) -> list[int]:
     if grid_id is None:
         return []
-    members = await uow.members.all()
+    tree = registry.tree
     return [
-        m.tg_id
-        for m in members
-        if m.has(Role.GRID_WORKER) and m.covers_grid(registry.tree, grid_id) and not m.blocked
+        tg
+        for tg, grids in await uow.members.active_with_role(Role.GRID_WORKER.value)
+        if grids_cover(tree, grids, grid_id)
     ]
 
 
 async def dispatchers(uow: UnitOfWork) -> list[int]:
-    return [m.tg_id for m in await uow.members.all() if m.has(Role.DISPATCHER) and not m.blocked]
+    return [tg for tg, _ in await uow.members.active_with_role(Role.DISPATCHER.value)]
 
 
 async def plan(
@@ -56,8 +56,11 @@ async def plan(
     event: CaseEvent,
     now: datetime,
     reporter_tg: int | None,
+    *,
+    new_case: bool = False,
 ) -> None:
-    """Queue every notification `event` causes."""
+    """Queue every notification `event` causes. `new_case`: the case was created in this
+    transaction, so nobody follows it yet (no need to look)."""
     assert case.id is not None
     add = uow.outbox.add
     base = {"case_id": case.id, "action": event.action}
@@ -70,7 +73,7 @@ async def plan(
         add(chat_id=0, kind="card_update", payload=base, now=now, case_id=case.id)
     if reporter_tg is not None and event.action in RESIDENT_ACTIONS:
         add(chat_id=reporter_tg, kind="resident_notice", payload=base, now=now, case_id=case.id)
-    if event.action in RESIDENT_ACTIONS and event.action != "linked_duplicate":
+    if event.action in RESIDENT_ACTIONS and event.action != "linked_duplicate" and not new_case:
         # people whose duplicate reports were linked to this case follow its progress
         for tg in await uow.cases.follower_tg_ids(case.id):
             if tg != reporter_tg:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, bindparam, insert, update
 
 from dispatch.adapters.orm import MessageRow
 from dispatch.adapters.uow import UnitOfWork
@@ -39,10 +39,19 @@ async def add_many(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> list[int]
     return [int(i) for i in result.scalars().all()]
 
 
+_MESSAGES: Table = MessageRow.__table__  # type: ignore[assignment]
+_LINK_SINCE = (  # built once: the bot links every submitted report's conversation
+    update(_MESSAGES)
+    .where(
+        _MESSAGES.c.chat_id == bindparam("chat_id"),
+        _MESSAGES.c.id >= bindparam("first_id"),
+        _MESSAGES.c.case_id.is_(None),
+    )
+    .values(case_id=bindparam("link_case_id"))
+)
+
+
 async def link_since(uow: UnitOfWork, chat_id: int, first_id: int, case_id: int) -> None:
     """Every unlinked message of this chat from `first_id` on belongs to `case_id`."""
-    await uow.session.execute(
-        update(MessageRow)
-        .where(MessageRow.chat_id == chat_id, MessageRow.id >= first_id, MessageRow.case_id.is_(None))
-        .values(case_id=case_id)
-    )
+    params = {"chat_id": chat_id, "first_id": first_id, "link_case_id": case_id}
+    await uow.session.execute(_LINK_SINCE, params)
