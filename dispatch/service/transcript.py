@@ -43,7 +43,7 @@ _MESSAGES: Table = MessageRow.__table__  # type: ignore[assignment]
 _LINK_SINCE = (  # built once: the bot links every submitted report's conversation
     update(_MESSAGES)
     .where(
-        _MESSAGES.c.chat_id == bindparam("chat_id"),
+        _MESSAGES.c.chat_id == bindparam("w_chat_id"),
         _MESSAGES.c.id >= bindparam("first_id"),
         _MESSAGES.c.case_id.is_(None),
     )
@@ -53,5 +53,5 @@ _LINK_SINCE = (  # built once: the bot links every submitted report's conversati
 
 async def link_since(uow: UnitOfWork, chat_id: int, first_id: int, case_id: int) -> None:
     """Every unlinked message of this chat from `first_id` on belongs to `case_id`."""
-    params = {"chat_id": chat_id, "first_id": first_id, "link_case_id": case_id}
+    params = {"w_chat_id": chat_id, "first_id": first_id, "link_case_id": case_id}
     await uow.session.execute(_LINK_SINCE, params)
