@@ -210,10 +210,13 @@ class Worker:
             await self.ready.wait()
             proc = self.proc
             assert proc is not None and proc.stdin is not None
-            update_id, line = self.pending.popleft()
-            self.unacked[update_id] = line
+            lines = []
+            while self.pending:  # everything queued, in one write
+                update_id, line = self.pending.popleft()
+                self.unacked[update_id] = line
+                lines.append(line)
             try:
-                proc.stdin.write(line)
+                proc.stdin.write(b"".join(lines))
                 await proc.stdin.drain()
             except (BrokenPipeError, ConnectionResetError, RuntimeError):
                 self.ready.clear()  # the supervisor sees the exit and hands `unacked` back
