@@ -76,6 +76,15 @@ def make_nlu(kind: str, load_model: Any) -> Any:
     return getattr(importlib.import_module(module), attr)()
 
 
+def _update_id(line: bytes) -> int | None:
+    try:
+        raw = json.loads(line)
+    except ValueError:
+        return None
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    return update_id if isinstance(update_id, int) else None
+
+
 def settings_from_env() -> Any:
     from gridbot.settings import Settings
 
@@ -131,14 +140,13 @@ async def serve(args: argparse.Namespace) -> None:
         reader = await _stdin_reader()
         pipe.say(f"READY {time.process_time():.3f}")
         while line := await reader.readline():
-            raw: Any = None
             try:
-                raw = json.loads(line)
-                update = Update.model_validate(raw, context={"bot": bot})
+                update = Update.model_validate_json(line, context={"bot": bot})
             except ValueError as exc:  # (pydantic's ValidationError is one)
                 log.error("worker %s: not an update, skipped: %s", args.shard, str(exc)[:200])
-                if isinstance(raw, dict) and isinstance(raw.get("update_id"), int):
-                    pipe.done(raw["update_id"])  # nothing to gain from a second try
+                update_id = _update_id(line)
+                if update_id is not None:
+                    pipe.done(update_id)  # nothing to gain from a second try
                 continue
             task = asyncio.create_task(handle(update))
             tasks.add(task)

@@ -265,3 +265,18 @@ async def test_webhook_mode_with_two_workers(app, sandbox, nlu):
         await sharded.stop()
         await runtime.stop()
         await client.close()
+
+
+async def test_a_malformed_update_is_skipped_and_the_worker_carries_on(sandbox, sharded, people2):
+    bogus = {"update_id": 10**9, "message": {"from": {"id": RESIDENT}, "no": "chat, no date"}}
+    sharded.pool.route(bogus)
+    worker = sharded.pool.workers[shard_of(bogus, 2)]
+    for _ in range(100):
+        if 10**9 not in worker.unacked and not worker.pending:
+            break
+        await asyncio.sleep(0.05)
+    assert 10**9 not in worker.unacked  # acknowledged: not sent again after a restart
+    resident = people2.user(RESIDENT)
+    await resident.send_text("你好")
+    await resident.wait_for_message("您好")
+    assert worker.restarts == 0
