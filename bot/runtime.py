@@ -190,7 +190,7 @@ class BotRuntime:
                 t.cancel()
         await self.dp["debouncer"].close()
         await self.transcript.stop()
-        await self.dp.storage.close()
+        await self.dp.fsm.close()  # storage and event isolation
         await self.bot.session.close()
 
 
@@ -212,6 +212,9 @@ def build_runtime(
         redis_url if redis_url is not None else app.settings.redis_url, fsm_prefix
     )
     dp = Dispatcher(storage=storage, events_isolation=isolation)
+    # aiogram closes the FSM storage as soon as polling stops, while handlers already running
+    # may still need it (a Redis lock to release). BotRuntime.stop closes it after them.
+    dp.shutdown.handlers = [h for h in dp.shutdown.handlers if h.callback != dp.fsm.close]
     transcript = Transcript(app, gate)
     relay = OutboxRelay(app, bot, gate, concurrency=relay_concurrency)
     people = People(app)

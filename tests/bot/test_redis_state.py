@@ -90,6 +90,14 @@ async def test_stopping_waits_for_a_handler_in_flight(app, sandbox, nlu, redis_u
         )
 
     first = runtime()
+    closed_while_handling: list[bool] = []
+    real_close = first.dp.storage.close
+
+    async def close_storage() -> None:  # when does the storage close: before the handler ends?
+        closed_while_handling.append(not release.is_set())
+        await real_close()
+
+    first.dp.storage.close = close_storage  # type: ignore[method-assign]
     await first.start(polling_timeout=1)
     client = sandbox.client()
     try:
@@ -108,6 +116,8 @@ async def test_stopping_waits_for_a_handler_in_flight(app, sandbox, nlu, redis_u
         assert not stopping.done()  # waiting for the handler
         release.set()
         await asyncio.wait_for(stopping, 20)
+        # aiogram closes the storage when polling stops; it must wait for the handler
+        assert closed_while_handling == [False], closed_while_handling
         r = aioredis.from_url(redis_url)
         try:
             assert [k async for k in r.scan_iter(f"{prefix}:*lock*")] == []
