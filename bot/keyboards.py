@@ -5,6 +5,7 @@ A press is never trusted: the handler looks the case up and the service checks t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -60,6 +61,9 @@ def _inline(rows: Iterable[Sequence[tuple[str, CallbackData]]]) -> InlineKeyboar
 
 
 # -- residents -------------------------------------------------------------------------------
+# The reply keyboards below depend on their arguments only, so each is built once and shared
+# (a keyboard is a handful of pydantic models): they are never modified after building.
+@lru_cache(maxsize=512)
 def location_keyboard(place: str | None = None) -> ReplyKeyboardMarkup:
     rows = [[KeyboardButton(text=texts.BTN_SEND_LOCATION, request_location=True)]]
     if place:
@@ -68,6 +72,7 @@ def location_keyboard(place: str | None = None) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=True)
 
 
+@lru_cache(maxsize=1)
 def photos_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[[KeyboardButton(text=texts.BTN_DONE), KeyboardButton(text=texts.BTN_SKIP)]],
@@ -76,6 +81,7 @@ def photos_keyboard() -> ReplyKeyboardMarkup:
     )
 
 
+@lru_cache(maxsize=1)
 def skip_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[[KeyboardButton(text=texts.BTN_SKIP)]], resize_keyboard=True, one_time_keyboard=True

@@ -9,14 +9,27 @@ from aiogram.types import ChatMemberUpdated, Message
 
 from bot import render
 from bot.deps import Commands
-from bot.routers.common import GROUP, log
-from bot.routes import Routes
+from bot.routers.common import GROUP, could_be_command, log
+from bot.routes import InLoop, Routes
 from dispatch.domain.errors import NotAuthorised
 from dispatch.service.membership import InviteInvalid, InviteUsed
 from gridbot import texts
 from gridbot.bootstrap import App
 
 routes = Routes(__name__)
+
+
+def _not_private_or_command(message: Message) -> bool:
+    """What this router's message handlers take: commands, and messages outside private chats."""
+    return (
+        message.chat.type != "private"
+        or could_be_command(message)
+        or bool(message.migrate_to_chat_id or message.migrate_from_chat_id)
+    )
+
+
+# Any other message skips this router in one check (a handler for anything else must widen it).
+routes.message.skip_unless(InLoop(_not_private_or_command))
 
 
 @routes.message(Command("bind"))

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from bot import keyboards as kb
 from bot import render
 from bot.deps import Commands
-from bot.routers.common import PRIVATE, REFUSED, is_skip, refuse
+from bot.routers.common import PRIVATE, REFUSED, could_be_command, is_skip, pressed, refuse
 from bot.routes import Routes
 from bot.states import VerifyFail
 from bot.transcript import current_case
@@ -22,6 +22,16 @@ from gridbot import texts
 from gridbot.bootstrap import App
 
 routes = Routes(__name__)
+
+
+async def _verify_note_or_command(message: Message, raw_state: str | None = None) -> bool:
+    """What this router's message handlers take: the note of 未解决, and /tasks."""
+    return raw_state == VerifyFail.note.state or could_be_command(message)
+
+
+# Anything else skips this router in one check (a handler for anything else must widen these).
+routes.message.skip_unless(_verify_note_or_command)
+routes.callback_query.skip_unless(pressed(kb.VerifyCb))
 
 
 @routes.callback_query(kb.VerifyCb.filter(F.ok))

@@ -8,8 +8,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 
 from bot.deps import Commands, People
-from bot.routers.common import PRIVATE, is_cancel
-from bot.routes import Routes
+from bot.routers.common import PRIVATE, could_be_command, is_cancel
+from bot.routes import InLoop, Routes
 from dispatch.domain.members import Role
 from dispatch.service.membership import InviteInvalid, InviteUsed
 from dispatch.service.registry import Registry
@@ -17,6 +17,15 @@ from gridbot import texts
 from gridbot.bootstrap import App
 
 routes = Routes(__name__)
+
+
+def _command_or_cancel(message: Message) -> bool:
+    """What this router's handlers take: commands, and 取消 (or its other words)."""
+    return could_be_command(message) or is_cancel(message.text)
+
+
+# Any other message skips this router in one check (a handler for anything else must widen it).
+routes.message.skip_unless(InLoop(_command_or_cancel))
 
 
 @routes.message(Command("cancel"))
