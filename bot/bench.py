@@ -348,14 +348,19 @@ async def _bench(
 
 async def _start_bot(runtime: Any, workers: int, settings: Any, token: str, api: str, nlu_kind: str) -> Any:
     """One process polling and handling (workers=1), or a parent and worker processes."""
+    from bot.runtime import settle_heap
+
     if workers <= 1:
         await runtime.start()
+        settle_heap()
         return None
     from bot.shard_intake import ShardedBot
 
-    return await ShardedBot.start(
+    sharded = await ShardedBot.start(
         runtime, workers, settings=settings, token=token, api_base=api, channel="sandbox", nlu=nlu_kind
     )
+    settle_heap()
+    return sharded
 
 
 async def _drain(app: Any, runtime: Any, limit_s: float = 30.0) -> float:

@@ -203,18 +203,23 @@ async def _start_bot(
 ) -> Any:
     """One process that polls and handles (None), or the parent of `workers` processes (its
     `ShardedBot`, to stop before the runtime)."""
+    from bot.runtime import settle_heap
+
     if workers <= 1:
         await runtime.start()
+        settle_heap()
         return None
     from bot.shard_intake import ShardedBot
     from bot.shards import ShardError
 
     try:
-        return await ShardedBot.start(
+        sharded = await ShardedBot.start(
             runtime, workers, settings=settings, token=token, api_base=api_base, channel=channel, **intake
         )
     except ShardError as exc:
         raise LaunchError(str(exc)) from exc
+    settle_heap()
+    return sharded
 
 
 def _bind_groups_to_database(world: dict[str, Any], app: App) -> None:
@@ -297,7 +302,7 @@ async def run_telegram(
                 with suppress(asyncio.CancelledError):
                     await serve
             else:
-                await runtime.start()
+                await _start_bot(runtime, 1, settings, "", None, "telegram")
                 me = await runtime.bot.me()
                 echo(f"gridbot run: @{me.username} (long polling); Ctrl+C stops")
                 await _until_signalled(stop)

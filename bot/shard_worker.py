@@ -107,7 +107,7 @@ async def serve(args: argparse.Namespace) -> None:
     from aiogram.types import Update
 
     from bot.launch import load_nlu
-    from bot.runtime import build_runtime
+    from bot.runtime import build_runtime, settle_heap
     from gridbot.bootstrap import bootstrap
     from gridbot.config_watch import start_config_watch
 
@@ -122,6 +122,7 @@ async def serve(args: argparse.Namespace) -> None:
         runtime = build_runtime(app, nlu, token=token, api_base=args.api, channel=args.channel)
         runtime.commands.wake_relay = pipe.kick  # the relay runs in the parent
         await runtime.start(polling=False, relay=False, announce=False)
+        settle_heap()
         stop = asyncio.Event()
         watch = start_config_watch(app, stop)
         bot, dp = runtime.bot, runtime.dp
