@@ -437,14 +437,29 @@ class MessageRepository:
         )
 
 
-class OutboxRepository:
-    """Notifications to deliver. `add` queues a row; the unit of work writes the queued rows
-    at commit, in the order they were added, with one executemany INSERT (or earlier, at
-    `flush`)."""
+class _QueuedInserts:
+    """Rows queued by `add`; the unit of work writes them at commit, in the order they were
+    added, with one executemany INSERT (or earlier, at `flush`; `discard` on rollback)."""
+
+    _INSERT: Any  # the prebuilt INSERT of the subclass
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._rows: list[dict[str, Any]] = []
+
+    async def flush(self) -> None:
+        if self._rows:
+            rows, self._rows = self._rows, []
+            await self.session.execute(self._INSERT, rows)
+
+    def discard(self) -> None:
+        self._rows = []
+
+
+class OutboxRepository(_QueuedInserts):
+    """Notifications to deliver (queued: see `_QueuedInserts`)."""
+
+    _INSERT = _INSERT_OUTBOX
 
     def add(
         self, *, chat_id: int, kind: str, payload: dict[str, Any], now: datetime, case_id: int | None = None
@@ -462,22 +477,11 @@ class OutboxRepository:
             }
         )
 
-    async def flush(self) -> None:
-        if self._rows:
-            rows, self._rows = self._rows, []
-            await self.session.execute(_INSERT_OUTBOX, rows)
 
-    def discard(self) -> None:
-        self._rows = []
+class CorrectionRepository(_QueuedInserts):
+    """Categories people chose (NLU training examples; queued: see `_QueuedInserts`)."""
 
-
-class CorrectionRepository:
-    """Categories people chose (NLU training examples). `add` queues a row; the unit of work
-    writes the queued rows at commit (or earlier, at `flush`)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self._rows: list[dict[str, Any]] = []
+    _INSERT = _INSERT_CORRECTIONS
 
     def add(
         self,
@@ -499,14 +503,6 @@ class CorrectionRepository:
                 "at": now,
             }
         )
-
-    async def flush(self) -> None:
-        if self._rows:
-            rows, self._rows = self._rows, []
-            await self.session.execute(_INSERT_CORRECTIONS, rows)
-
-    def discard(self) -> None:
-        self._rows = []
 
     async def all(self) -> list[NluCorrectionRow]:
         await self.flush()
