@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from typing import Any
@@ -172,6 +173,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api", default=None)
     parser.add_argument("--nlu", default="model", help="model, fake or module:factory")
     args = parser.parse_args(argv)
+    # Ctrl+C in a terminal reaches the whole process group: the parent stops us (end of
+    # input) once it has stopped taking updates, so the handlers running can finish.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(
         level=os.environ.get("GRIDBOT_LOG_LEVEL", "WARNING"),
         format=f"%(asctime)s %(levelname)s worker {args.shard} %(name)s: %(message)s",

@@ -48,9 +48,13 @@ def test_run_without_a_token_says_so(data_dir: Path) -> None:
     assert r.exit_code == 1 and "TELEGRAM_BOT_TOKEN" in r.stderr
 
 
-def _interrupt_and_check(proc: subprocess.Popen[str], timeout: float) -> None:
-    """Ctrl+C: the command stops by itself, with exit code 0 and no traceback."""
-    proc.send_signal(signal.SIGINT)
+def _interrupt_and_check(proc: subprocess.Popen[str], timeout: float, group: bool = False) -> None:
+    """Ctrl+C: the command stops by itself, with exit code 0 and no traceback. `group`: to
+    the whole process group, as a terminal sends it (the process has its own session)."""
+    if group:
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGINT)
     try:
         code = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -99,6 +103,7 @@ def test_sandbox_with_two_bot_workers_answers_and_stops_cleanly(data_dir: Path) 
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ},
+        start_new_session=True,
     )
     lines: list[str] = []
     try:
@@ -123,5 +128,5 @@ def test_sandbox_with_two_bot_workers_answers_and_stops_cleanly(data_dir: Path) 
         children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
         assert len(children) >= 2, children  # the workers (and the admin's helpers, if any)
     finally:
-        _interrupt_and_check(proc, 60)
+        _interrupt_and_check(proc, 60, group=True)  # the workers get it too
     assert all(not Path(f"/proc/{pid}").exists() for pid in children), "a worker outlived the sandbox"
