@@ -22,6 +22,14 @@ def redis_url() -> str:
     return url
 
 
+async def _place_then_card(resident):
+    """From "识别到地点" to the summary card: take the place, skip photos."""
+    await resident.press("就在人民广场")
+    await resident.wait_for_message("现场照片")
+    await resident.press("跳过")
+    await resident.wait_for_message("请核对")
+
+
 async def test_a_report_survives_a_bot_restart_with_redis(app, sandbox, nlu, redis_url):
     from bot.runtime import build_runtime
 
@@ -50,10 +58,7 @@ async def test_a_report_survives_a_bot_restart_with_redis(app, sandbox, nlu, red
         second = runtime()
         await second.start(polling_timeout=1)
         try:
-            await resident.press("就在人民广场")
-            await resident.wait_for_message("现场照片")
-            await resident.press("跳过")
-            await resident.wait_for_message("请核对")
+            await _place_then_card(resident)
             await resident.press("✅ 提交")
             done = await resident.wait_for_message("已受理")
         finally:
@@ -104,10 +109,7 @@ async def test_stopping_waits_for_a_handler_in_flight(app, sandbox, nlu, redis_u
         resident = client.user(RESIDENT)
         await resident.send_text("人民广场垃圾没人收")
         await resident.wait_for_message("识别到地点")
-        await resident.press("就在人民广场")
-        await resident.wait_for_message("现场照片")
-        await resident.press("跳过")
-        await resident.wait_for_message("请核对")
+        await _place_then_card(resident)
         monkeypatch.setattr(Commands, "submit", slow_submit)
         await resident.press("✅ 提交")
         await asyncio.wait_for(entered.wait(), 5)
