@@ -5,7 +5,7 @@ Rasa NLU YAML (version "3.1")::
     nlu:
     - intent: report/street_vending      # a report: retrieval-intent syntax report/<category id>
       metadata: {emergency: true}        # optional: every example of the block is an emergency
-                                       # optional `style: indirect`: the writing style (eval reports per style)
+      # optional `style: indirect` in metadata: the writing style (eval reports per style)
       examples: |
         - 门口有人摆摊卖水果
     - intent: greet                      # a non-report intent from taxonomy.yaml

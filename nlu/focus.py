@@ -1,0 +1,123 @@
+"""The main problem of several: which clause the person asks about.
+
+"垃圾桶满了先不说，主要是消防通道又被堵了，另外路灯也坏了" names three problems.
+The message is cut into clauses (at ，。；！？ and line breaks) and each clause gets a
+role from cue words:
+
+- `focus`: the clause the person asks about — "主要是…", "重点…", "今天要说的是…",
+  "这次…", "最要紧的是…", "关键是…", "就说…";
+- `dismissed`: a problem mentioned and set aside — "…先不说", "…是老问题了",
+  "…就不提了", "…已经报过", "…物业在处理", "…也就算了";
+- `extra`: a problem added on — "另外…", "顺带…", "顺便…", "还有…", "此外…";
+- plain: no cue (it inherits the role of the clause before it, so
+  "主要是楼下的井盖没了，晚上看不见" stays one focus).
+
+`find_focus()` returns None for a message without any of these cues (the usual
+single-problem report: nothing changes). Otherwise the main text is the focus
+clauses (or, without a focus cue, every clause that is neither dismissed nor
+extra), and the dismissed / extra clauses are the secondary problems:
+
+- extra → `suggest = "case"`: the person asks for it to be handled too, and its
+  category usually belongs to another unit, so a note on the main case would
+  reach the wrong unit and never be tracked; the channel offers it as a case of
+  its own (to be confirmed by the person).
+- dismissed → `suggest = "note"`: the person says it is not what they ask about
+  (often it was reported before and is an open case already); it is kept as a
+  note on the main case, never filed on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlu.regex import compile_with_lookahead
+
+FOCUS = "focus"
+DISMISSED = "dismissed"
+EXTRA = "extra"
+
+_FOCUS_START = compile_with_lookahead(
+    r"(?:但是?|可是|不过|而且)?(?:我|今天|这次|这回|现在)?(?:主要|重点|最主要|最想|最要紧|最急|最头疼|最受不了|关键|"
+    r"真正|我要反映|我想反映|要反映|今天要说|今天想说|今天说|这次要说|这次主要|这回要说|这回主要|"
+    r"现在要说|现在剩下|这次想|这回想|就说|就是|说重点|这才是)"
+)
+_FOCUS_ANYWHERE = compile_with_lookahead(
+    r"主要是|主要想|主要说|主要反映|重点是|重点说|重点反映|今天要说|今天要反映|这次要说|这回要说|要说的是|"
+    r"这才是我要说|最要紧的是|关键是|最想解决"
+)
+_DISMISSED = compile_with_lookahead(
+    r"先不说|先不提|不说了|不提了|就不提|就不说|我不管了|我不说了|也不想说|先放一边|先放着|就算了|也就算了|"
+    r"老问题|是一回事|是小事|小事一桩|都是小事|我也理解|我能忍|我也能忍|我还能忍|我忍了|已经报过|报过了|"
+    r"反映过|说过了|已经说过|另外报|另行反映|在处理|在修|处理了|管过了|来过了|已经好了|修好了|已经通了|"
+    r"没办法|会处理|说明天|都能忍|都能等|都好说"
+)
+_EXTRA = compile_with_lookahead(r"(?:另外|顺带|顺便|还有就是|还有|此外|再就是|再有|同时)")
+_CLAUSE = re.compile(r"[^，,。.；;！!？?\n]+")
+_MAX_CLAUSES = 12  # longer texts are narratives, not a list of problems
+_MIN_SECONDARY_CHARS = 4  # "另外" alone is no problem
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    start: int
+    end: int
+    role: str  # focus / dismissed / extra / "" (no cue)
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    main: tuple[tuple[int, int], ...]  # spans of the main problem
+    secondary: tuple[tuple[int, int, str], ...]  # (start, end, "case" | "note")
+
+    def main_text(self, text: str) -> str:
+        return "，".join(text[s:e] for s, e in self.main)
+
+
+def _role(clause: str) -> str:
+    if _EXTRA.match(clause):
+        return EXTRA
+    if _FOCUS_START.match(clause) or _FOCUS_ANYWHERE.search(clause):
+        return FOCUS
+    if _DISMISSED.search(clause):
+        return DISMISSED
+    return ""
+
+
+def clauses(text: str) -> list[Clause]:
+    """Clauses with their cue role; a plain clause continues the role of the one before."""
+    out: list[Clause] = []
+    prev = ""
+    for m in _CLAUSE.finditer(text):
+        s, e = m.span()
+        while s < e and text[s].isspace():
+            s += 1
+        if s >= e:
+            continue
+        role = _role(text[s:e])
+        if not role:
+            # "…就不提了" closes its problem; what follows without a cue is the point
+            role = "" if prev == DISMISSED else prev
+        out.append(Clause(s, e, role))
+        prev = role
+    return out
+
+
+def find_focus(text: str) -> Focus | None:
+    """Main and secondary spans of a several-problem message, or None (one problem)."""
+    parts = clauses(text)
+    if len(parts) < 2 or len(parts) > _MAX_CLAUSES or not any(c.role for c in parts):
+        return None
+    roles = {c.role for c in parts}
+    if FOCUS in roles:
+        main = [c for c in parts if c.role == FOCUS]
+    else:
+        main = [c for c in parts if not c.role]
+    secondary = [c for c in parts if c.role in (DISMISSED, EXTRA)]
+    if not main or not secondary:
+        return None
+    return Focus(
+        tuple((c.start, c.end) for c in main),
+        tuple((c.start, c.end, "case" if c.role == EXTRA else "note") for c in secondary
+              if c.end - c.start >= _MIN_SECONDARY_CHARS),
+    )

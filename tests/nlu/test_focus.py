@@ -1,0 +1,55 @@
+"""Several problems in one message: the one asked about is the category, the others are
+named as secondary problems (extra → offered as cases, dismissed → notes)."""
+
+from __future__ import annotations
+
+from nlu.focus import find_focus
+
+
+def _parts(text: str) -> tuple[str, list[tuple[str, str]]]:
+    f = find_focus(text)
+    assert f is not None, text
+    return f.main_text(text), [(text[s:e], kind) for s, e, kind in f.secondary]
+
+
+def test_one_problem_has_no_focus():
+    assert find_focus("小区门口垃圾桶满了，臭得很，好几天没人收") is None
+    assert find_focus("井盖没了") is None
+    assert find_focus("") is None
+
+
+def test_focus_cue_picks_the_main_problem():
+    main, sec = _parts("楼下垃圾桶满了这个先不说，主要是消防通道又被堵了，车主电话打不通")
+    assert main == "主要是消防通道又被堵了，车主电话打不通"  # a plain clause continues the focus
+    assert sec == [("楼下垃圾桶满了这个先不说", "note")]
+
+
+def test_old_problem_then_today():
+    main, sec = _parts("广场舞吵是老问题了，今天要说的是人行道上停满了车")
+    assert main == "今天要说的是人行道上停满了车"
+    assert sec == [("广场舞吵是老问题了", "note")]
+
+
+def test_extra_problem_is_offered_as_a_case():
+    main, sec = _parts("反映一下雨水篦子被堵死了，另外顺带提一下路边的树枝挡路")
+    assert main == "反映一下雨水篦子被堵死了"
+    assert sec == [("另外顺带提一下路边的树枝挡路", "case")]
+
+
+def test_dismissed_then_plain_clause_is_the_point():
+    main, sec = _parts("摊贩的事城管管过了，路边那堆砖头放了两个月没人拉走")
+    assert main == "路边那堆砖头放了两个月没人拉走"
+    assert sec == [("摊贩的事城管管过了", "note")]
+
+
+def test_prediction_follows_the_main_problem_and_names_the_others(tiny_model):
+    p = tiny_model.predict("垃圾撒了一地先不说，主要是晚上十点还在施工太吵了，另外路灯不亮了")
+    assert p.category == "noise"
+    got = {(s.category, s.suggest) for s in p.secondary}
+    assert got == {("garbage", "note"), ("road_facility", "case")}
+    road = next(s for s in p.secondary if s.category == "road_facility")
+    assert road.text == "另外路灯不亮了"
+    d = p.as_dict()["secondary"]
+    assert {"category", "text", "confidence", "suggest", "start", "end"} <= set(d[0])
+    # one problem: no secondary
+    assert tiny_model.predict("广场舞音响太大声").secondary == []
