@@ -173,3 +173,14 @@ def test_cli_retrain_refuses_poison_with_status_3_and_rollback(world, tmp_path, 
     assert r.exit_code == 0 and "shipped" in r.output
     r = runner.invoke(app, ["nlu", "rollback"])
     assert r.exit_code == 1 and "already in use" in r.output
+
+
+def test_if_due_counts_days_since_the_last_retrain():
+    from datetime import UTC, datetime
+
+    from gridbot.nlu_retrain import _due
+
+    now = datetime(2026, 11, 10, 12, tzinfo=UTC)
+    assert _due(None, 7, now)
+    assert not _due("2026-11-05T12:00:00+00:00", 7, now)
+    assert _due("2026-11-03T12:00:00+00:00", 7, now)
