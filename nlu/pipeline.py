@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlu.classifier import LinearHeads
+from nlu.effects import effect_tokens
 from nlu.emergency import CueReport, EmergencyThresholds, decide, find_cues
 from nlu.entities import Entity, EntityExtractor
 from nlu.features import MAX_FEATURE_CHARS, FeatureSpace
@@ -86,12 +87,13 @@ class Secondary:
 
 
 def analyze(tokenizer: Tokenizer, text: str) -> tuple[list[str], CueReport]:
-    """Word tokens of a normalised text: jieba words, rule cues, English glossary words.
+    """Word tokens of a normalised text: jieba words, rule cues, English glossary words,
+    experiences (`nlu/effects.py`).
 
     Training (`nlu.train.prepare`) and inference both go through here.
     """
     cues = find_cues(text)
-    return tokenizer.cut(text) + cues.tokens() + english_tokens(text), cues
+    return tokenizer.cut(text) + cues.tokens() + english_tokens(text) + effect_tokens(text), cues
 
 
 class NluModel:

@@ -14,7 +14,6 @@ from nlu.corpus import REPORT, Example, load_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 PER_LABEL_TRAIN = 30
-PER_LABEL_FIX = 8
 PER_CAT_DEV = 12
 
 
@@ -36,14 +35,13 @@ def world(tmp_path_factory):
     from nlu.train import TrainConfig, train
 
     tmp = tmp_path_factory.mktemp("retrain")
+    train_dir = ROOT / "nlu/data/train"
     by_label: dict[str, list[Example]] = defaultdict(list)
-    for e in load_examples([ROOT / "nlu/data/train"]):
+    for e in load_examples(sorted(train_dir.glob("part*.yml")) + [train_dir / "intents.yml"]):
         by_label[e.label].append(e)
-    corpus, clean = [], []
-    for exs in by_label.values():
-        corpus += exs[:PER_LABEL_TRAIN]
-        if exs[0].intent == REPORT:
-            clean += exs[-PER_LABEL_FIX:]  # the end of each block: other phrasings
+    corpus = [e for exs in by_label.values() for e in exs[:PER_LABEL_TRAIN]]
+    # corrections in a style the small corpus lacks: problems told by their effects
+    clean = load_examples([train_dir / "indirect.yml"])
     cats = sorted({e.category for e in clean})
     wrong = {c: cats[(i + 5) % len(cats)] for i, c in enumerate(cats)}
     poisoned = [Example(e.text, REPORT, wrong[e.category or ""], None) for e in clean]
