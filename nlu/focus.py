@@ -37,22 +37,28 @@ FOCUS = "focus"
 DISMISSED = "dismissed"
 EXTRA = "extra"
 
-_FOCUS_START = compile_with_lookahead(
+_FOCUS_START_P = (
     r"(?:但是?|可是|不过|而且)?(?:我|今天|这次|这回|现在)?(?:主要|重点|最主要|最想|最要紧|最急|最头疼|最受不了|关键|"
     r"真正|我要反映|我想反映|要反映|今天要说|今天想说|今天说|这次要说|这次主要|这回要说|这回主要|"
     r"现在要说|现在剩下|这次想|这回想|就说|就是|说重点|这才是)"
 )
-_FOCUS_ANYWHERE = compile_with_lookahead(
+_FOCUS_ANYWHERE_P = (
     r"主要是|主要想|主要说|主要反映|重点是|重点说|重点反映|今天要说|今天要反映|这次要说|这回要说|要说的是|"
     r"这才是我要说|最要紧的是|关键是|最想解决"
 )
-_DISMISSED = compile_with_lookahead(
+_DISMISSED_P = (
     r"先不说|先不提|不说了|不提了|就不提|就不说|我不管了|我不说了|也不想说|先放一边|先放着|就算了|也就算了|"
     r"老问题|是一回事|是小事|小事一桩|都是小事|我也理解|我能忍|我也能忍|我还能忍|我忍了|已经报过|报过了|"
     r"反映过|说过了|已经说过|另外报|另行反映|在处理|在修|处理了|管过了|来过了|已经好了|修好了|已经通了|"
     r"没办法|会处理|说明天|都能忍|都能等|都好说"
 )
-_EXTRA = compile_with_lookahead(r"(?:另外|顺带|顺便|还有就是|还有|此外|再就是|再有|同时)")
+_EXTRA_P = r"(?:另外|顺带|顺便|还有就是|还有|此外|再就是|再有|同时)"
+_FOCUS_START = compile_with_lookahead(_FOCUS_START_P)
+_FOCUS_ANYWHERE = compile_with_lookahead(_FOCUS_ANYWHERE_P)
+_DISMISSED = compile_with_lookahead(_DISMISSED_P)
+_EXTRA = compile_with_lookahead(_EXTRA_P)
+# One scan for any cue first: most messages have none and skip the clause work.
+_ANY_CUE = compile_with_lookahead("|".join((_FOCUS_START_P, _FOCUS_ANYWHERE_P, _DISMISSED_P, _EXTRA_P)))
 _CLAUSE = re.compile(r"[^，,。.；;！!？?\n]+")
 _MAX_CLAUSES = 12  # longer texts are narratives, not a list of problems
 _MIN_SECONDARY_CHARS = 4  # "另外" alone is no problem
@@ -105,6 +111,8 @@ def clauses(text: str) -> list[Clause]:
 
 def find_focus(text: str) -> Focus | None:
     """Main and secondary spans of a several-problem message, or None (one problem)."""
+    if _ANY_CUE.search(text) is None:
+        return None
     parts = clauses(text)
     if len(parts) < 2 or len(parts) > _MAX_CLAUSES or not any(c.role for c in parts):
         return None
