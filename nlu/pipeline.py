@@ -194,10 +194,10 @@ class NluModel:
             col = max(self._cat_cols, key=sub.__getitem__)
             p_report = sum(sub[i] for i in self._cat_cols)
             best_other = max(sub[i] for i, _ in self._other_intents) if self._other_intents else 0.0
-            if not known or col == main_cat or sub[col] < SECONDARY_MIN or best_other > p_report:
+            if not known or sub[col] < SECONDARY_MIN or best_other > p_report:
                 continue
-            if suggest == "note" and col == self._other_col:
-                continue  # "物业说在修": a remark, not a problem of its own
+            if suggest == "note" and col in (main_cat, self._other_col):
+                continue  # the same problem again, or a remark ("物业说在修")
             o_start, o_end = norm.span(start, end)
             out.append(Secondary(self._categories[self._cat_cols.index(col)],
                                  norm.original[o_start:o_end], sub[col], suggest, o_start, o_end))

@@ -90,3 +90,9 @@ def test_an_open_manhole_or_a_ledge_is_an_emergency_whatever_the_score():
     assert decide(0.01, cues("公园门口的井盖没了,很危险"), th)
     assert decide(0.01, cues("有个孩子坐在楼顶边上晃腿"), th)
     assert not decide(0.01, cues("一根电线耷拉在人行道上"), th)  # other cues still need the score
+
+
+def test_zhuyao_shi_is_not_yaoshi():
+    # "主要是" (mainly) contains "要是" (if): not a hypothetical
+    assert cues("主要是井盖没了").active == ("open_hole",)
+    assert cues("要是着火了怎么办").inactive == ("fire",)

@@ -53,3 +53,9 @@ def test_prediction_follows_the_main_problem_and_names_the_others(tiny_model):
     assert {"category", "text", "confidence", "suggest", "start", "end"} <= set(d[0])
     # one problem: no secondary
     assert tiny_model.predict("广场舞音响太大声").secondary == []
+
+
+def test_an_extra_problem_of_the_same_category_is_still_offered(tiny_model):
+    p = tiny_model.predict("主要是路面有个大坑，另外路灯不亮了")
+    assert p.category == "road_facility"
+    assert [(s.category, s.suggest, s.text) for s in p.secondary] == [("road_facility", "case", "另外路灯不亮了")]
