@@ -8,9 +8,11 @@ role from cue words:
   "这次…", "最要紧的是…", "关键是…", "就说…";
 - `dismissed`: a problem mentioned and set aside — "…先不说", "…是老问题了",
   "…就不提了", "…已经报过", "…物业在处理", "…也就算了";
-- `extra`: a problem added on — "另外…", "顺带…", "顺便…", "还有…", "此外…";
+- `extra`: a problem added on — "另外…", "顺带…", "顺便…", "还有…", "此外…", and the
+  second item of a list ("二是…", "第二…", "其次…");
 - plain: no cue (it inherits the role of the clause before it, so
-  "主要是楼下的井盖没了，晚上看不见" stays one focus).
+  "主要是楼下的井盖没了，晚上看不见" stays one focus; a request such as
+  "要求相关部门尽快处理" stays plain and passes the role on).
 
 `find_focus()` returns None for a message without any of these cues (the usual
 single-problem report: nothing changes). Otherwise the main text is the focus
@@ -52,7 +54,12 @@ _DISMISSED_P = (
     r"反映过|说过了|已经说过|另外报|另行反映|在处理|在修|处理了|管过了|来过了|已经好了|修好了|已经通了|"
     r"没办法|会处理|说明天|都能忍|都能等|都好说"
 )
-_EXTRA_P = r"(?:另外|顺带|顺便|还有就是|还有|此外|再就是|再有|同时)"
+_EXTRA_P = (
+    r"(?:另外|另(?:$|[：:、，,；;])|顺带|顺便|还有就是|还有|此外|再就是|再有|同时|二是|三是|"
+    r"第[二三](?![天次回遍趟年个])|其次|再者)"
+)
+# "…，要求相关部门尽快处理": a request about what came before, not a problem of its own
+_REQUEST = compile_with_lookahead(r"(?:要求|请求|请|希望|麻烦|恳请|建议|盼|望)")
 _FOCUS_START = compile_with_lookahead(_FOCUS_START_P)
 _FOCUS_ANYWHERE = compile_with_lookahead(_FOCUS_ANYWHERE_P)
 _DISMISSED = compile_with_lookahead(_DISMISSED_P)
@@ -101,6 +108,9 @@ def clauses(text: str) -> list[Clause]:
         if s >= e:
             continue
         role = _role(text[s:e])
+        if not role and _REQUEST.match(text, s):
+            out.append(Clause(s, e, ""))
+            continue  # the role before it goes on after it
         if not role:
             # "…就不提了" closes its problem; what follows without a cue is the point
             role = "" if prev == DISMISSED else prev

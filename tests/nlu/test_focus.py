@@ -59,3 +59,12 @@ def test_an_extra_problem_of_the_same_category_is_still_offered(tiny_model):
     p = tiny_model.predict("主要是路面有个大坑，另外路灯不亮了")
     assert p.category == "road_facility"
     assert [(s.category, s.suggest, s.text) for s in p.secondary] == [("road_facility", "case", "另外路灯不亮了")]
+
+
+def test_a_numbered_list_offers_the_second_item_and_requests_are_no_problem():
+    main, sec = _parts("来电人反映：一是金沙路人行道上停满了车，二是路口垃圾桶满溢，要求相关部门尽快处理。")
+    assert main == "来电人反映：一是金沙路人行道上停满了车，要求相关部门尽快处理"
+    assert sec == [("二是路口垃圾桶满溢", "case")]
+    main, sec = _parts("门口垃圾没人收，另，路灯坏了")
+    assert main == "门口垃圾没人收" and sec == [("路灯坏了", "case")]
+    assert find_focus("门口有人摆摊，第二天又来了") is None  # 第二天: the next day, not a second item
