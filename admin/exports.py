@@ -18,11 +18,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+import texts
 from admin.queries import is_overdue
 from dispatch.domain.assessment import Figures
 from dispatch.service.assessment_report import Report
 from dispatch.service.registry import Registry
-from gridbot import texts
 from gridbot.report_cli import COLUMNS as ASSESS_COLUMNS
 from gridbot.report_cli import write_csv as assessment_csv_writer
 

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import texts
 from dispatch.domain.policy import AROUND_THE_CLOCK, PRIORITIES, Policy, PolicyError
+from dispatch.domain.taxonomy import Taxonomy
 from dispatch.service.registry import Registry
-from gridbot import texts
-from gridbot.taxonomy import Taxonomy
 
 ALL = "*"  # an override row for all of a unit's categories
 BLANK_ROWS = 3

@@ -16,6 +16,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import People
@@ -25,7 +26,6 @@ from dispatch.domain.members import Role
 from dispatch.service.cases import ReportDraft
 from dispatch.service.locate import locate
 from dispatch.service.registry import Registry
-from gridbot import texts
 from gridbot.bootstrap import App
 
 NEAR_METRES = 600

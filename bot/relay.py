@@ -55,6 +55,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InputMediaPhoto, MediaUnion, Message
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import WriteGate
@@ -64,7 +65,6 @@ from dispatch.domain.status import CaseStatus
 from dispatch.service import outbox_store, queries
 from dispatch.service.outbox_store import CLAIM_TTL, Card, Outcome, Pending
 from dispatch.service.queries import CaseView
-from gridbot import texts
 from gridbot.bootstrap import App
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+import texts
 from dispatch.domain.assessment import POINTS, Figures, WorkerPoints
 from dispatch.service.assessment_report import Report
-from gridbot import texts
 
 COLUMNS = [
     ("name", texts.ASSESS_COLUMNS["name"]),

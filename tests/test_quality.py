@@ -18,7 +18,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff not installed")
 def test_ruff() -> None:
-    r = run("ruff", "check", "--output-format", "concise", "dispatch", "nlu", "gridbot", "bot", "admin", "tests")
+    r = run("ruff", "check", "--output-format", "concise", "dispatch", "nlu", "gridbot", "bot", "admin", "texts", "tests")
     assert r.returncode == 0, r.stdout + r.stderr
 
 

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+import texts
 from admin import charts, exports, stats
 from admin.accounts import SessionInfo
 from admin.web import VIEWER, gb, now, render_page
 from dispatch.domain.assessment import POINTS
 from dispatch.service.assessment_report import Period, build_report
-from gridbot import texts
 
 router = APIRouter()
 T = texts.ADMIN

@@ -7,11 +7,11 @@ import logging
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 
+import texts
 from bot.routes import InLoop
 from dispatch.adapters.repository import ConcurrentModification
 from dispatch.domain.errors import DomainError, IllegalTransition, NotAuthorised
 from dispatch.service.cases import CaseNotFound
-from gridbot import texts
 
 log = logging.getLogger("bot")
 

@@ -7,13 +7,13 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 
+import texts
 from bot.deps import Commands, People
 from bot.routers.common import PRIVATE, could_be_command, is_cancel
 from bot.routes import InLoop, Routes
 from dispatch.domain.members import Role
 from dispatch.service.membership import InviteInvalid, InviteUsed
 from dispatch.service.registry import Registry
-from gridbot import texts
 from gridbot.bootstrap import App
 
 routes = Routes(__name__)

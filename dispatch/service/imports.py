@@ -13,10 +13,10 @@ from dispatch.domain.grid_import import parse_features, validate_hierarchy
 from dispatch.domain.grids import GridTree
 from dispatch.domain.members import ROLES, Member
 from dispatch.domain.routing import RoutingTable
+from dispatch.domain.taxonomy import UNIT_KINDS, load_taxonomy
 from dispatch.domain.unit_import import parse_units
 from dispatch.service import config_log
 from dispatch.service.config_log import AuditActor
-from gridbot.taxonomy import UNIT_KINDS, load_taxonomy
 
 
 async def import_grids(

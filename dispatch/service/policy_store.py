@@ -18,9 +18,9 @@ from dispatch.adapters.orm import ConfigStateRow
 from dispatch.adapters.uow import UnitOfWork
 from dispatch.domain.errors import DomainError
 from dispatch.domain.policy import Policy, parse_policy, policy_to_doc
+from dispatch.domain.taxonomy import Taxonomy, load_taxonomy
 from dispatch.service import config_log
 from dispatch.service.config_log import AuditActor
-from gridbot.taxonomy import Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
 POLICY = "policy"

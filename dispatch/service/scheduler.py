@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import texts
 from dispatch.adapters import lease
 from dispatch.adapters.orm import CaseRow
 from dispatch.adapters.repository import ConcurrentModification
@@ -34,7 +35,6 @@ from dispatch.domain.status import CaseStatus
 from dispatch.service import notify
 from dispatch.service.ports import Clock
 from dispatch.service.registry import Registry
-from gridbot import texts
 
 log = logging.getLogger(__name__)
 

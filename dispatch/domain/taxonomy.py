@@ -1,4 +1,4 @@
-"""The category and intent label set (a copy of ../shared/taxonomy.yaml).
+"""The category and intent label set (`taxonomy.yaml` beside this module).
 
 Ids are stable: stored cases, routing rules and exports key on them.
 """
@@ -77,5 +77,5 @@ def parse_taxonomy(text: str) -> Taxonomy:
 @lru_cache(maxsize=1)
 def load_taxonomy() -> Taxonomy:
     """The taxonomy shipped with the package."""
-    text = resources.files("gridbot").joinpath("taxonomy.yaml").read_text(encoding="utf-8")
+    text = resources.files("dispatch.domain").joinpath("taxonomy.yaml").read_text(encoding="utf-8")
     return parse_taxonomy(text)
