@@ -78,7 +78,7 @@ class Resident:
                 params={"since": str(self.since), "chat_id": str(self.user_id), "timeout": f"{timeout:.2f}"},
             )
             return list(result["events"])
-        from bot.sandbox.events import chat_key
+        from tgsandbox.events import chat_key
 
         events, _ = await self.world.events.wait(self.since, [chat_key(self.user_id)], timeout)
         return events
@@ -149,11 +149,12 @@ def places_of(geojson: dict[str, Any]) -> list[tuple[str, tuple[float, float]]]:
 
 
 async def drive(residents: int, reports: int, http_residents: bool = False) -> None:
-    from bot.sandbox.client import SandboxClient
-    from bot.sandbox.demo import demo_world
-    from bot.sandbox.server import start_sandbox
+    from gridbot.demo import DEMO_DIR
+    from tgsandbox.client import SandboxClient
+    from tgsandbox.demo import demo_world
+    from tgsandbox.server import start_sandbox
 
-    world = demo_world()
+    world = demo_world(DEMO_DIR)
     places = places_of(world["geojson"])
     world["users"] += [
         {"id": FIRST_RESIDENT + i, "first_name": f"居民{i}", "roles": ["resident"], "started": True}

@@ -131,8 +131,9 @@ async def run_sandbox(
     console), until stopped. `workers` > 1: the bot handles updates in that many processes
     (bot/shards.py)."""
     from bot.runtime import build_runtime
-    from bot.sandbox.demo import demo_world
-    from bot.sandbox.server import start_sandbox
+    from gridbot.demo import DEMO_DIR
+    from tgsandbox.demo import demo_world
+    from tgsandbox.server import start_sandbox
 
     _check_workers(workers, settings)
     settings.ensure_data_dir()
@@ -141,7 +142,7 @@ async def run_sandbox(
         if await ensure_demo_loaded(app):
             echo("loaded the demo county 青禾县 (grids, units, people)")
         nlu = load_nlu(app)
-        world = demo_world()
+        world = demo_world(DEMO_DIR)
         _bind_groups_to_database(world, app)
         try:
             handle = await start_sandbox(host, port, **world)
@@ -229,11 +230,11 @@ def _bind_groups_to_database(world: dict[str, Any], app: App) -> None:
     by_old = {g["id"]: g for g in world["groups"]}
     import yaml
 
-    from bot.sandbox.demo import DEFAULT_DIR
+    from gridbot.demo import DEMO_DIR
 
     demo_units = {
         u["id"]: u.get("chat_id")
-        for u in yaml.safe_load((DEFAULT_DIR / "units.yaml").read_text("utf-8"))["units"]
+        for u in yaml.safe_load((DEMO_DIR / "units.yaml").read_text("utf-8"))["units"]
     }
     for unit in app.registry.units.values():
         old = demo_units.get(unit.id)

@@ -1,4 +1,4 @@
-"""``python -m bot.sandbox``: run the sandbox Bot API and its chat page standalone."""
+"""``python -m tgsandbox``: run the sandbox Bot API and its chat page standalone."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from .faults import FaultConfig, RateLimitConfig
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bot.sandbox",
+    p = argparse.ArgumentParser(prog="python -m tgsandbox",
                                 description="Local Telegram Bot API sandbox with a web chat page.")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8081)
     p.add_argument("--token", default=DEFAULT_TOKEN)
-    p.add_argument("--demo", action="store_true", help="seed the demo county (gridbot/demo)")
+    p.add_argument("--demo", metavar="DIR",
+                   help="seed from a directory with people.yaml, units.yaml, county.geojson")
     p.add_argument("--seed-file", help="JSON file with {users, groups, geojson?, places?}")
     p.add_argument("--rate-limits", action="store_true", help="enforce Telegram's rate limits")
     p.add_argument("--faults", default="",
@@ -41,7 +42,7 @@ async def serve(args: argparse.Namespace) -> None:
     if args.demo:
         from .demo import demo_world
 
-        world = demo_world()
+        world = demo_world(args.demo)
     if args.seed_file:
         with open(args.seed_file, encoding="utf-8") as fh:
             world = json.load(fh)

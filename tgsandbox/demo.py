@@ -11,14 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "gridbot" / "demo"
 
-
-def demo_world(demo_dir: str | Path | None = None) -> dict[str, Any]:
-    """``{"users", "groups", "geojson"}`` ready for ``start_sandbox(**demo_world())``."""
+def demo_world(demo_dir: str | Path) -> dict[str, Any]:
+    """``{"users", "groups", "geojson"}`` ready for ``start_sandbox(**demo_world(DIR))``, from a
+    directory holding people.yaml, units.yaml and county.geojson."""
     import yaml
 
-    root = Path(demo_dir) if demo_dir else DEFAULT_DIR
+    root = Path(demo_dir)
     people = yaml.safe_load((root / "people.yaml").read_text("utf-8"))
     units = yaml.safe_load((root / "units.yaml").read_text("utf-8"))
     geojson = json.loads((root / "county.geojson").read_text("utf-8"))

@@ -1,6 +1,6 @@
 """What happens to users and groups: blocking the bot, joining, upgrading, deletion.
 
-A mixin of :class:`bot.sandbox.state.World`; each change produces the updates Telegram sends
+A mixin of :class:`tgsandbox.state.World`; each change produces the updates Telegram sends
 (``my_chat_member``, service messages) and a ``chat`` event for the page.
 """
 

@@ -2,7 +2,7 @@
 
 A Bot API server (aiohttp) that aiogram talks to through ``TelegramAPIServer``, with a web chat
 page where one person plays residents, grid workers and unit groups. Start it in-process with
-:func:`bot.sandbox.server.start_sandbox`, or standalone with ``python -m bot.sandbox``.
+:func:`tgsandbox.server.start_sandbox`, or standalone with ``python -m tgsandbox``.
 """
 
 from .config import SandboxConfig
