@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from dispatch.adapters.orm import CaseRow
+from dispatch.db.orm import CaseRow
 
 
 def _pct(values: list[float], p: float) -> float:

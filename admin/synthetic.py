@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from dispatch.adapters.orm import CaseEventRow, CaseRow
+from dispatch.db.orm import CaseEventRow, CaseRow
 
 CASES: Any = CaseRow.__table__
 EVENTS: Any = CaseEventRow.__table__

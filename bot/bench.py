@@ -287,7 +287,7 @@ async def _bench(
         async with app.uow() as uow:
             from sqlalchemy import func, select
 
-            from dispatch.adapters.orm import CaseRow, MessageRow
+            from dispatch.db.orm import CaseRow, MessageRow
 
             cases = int(await uow.session.scalar(select(func.count()).select_from(CaseRow)) or 0)
             messages = int(await uow.session.scalar(select(func.count()).select_from(MessageRow)) or 0)
@@ -368,7 +368,7 @@ async def _drain(app: Any, runtime: Any, limit_s: float = 30.0) -> float:
     """Seconds until no outbox row is pending any more (the units got every card)."""
     from sqlalchemy import func, select
 
-    from dispatch.adapters.orm import OutboxRow
+    from dispatch.db.orm import OutboxRow
 
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < limit_s:

@@ -14,7 +14,7 @@ Interface for issue 5: `OutboxRelay(app, bot, gate).run(stop)`, `.run_once()`, `
 
 What "exactly once" rests on, and where it ends:
 
-- A row is claimed by one relay at a time (`dispatch.adapters.outbox_claim`), and the relay
+- A row is claimed by one relay at a time (`dispatch.db.outbox_claim`), and the relay
   renews its claims while it works, so a slow batch (one private chat at 1 message/s, long
   `retry_after`s) never lets another relay take a row it is still sending. If renewing fails
   (the database is unreachable), no new send starts once the claim is close to lapsing.

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from dispatch.adapters.db import make_engine, session_factory, upgrade_async
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.db import make_engine, session_factory, upgrade_async
+from dispatch.db.uow import UnitOfWork
 from dispatch.service import config_log
 from dispatch.service.cases import CaseService, ServiceConfig
 from dispatch.service.ports import Clock, SystemClock

@@ -90,8 +90,8 @@ def _load_yaml(path: Path) -> Any:
 async def _import(kind: str, doc: Any) -> dict[str, int]:
     from datetime import UTC, datetime
 
-    from dispatch.adapters.db import make_engine, session_factory, upgrade_async
-    from dispatch.adapters.uow import UnitOfWork
+    from dispatch.db.db import make_engine, session_factory, upgrade_async
+    from dispatch.db.uow import UnitOfWork
     from dispatch.service import imports
     from dispatch.service.config_log import AuditActor
 
@@ -197,7 +197,7 @@ def policy_import(path: Annotated[Path, typer.Argument(help="policy YAML (see do
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply database migrations."""
-    from dispatch.adapters.db import current_revision, upgrade
+    from dispatch.db.db import current_revision, upgrade
 
     settings = _settings()
     settings.ensure_data_dir()
@@ -368,8 +368,8 @@ def admin_create_user(
         from datetime import UTC, datetime
 
         from admin.accounts import create_user
-        from dispatch.adapters.db import make_engine, session_factory, upgrade_async
-        from dispatch.adapters.uow import UnitOfWork
+        from dispatch.db.db import make_engine, session_factory, upgrade_async
+        from dispatch.db.uow import UnitOfWork
 
         settings = _settings()
         settings.ensure_data_dir()

@@ -22,7 +22,7 @@ def _sqlite_path(url: str) -> Path | None:
 def _fast_registry(settings: Settings) -> Any | None:
     """Read grids and units with the standard library's sqlite3: start-up stays fast
     because SQLAlchemy and its async driver are never imported on this path."""
-    from dispatch.adapters.reference import read_sqlite
+    from dispatch.db.reference import read_sqlite
     from dispatch.service.registry import Registry
 
     path = _sqlite_path(settings.effective_database_url)
@@ -35,8 +35,8 @@ def _fast_registry(settings: Settings) -> Any | None:
 async def _load_registry(settings: Settings) -> Any:
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from dispatch.adapters.db import make_engine, session_factory, upgrade_async
-    from dispatch.adapters.uow import UnitOfWork
+    from dispatch.db.db import make_engine, session_factory, upgrade_async
+    from dispatch.db.uow import UnitOfWork
     from dispatch.service.registry import load_registry
 
     settings.ensure_data_dir()

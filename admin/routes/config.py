@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 import texts
 from admin import accounts, stats
 from admin.accounts import AccountError, SessionInfo
-from admin.models import AdminUserRow
 from admin.web import ADMIN, VIEWER, flash, gb, now, redirect, render_page
-from dispatch.adapters.orm import CaseRow, GroupBindingRow, MemberRow
+from dispatch.db.console_tables import AdminUserRow
+from dispatch.db.orm import CaseRow, GroupBindingRow, MemberRow
 from dispatch.domain.errors import DomainError
 from dispatch.domain.members import ROLES as MEMBER_ROLES
 from dispatch.domain.members import Role

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import texts
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Actor, Case, CaseEvent, Photo, Priority, Rating
 from dispatch.domain.duplicates import LINKABLE, DuplicatePolicy, find_duplicate
 from dispatch.domain.errors import DomainError, NotAuthorised

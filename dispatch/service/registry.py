@@ -18,7 +18,7 @@ from dispatch.domain.sla import SlaPolicy
 from dispatch.domain.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
-    from dispatch.adapters.uow import UnitOfWork
+    from dispatch.db.uow import UnitOfWork
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import texts
-from dispatch.adapters import lease
-from dispatch.adapters.orm import CaseRow
-from dispatch.adapters.repository import ConcurrentModification
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db import lease
+from dispatch.db.orm import CaseRow
+from dispatch.db.repository import ConcurrentModification
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Actor, Case, CaseEvent
 from dispatch.domain.deadlines import (
     AutoClose,

@@ -12,7 +12,7 @@ import openpyxl
 from sqlalchemy import select
 
 from admin import queries
-from dispatch.adapters.orm import CaseEventRow, NluCorrectionRow
+from dispatch.db.orm import CaseEventRow, NluCorrectionRow
 from dispatch.service.cases import ReportDraft
 from tests.admin.conftest import MARKET, csrf_of, logged_in
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dispatch.adapters.orm import CaseRow, MessageRow, OutboxRow
+from dispatch.db.orm import CaseRow, MessageRow, OutboxRow
 from tests.bot.fakes import png
 from tgsandbox.client import SandboxUser, buttons_of
 

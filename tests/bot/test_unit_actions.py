@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from dispatch.adapters.orm import CaseEventRow
+from dispatch.db.orm import CaseEventRow
 from tests.bot.conftest import (
     CHENGXI_GROUP,
     DISPATCHER,

@@ -159,7 +159,7 @@ def test_bad_files_fail_cleanly_and_import_nothing(
 def test_db_upgrade(env: dict[str, str]) -> None:
     from alembic.script import ScriptDirectory
 
-    from dispatch.adapters.db import MIGRATIONS
+    from dispatch.db.db import MIGRATIONS
 
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     r = run(["db", "upgrade"], env)

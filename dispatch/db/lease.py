@@ -8,7 +8,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dispatch.adapters.orm import LeaseRow
+from dispatch.db.orm import LeaseRow
 
 
 async def acquire(

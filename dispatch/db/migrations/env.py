@@ -7,9 +7,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import admin.models  # noqa: F401,E402  (the admin console's tables, migration 0002)
-from dispatch.adapters.db import make_engine
-from dispatch.adapters.orm import Base
+import dispatch.db.console_tables  # noqa: F401,E402  (the console's account tables)
+from dispatch.db.db import make_engine
+from dispatch.db.orm import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -7,7 +7,7 @@ from typing import Any
 
 from shapely.geometry import mapping as geo_mapping
 
-from dispatch.adapters.orm import CaseEventRow, CaseRow, MemberRow
+from dispatch.db.orm import CaseEventRow, CaseRow, MemberRow
 from dispatch.domain.case import Case, CaseEvent, Photo
 from dispatch.domain.grids import Grid, Place
 from dispatch.domain.members import Member

@@ -11,11 +11,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    from dispatch.adapters.sqlite_inline import InlineConnection
+    from dispatch.db.sqlite_inline import InlineConnection
 
     # An inline connection waits for locks itself, without blocking the event loop.
     inline = isinstance(getattr(dbapi_connection, "driver_connection", None), InlineConnection)
@@ -50,7 +50,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         database = make_url(url).database
         if _sqlite_inline() and database and database != ":memory:" and "creator" not in kwargs:
-            from dispatch.adapters.sqlite_inline import inline_creator
+            from dispatch.db.sqlite_inline import inline_creator
 
             kwargs["async_creator"] = inline_creator(database)
         engine = create_async_engine(url, **kwargs)

@@ -272,3 +272,13 @@ class ConfigAuditRow(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     summary: Mapped[str] = mapped_column(Text, default="")  # one line per changed setting
     config_version: Mapped[int] = mapped_column(Integer)
+
+
+# The console's case list (migration 0002): every filter column paired with the paging key
+# (id), so that "filter, newest first, 50 rows" is an index range scan on SQLite and PostgreSQL.
+CASE_LIST_INDEXES = (
+    Index("ix_cases_admin_status_id", CaseRow.status, CaseRow.id),
+    Index("ix_cases_admin_category_id", CaseRow.category, CaseRow.id),
+    Index("ix_cases_admin_grid_id", CaseRow.grid_id, CaseRow.id),
+    Index("ix_cases_admin_unit_id", CaseRow.unit_id, CaseRow.id),
+)

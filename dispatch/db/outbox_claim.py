@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.adapters.orm import OutboxRow
+from dispatch.db.orm import OutboxRow
 
 LAPSED_FROM = "_lapsed_from"  # payload key: the relay whose claim on this row lapsed
 

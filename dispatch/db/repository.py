@@ -26,8 +26,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.adapters import mapping, reference
-from dispatch.adapters.orm import (
+from dispatch.db import mapping, reference
+from dispatch.db.orm import (
     CaseCounterRow,
     CaseEventRow,
     CaseFollowerRow,

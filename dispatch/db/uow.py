@@ -6,7 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dispatch.adapters.repository import (
+from dispatch.db.repository import (
     CaseRepository,
     CorrectionRepository,
     GridRepository,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import dispatch.adapters.orm
+import dispatch.db.orm
 
 revision = '0001'
 down_revision = None
@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('parent_id', sa.String(length=64), nullable=True),
     sa.Column('geometry', sa.JSON(), nullable=False),
     sa.Column('places', sa.JSON(), nullable=False),
-    sa.Column('updated_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('grids', schema=None) as batch_op:
@@ -44,10 +44,10 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=64), nullable=False),
     sa.Column('purpose', sa.String(length=16), nullable=False),
     sa.Column('target', sa.String(length=64), nullable=False),
-    sa.Column('created_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('used_by', sa.BigInteger(), nullable=True),
-    sa.Column('used_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('used_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('code')
     )
     op.create_table('members',
@@ -59,7 +59,7 @@ def upgrade() -> None:
     sa.Column('units', sa.JSON(), nullable=False),
     sa.Column('phone', sa.String(length=32), nullable=True),
     sa.Column('blocked', sa.Boolean(), nullable=False),
-    sa.Column('created_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('tg_id')
     )
@@ -71,7 +71,7 @@ def upgrade() -> None:
     sa.Column('categories', sa.JSON(), nullable=False),
     sa.Column('grids', sa.JSON(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('updated_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('cases',
@@ -90,14 +90,14 @@ def upgrade() -> None:
     sa.Column('unit_id', sa.String(length=64), nullable=True),
     sa.Column('emergency', sa.Boolean(), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=False),
-    sa.Column('due_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('dispatched_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('accepted_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('dispatched_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('accepted_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('accepted_by', sa.BigInteger(), nullable=True),
-    sa.Column('resolved_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('closed_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('rework_count', sa.Integer(), nullable=False),
     sa.Column('extension_count', sa.Integer(), nullable=False),
     sa.Column('return_count', sa.Integer(), nullable=False),
@@ -139,7 +139,7 @@ def upgrade() -> None:
     op.create_table('case_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('action', sa.String(length=32), nullable=False),
     sa.Column('actor_id', sa.BigInteger(), nullable=True),
     sa.Column('actor_role', sa.String(length=16), nullable=False),
@@ -167,7 +167,7 @@ def upgrade() -> None:
     sa.Column('file_ids', sa.JSON(), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('tg_message_id', sa.BigInteger(), nullable=True),
-    sa.Column('at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -183,23 +183,23 @@ def upgrade() -> None:
     sa.Column('category', sa.String(length=48), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('outbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('created_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('chat_id', sa.BigInteger(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('tg_message_id', sa.BigInteger(), nullable=True),
-    sa.Column('sent_at', dispatch.adapters.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', dispatch.db.orm.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
     sa.PrimaryKeyConstraint('id')
     )

@@ -10,14 +10,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import dispatch.adapters.orm
+import dispatch.db.orm
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-UTC_DT = dispatch.adapters.orm.UTCDateTime(timezone=True)
+UTC_DT = dispatch.db.orm.UTCDateTime(timezone=True)
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 CASE_LIST_INDEXES = {
     "ix_cases_admin_status_id": ["status", "id"],

@@ -1,18 +1,16 @@
-"""The admin console's tables: console accounts and their sessions.
+"""The console's tables: console accounts and their sessions.
 
-Same `Base` as the dispatch tables, so Alembic (migration 0002) sees them. The extra
-indexes on `cases` serve the console's case list (filter + keyset paging on id); they are
-declared here so that autogenerate keeps them."""
+Same `Base` as the dispatch tables, so Alembic (migration 0002) sees them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.adapters.orm import Base, BigId, CaseRow
+from dispatch.db.orm import Base, BigId
 
 ROLES = ("admin", "dispatcher", "viewer")
 
@@ -46,13 +44,3 @@ class AdminSessionRow(Base):
     last_seen_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     flash: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
-
-
-# Case-list indexes: every filter column paired with the paging key (id), so that
-# "filter, newest first, 50 rows" is an index range scan on SQLite and PostgreSQL.
-CASE_LIST_INDEXES = (
-    Index("ix_cases_admin_status_id", CaseRow.status, CaseRow.id),
-    Index("ix_cases_admin_category_id", CaseRow.category, CaseRow.id),
-    Index("ix_cases_admin_grid_id", CaseRow.grid_id, CaseRow.id),
-    Index("ix_cases_admin_unit_id", CaseRow.unit_id, CaseRow.id),
-)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import dispatch.adapters.orm
+import dispatch.db.orm
 
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-UTC_DT = dispatch.adapters.orm.UTCDateTime(timezone=True)
+UTC_DT = dispatch.db.orm.UTCDateTime(timezone=True)
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
