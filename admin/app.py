@@ -20,7 +20,7 @@ from admin.photos import BotApiPhotos, PhotoSource, placeholder_svg
 from admin.routes import auth, cases, config, dashboard, deliveries, policy
 from admin.web import VIEWER, CsrfFailed, Forbidden, LoginRequired, error_page, redirect
 from dispatch.domain.errors import DomainError
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import texts
 from admin import accounts
 from admin.accounts import SessionInfo
 from dispatch.domain.grids import LEVEL_ZH
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"

@@ -63,9 +63,9 @@ from bot.ratelimit import SendLimiter, Throttled
 from bot.transcript import current_case
 from dispatch.domain.status import CaseStatus
 from dispatch.service import outbox_store, queries
+from dispatch.service.app import App
 from dispatch.service.outbox_store import CLAIM_TTL, Card, Outcome, Pending
 from dispatch.service.queries import CaseView
-from gridbot.bootstrap import App
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -30,8 +30,8 @@ from bot.relay import OutboxRelay
 from bot.routers import all_routers
 from bot.session import JsonAiohttpSession
 from bot.transcript import InboundMiddleware, OutboundMiddleware, Transcript
-from gridbot.bootstrap import App
-from gridbot.settings import TELEGRAM_PUBLIC_API
+from dispatch.service.app import App
+from dispatch.settings import TELEGRAM_PUBLIC_API
 
 log = logging.getLogger("bot")
 

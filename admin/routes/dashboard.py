@@ -154,7 +154,7 @@ async def assessment(request: Request, info: SessionInfo = VIEWER) -> Response:
     period, month = period_of(request)
     level = level_of(request)
     report = await cached_report(request, period, level)
-    from gridbot.report_cli import COLUMNS, fmt
+    from dispatch.service.assessment_table import COLUMNS, fmt
 
     return await render_page(request, "assessment.html", {
         "nav": "assessment", "report": report, "month": month, "level": level,

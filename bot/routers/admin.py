@@ -13,8 +13,8 @@ from bot.deps import Commands
 from bot.routers.common import GROUP, could_be_command, log
 from bot.routes import InLoop, Routes
 from dispatch.domain.errors import NotAuthorised
+from dispatch.service.app import App
 from dispatch.service.membership import InviteInvalid, InviteUsed
-from gridbot.bootstrap import App
 
 routes = Routes(__name__)
 

@@ -19,7 +19,7 @@ from bot.transcript import current_case
 from dispatch.domain.errors import IllegalTransition
 from dispatch.domain.status import CaseStatus
 from dispatch.service import queries
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 routes = Routes(__name__)
 

@@ -40,8 +40,8 @@ from bot.routes import Routes
 from bot.states import Report
 from dispatch.domain.members import Role
 from dispatch.domain.numbering import find_case_numbers
+from dispatch.service.app import App
 from dispatch.service.locate import valid_point
-from gridbot.bootstrap import App
 
 routes = Routes(__name__)
 routes.message.filter(PRIVATE)

@@ -12,9 +12,9 @@ from bot.deps import Commands, People
 from bot.routers.common import PRIVATE, could_be_command, is_cancel
 from bot.routes import InLoop, Routes
 from dispatch.domain.members import Role
+from dispatch.service.app import App
 from dispatch.service.membership import InviteInvalid, InviteUsed
 from dispatch.service.registry import Registry
-from gridbot.bootstrap import App
 
 routes = Routes(__name__)
 

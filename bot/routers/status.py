@@ -19,7 +19,7 @@ from bot.routes import InLoop, Routes
 from dispatch.domain.case import Rating
 from dispatch.domain.status import OPEN
 from dispatch.service import queries
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 routes = Routes(__name__)
 # Only /my and the rating buttons reach this router's handlers; anything else skips it in one

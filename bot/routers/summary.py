@@ -22,7 +22,7 @@ from bot.states import Report
 from bot.transcript import Transcript, current_case
 from dispatch.domain.errors import DomainError
 from dispatch.domain.members import Role
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 routes = Routes(__name__)
 routes.message.filter(PRIVATE)

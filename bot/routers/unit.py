@@ -24,7 +24,7 @@ from bot.transcript import current_case
 from dispatch.domain.errors import IllegalTransition, NotAuthorised
 from dispatch.domain.status import CaseStatus
 from dispatch.service import queries
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 routes = Routes(__name__)
 # Presses of other buttons skip this router in one check (so must a new kind of button here be

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gridbot.synthetic import catch_all_units, make_county
+from gridbot.bench.synthetic_county import catch_all_units, make_county
 
 
 def run(args: list[str], env: dict[str, str], stdin: str | bytes = b"") -> subprocess.CompletedProcess[str]:

@@ -1,6 +1,7 @@
-"""One bot worker (see `bot/shards.py`): updates in on stdin, handled by the dispatcher.
+"""One bot worker (see `gridbot/processes/shards.py`): updates in on stdin, handled by the dispatcher.
 
-    python -m bot.shard_worker --shard 0 --channel sandbox --api http://127.0.0.1:8081 --nlu model
+    python -m gridbot.processes.shard_worker --shard 0 --channel sandbox \
+        --api http://127.0.0.1:8081 --nlu model
 
 Started by the parent, never by hand: the settings come from the parent in
 `GRIDBOT_WORKER_SETTINGS`, the token in `GRIDBOT_WORKER_TOKEN`. stdout is the pipe back to
@@ -18,7 +19,7 @@ import sys
 import time
 from typing import Any
 
-log = logging.getLogger("bot.shards")
+log = logging.getLogger("gridbot.processes.shards")
 MAX_LINE = 8 * 1024 * 1024
 DRAIN_TIMEOUT_S = 15.0
 
@@ -66,7 +67,7 @@ def make_nlu(kind: str, load_model: Any) -> Any:
     if kind == "model":
         return load_model()
     if kind == "fake":
-        from bot.bench import KeywordNlu
+        from gridbot.bench.bot import KeywordNlu
 
         return KeywordNlu()
     module, _, attr = kind.partition(":")
@@ -87,7 +88,7 @@ def _update_id(line: bytes) -> int | None:
 
 
 def settings_from_env() -> Any:
-    from gridbot.settings import Settings
+    from dispatch.settings import Settings
 
     raw = os.environ.get("GRIDBOT_WORKER_SETTINGS")
     if not raw:
@@ -107,10 +108,10 @@ async def serve(args: argparse.Namespace) -> None:
     from aiogram.methods import TelegramMethod
     from aiogram.types import Update
 
-    from bot.launch import load_nlu
     from bot.runtime import build_runtime, settle_heap
     from gridbot.bootstrap import bootstrap
     from gridbot.config_watch import start_config_watch
+    from gridbot.processes.launch import load_nlu
 
     pipe = ParentPipe()
     settings = settings_from_env()
@@ -167,7 +168,7 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bot.shard_worker")
+    parser = argparse.ArgumentParser(prog="python -m gridbot.processes.shard_worker")
     parser.add_argument("--shard", type=int, required=True)
     parser.add_argument("--channel", default="telegram")
     parser.add_argument("--api", default=None)

@@ -22,7 +22,7 @@ def bench_lookup(
 ) -> dict[str, Any]:
     from dispatch.domain.grid_import import parse_features
     from dispatch.domain.grids import GridTree
-    from gridbot.synthetic import make_county
+    from gridbot.bench.synthetic_county import make_county
 
     county = make_county(streets, communities, side, width=0.5, height=0.4)
     t0 = time.perf_counter()

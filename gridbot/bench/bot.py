@@ -1,7 +1,7 @@
 """`gridbot bench bot`: N simulated residents report through the sandbox, the bot answers.
 
 Two processes, as in production where Telegram is elsewhere: a driver (the sandbox Bot API
-plus the simulated people, `python -m bot.bench driver`) and this process (database, NLU,
+plus the simulated people, `python -m gridbot.bench.bot driver`) and this process (database, NLU,
 the bot by long polling, the relay). Each resident goes through the whole flow — describe,
 confirm the place, skip photos, submit — and answers whatever the bot asks (a category
 question, a location prompt). Measured: complete reports per second over the run, and the
@@ -222,11 +222,11 @@ async def _bench(
     http_residents: bool = False,
     workers: int = 1,
 ) -> dict[str, Any]:
-    from bot.launch import ensure_demo_loaded, load_nlu
     from bot.runtime import build_runtime
-    from bot.shards import check_workers
+    from dispatch.settings import Settings
     from gridbot.bootstrap import bootstrap
-    from gridbot.settings import Settings
+    from gridbot.processes.launch import ensure_demo_loaded, load_nlu
+    from gridbot.processes.shards import check_workers
 
     tmp = Path(tempfile.mkdtemp(prefix="gridbot-bench-"))
     url = database_url or f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
@@ -235,7 +235,7 @@ async def _bench(
     driver = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.bench",
+        "gridbot.bench.bot",
         "driver",
         str(residents),
         str(reports),
@@ -355,7 +355,7 @@ async def _start_bot(runtime: Any, workers: int, settings: Any, token: str, api:
         await runtime.start()
         settle_heap()
         return None
-    from bot.shard_intake import ShardedBot
+    from gridbot.processes.shard_intake import ShardedBot
 
     sharded = await ShardedBot.start(
         runtime, workers, settings=settings, token=token, api_base=api, channel="sandbox", nlu=nlu_kind

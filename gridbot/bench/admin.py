@@ -25,10 +25,10 @@ def _pct(values: list[float], p: float) -> float:
 
 
 async def _prepare(n: int, database_url: str | None, data_dir: Path) -> Any:
-    from admin.synthetic import insert_cases
     from dispatch.service.imports import import_grids, import_members, import_units
+    from dispatch.settings import Settings
+    from gridbot.bench.synthetic_cases import insert_cases
     from gridbot.bootstrap import bootstrap
-    from gridbot.settings import Settings
 
     url = database_url or f"sqlite+aiosqlite:///{data_dir / 'bench.sqlite3'}"
     app = await bootstrap(Settings(GRIDBOT_DATABASE_URL=url, GRIDBOT_DATA_DIR=data_dir))

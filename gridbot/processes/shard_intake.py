@@ -17,9 +17,9 @@ from aiogram.exceptions import TelegramConflictError, TelegramUnauthorizedError
 from aiogram.methods import GetUpdates
 from aiohttp import ClientTimeout
 
-from bot.shards import ShardPool
+from gridbot.processes.shards import ShardPool
 
-log = logging.getLogger("bot.shards")
+log = logging.getLogger("gridbot.processes.shards")
 BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 

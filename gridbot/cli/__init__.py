@@ -44,7 +44,7 @@ def fail(message: str, code: int = 1) -> None:
 
 
 def _settings() -> Any:
-    from gridbot.settings import Settings
+    from dispatch.settings import Settings
 
     return Settings()
 
@@ -155,7 +155,7 @@ def policy_show(
     ] = False,
 ) -> None:
     """Print the effective policy as YAML."""
-    from gridbot.policy_cli import HEADER, dump_yaml, policy_doc
+    from gridbot.cli.policy import HEADER, dump_yaml, policy_doc
 
     doc, version = _run(policy_doc(_settings(), effective=not configured))
     typer.echo(HEADER.format(version=version) + dump_yaml(doc), nl=False)
@@ -168,7 +168,7 @@ def policy_export(
         "--effective", help="every category's hours, not only the overridden ones")] = False,
 ) -> None:
     """Write the configured policy to a YAML file (`policy import` takes it back)."""
-    from gridbot.policy_cli import HEADER, dump_yaml, policy_doc
+    from gridbot.cli.policy import HEADER, dump_yaml, policy_doc
 
     doc, version = _run(policy_doc(_settings(), effective=effective))
     try:
@@ -182,7 +182,7 @@ def policy_export(
 def policy_import(path: Annotated[Path, typer.Argument(help="policy YAML (see docs/policy.md)")]) -> None:
     """Validate a policy file and make it the policy; all or nothing, audit-logged."""
     from dispatch.domain.errors import DomainError
-    from gridbot.policy_cli import import_policy
+    from gridbot.cli.policy import import_policy
 
     doc = _load_yaml(path)
     if doc is None:
@@ -231,7 +231,7 @@ def route_cmd(
     model: Annotated[Path | None, typer.Option(help="NLU model directory")] = None,
 ) -> None:
     """Route JSON Lines {id, text, lat?, lon?, category?} from stdin to units."""
-    from gridbot.route_cli import run_route
+    from gridbot.cli.route import run_route
 
     code = run_route(_settings(), strict=strict, model=model)
     raise typer.Exit(code)
@@ -248,7 +248,7 @@ def bench_grids(
     """Unit-grid lookup throughput (≥1,000 unit grids) and `gridbot route` start-up."""
     import json
 
-    from gridbot.bench_grids import bench_lookup, bench_route_startup, print_lookup
+    from gridbot.bench.grids import bench_lookup, bench_route_startup, print_lookup
 
     result = bench_lookup(points)
     if startup_runs:
@@ -277,7 +277,7 @@ def report_cmd(
     from datetime import date
 
     from dispatch.service.assessment_report import Period, build_report
-    from gridbot.report_cli import print_report, write_csv
+    from dispatch.service.assessment_table import print_report, write_csv
 
     settings = _settings()
     try:
@@ -430,7 +430,7 @@ def bench_admin_cmd(
     """Case-list page times (p50/p95) with N generated cases; the target is p95 ≤ 300 ms."""
     import json
 
-    from admin.bench import print_result, run_bench
+    from gridbot.bench.admin import print_result, run_bench
 
     result = _run(run_bench(cases, rounds, database_url))
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if json_out else print_result(result))
@@ -450,7 +450,7 @@ def sandbox_cmd(
     console. Prints the URLs."""
     import logging
 
-    from bot.launch import LaunchError, run_sandbox
+    from gridbot.processes.launch import LaunchError, run_sandbox
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -475,7 +475,7 @@ def run_cmd(
     """Run the bot on Telegram with TELEGRAM_BOT_TOKEN (long polling, or --webhook URL)."""
     import logging
 
-    from bot.launch import LaunchError, run_telegram
+    from gridbot.processes.launch import LaunchError, run_telegram
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -505,7 +505,7 @@ def invite_cmd(
         fail("--bind needs --unit")
     purpose = "bind_group" if bind else ("unit_member" if unit else "grid_worker")
 
-    from bot.launch import create_invite_link
+    from gridbot.processes.launch import create_invite_link
 
     try:
         code, link = _run(create_invite_link(_settings(), purpose, unit or grid or "", bot_username))
@@ -536,8 +536,8 @@ def bench_bot_cmd(
     """N simulated residents through the sandbox: complete reports/s and reply latency p50/p95."""
     import json
 
-    from bot.bench import print_result, run_bench
-    from bot.shards import ShardError
+    from gridbot.bench.bot import print_result, run_bench
+    from gridbot.processes.shards import ShardError
 
     try:
         result = run_bench(residents=residents, reports=reports, nlu=nlu, database_url=database_url,
@@ -581,6 +581,3 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
 
-
-if __name__ == "__main__":
-    main()

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from contextlib import nullcontext, suppress
 from typing import Any
 
+from dispatch.settings import Settings
 from gridbot.bootstrap import App, bootstrap
 from gridbot.config_watch import start_config_watch
-from gridbot.settings import Settings
 
 log = logging.getLogger("gridbot")
 
@@ -129,7 +129,7 @@ async def run_sandbox(
 ) -> None:
     """Database + demo county + sandbox Bot API and page + bot + relay (+ scheduler, admin
     console), until stopped. `workers` > 1: the bot handles updates in that many processes
-    (bot/shards.py)."""
+    (gridbot/processes/shards.py)."""
     from bot.runtime import build_runtime
     from gridbot.demo import DEMO_DIR
     from tgsandbox.demo import demo_world
@@ -185,7 +185,7 @@ async def run_sandbox(
 
 
 def _check_workers(workers: int, settings: Settings) -> None:
-    from bot.shards import ShardError, check_workers
+    from gridbot.processes.shards import ShardError, check_workers
 
     try:
         check_workers(workers, settings.effective_database_url)
@@ -210,8 +210,8 @@ async def _start_bot(
         await runtime.start()
         settle_heap()
         return None
-    from bot.shard_intake import ShardedBot
-    from bot.shards import ShardError
+    from gridbot.processes.shard_intake import ShardedBot
+    from gridbot.processes.shards import ShardError
 
     try:
         sharded = await ShardedBot.start(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gridbot.settings import Settings
+from dispatch.settings import Settings
 
 HEADER = "# gridbot closed-loop policy (version {version}); the format: docs/policy.md\n"
 

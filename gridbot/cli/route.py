@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gridbot.jsonl import StrictStop, read_objects, report_bad, write_line
-from gridbot.settings import Settings
+from dispatch.settings import Settings
+from gridbot.cli.jsonl import StrictStop, read_objects, report_bad, write_line
 
 
 def _sqlite_path(url: str) -> Path | None:

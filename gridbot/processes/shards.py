@@ -1,7 +1,7 @@
 """Several bot workers on one machine: updates sharded by the person who sent them.
 
 One process (the parent) takes the updates from the Bot API — long polling, or the webhook —
-and hands each one to worker `sender % n`, a child process (`python -m bot.shard_worker`)
+and hands each one to worker `sender % n`, a child process (`python -m gridbot.processes.shard_worker`)
 that runs the dispatcher, the handlers and its own Bot API client. Everything one person
 does — their private chat, the buttons they press in a unit's group, the result photo they
 send after [办结] — reaches the same worker, in order, so the in-memory FSM stays right
@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
-log = logging.getLogger("bot.shards")
+log = logging.getLogger("gridbot.processes.shards")
 
 MAX_WORKERS = 32
 READY_TIMEOUT_S = 180.0  # importing aiogram and loading the NLU model takes a while
@@ -274,7 +274,7 @@ class ShardPool:
         nlu: str = "model",
     ) -> None:
         check_workers(n, settings.effective_database_url)
-        argv = [sys.executable, "-m", "bot.shard_worker", "--channel", channel, "--nlu", nlu]
+        argv = [sys.executable, "-m", "gridbot.processes.shard_worker", "--channel", channel, "--nlu", nlu]
         if api_base:
             argv += ["--api", api_base]
         env = worker_env(settings, {"GRIDBOT_WORKER_TOKEN": token})
