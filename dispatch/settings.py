@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,13 @@ class Settings(BaseSettings):
     nlu_model_dir: Path | None = Field(default=None, alias="GRIDBOT_NLU_MODEL")
     dispatch_chat_id: int | None = Field(default=None, alias="GRIDBOT_DISPATCH_CHAT_ID")
     bot_workers: int = Field(default=1, alias="GRIDBOT_BOT_WORKERS")  # docs/workers.md
+    sqlite_threads: bool = Field(default=False, alias="GRIDBOT_SQLITE_THREADS")  # db/sqlite_inline.py
+    log_level: str = Field(default="WARNING", alias="GRIDBOT_LOG_LEVEL")  # bot worker processes
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The county's time zone: case numbers, deadlines, report periods, what people read."""
+        return ZoneInfo(self.timezone)
 
     @property
     def effective_database_url(self) -> str:
