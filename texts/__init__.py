@@ -318,7 +318,7 @@ SCHED_AUTO_CLOSE_NOTE = "超时未评价, 默认满意"
 
 # ======================================================================================
 # The admin console (admin/). Jinja autoescapes every value; templates read `T.key`.
-# Owned by the admin-console issue: edit only inside this section.
+# The admin console.
 # ======================================================================================
 
 ADMIN_ROLE_ZH: dict[str, str] = {"admin": "管理员", "dispatcher": "调度员", "viewer": "只读"}
@@ -538,7 +538,6 @@ ADMIN: dict[str, str] = {
     "err_unknown_unit": "未知的责任单位。",
     "err_unknown_category": "未知的类别。",
     "err_same_category": "类别没有变化。",
-    "err_close_unavailable": "本系统版本尚未提供结案命令（CaseService.close）。",
     # -- triage -----------------------------------------------------------------------------------
     "triage_title": "待分拨队列",
     "triage_hint": "单位退回、无法定位或无人负责的案件。选择单位（必要时更正类别）即派遣。",
@@ -664,7 +663,7 @@ ADMIN: dict[str, str] = {
 # -- Triage (待分拨) -------------------------------------------------------------------------
 TRIAGE_UNCERTAIN = "分类不确定, 待调度员分拨"
 
-# -- Console: editing units and members (issue 6) ---------------------------------------------
+# -- Console: editing units and members ---------------------------------------------------
 ADMIN.update({
     "cfg_edit": "编辑",
     "cfg_save": "保存",
