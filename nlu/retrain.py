@@ -116,7 +116,7 @@ def retrain(
     log: Callable[[str], None] = lambda s: None,
 ) -> RetrainResult:
     """Train a candidate on the corpus + corrections; activate it only if not worse."""
-    from gridbot.taxonomy import load_taxonomy
+    from dispatch.domain.taxonomy import load_taxonomy
     from nlu.artifact import load_model_dir, save_model
     from nlu.train import TrainConfig, train
 

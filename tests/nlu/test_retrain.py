@@ -176,7 +176,7 @@ def test_cli_retrain_refuses_poison_with_status_3_and_rollback(world, tmp_path, 
 def test_if_due_counts_days_since_the_last_retrain():
     from datetime import UTC, datetime
 
-    from gridbot.nlu_retrain import _due
+    from gridbot.cli.nlu_retrain import _due
 
     now = datetime(2026, 11, 10, 12, tzinfo=UTC)
     assert _due(None, 7, now)

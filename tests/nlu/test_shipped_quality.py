@@ -13,7 +13,7 @@ def shipped():
 
 
 def test_dev_set_macro_f1_styles_and_emergencies(shipped):
-    from gridbot.taxonomy import load_taxonomy
+    from dispatch.domain.taxonomy import load_taxonomy
     from nlu.corpus import load_examples
     from nlu.evaluate import evaluate
 
