@@ -8,8 +8,9 @@ role from cue words:
   "这次…", "最要紧的是…", "关键是…", "就说…";
 - `dismissed`: a problem mentioned and set aside — "…先不说", "…是老问题了",
   "…就不提了", "…已经报过", "…物业在处理", "…也就算了";
-- `extra`: a problem added on — "另外…", "顺带…", "顺便…", "还有…", "此外…", and the
-  second item of a list ("二是…", "第二…", "其次…");
+- `extra`: a problem added on — "另外…", "顺带…", "顺便…", "此外…", and the
+  second item of a list ("二是…", "第二…", "其次…"); "还有…" / "同时…" only when the
+  clause reads as another category (they often go on about the same problem);
 - plain: no cue (it inherits the role of the clause before it, so
   "主要是楼下的井盖没了，晚上看不见" stays one focus; a request such as
   "要求相关部门尽快处理" stays plain and passes the role on).
@@ -38,6 +39,7 @@ from nlu.regex import compile_with_lookahead
 FOCUS = "focus"
 DISMISSED = "dismissed"
 EXTRA = "extra"
+MAYBE_EXTRA = "maybe_extra"
 
 _FOCUS_START_P = (
     r"(?:但是?|可是|不过|而且)?(?:我|今天|这次|这回|现在)?(?:主要|重点|最主要|最想|最要紧|最急|最头疼|最受不了|关键|"
@@ -51,21 +53,28 @@ _FOCUS_ANYWHERE_P = (
 _DISMISSED_P = (
     r"先不说|先不提|不说了|不提了|就不提|就不说|我不管了|我不说了|也不想说|先放一边|先放着|就算了|也就算了|"
     r"老问题|是一回事|是小事|小事一桩|都是小事|我也理解|我能忍|我也能忍|我还能忍|我忍了|已经报过|报过了|"
-    r"反映过|说过了|已经说过|另外报|另行反映|在处理|在修|处理了|管过了|来过了|已经好了|修好了|已经通了|"
+    r"反映过|说过了|已经说过|已经(?:跟[^，,。]{0,6})?(?:说|报|反映|打电话)|有人报了|有人反映了|"
+    r"另外报|另行反映|(?:说|已经|正|物业|环卫|城管|社区)在(?:处理|修)|在处理了|在修了|处理了|的事好了|"
+    r"管过了|来过了|已经好了|修好了|已经通了|"
     r"没办法|会处理|说明天|都能忍|都能等|都好说"
 )
 _EXTRA_P = (
-    r"(?:另外|另(?:$|[：:、，,；;])|顺带|顺便|还有就是|还有|此外|再就是|再有|同时|二是|三是|"
+    r"(?:另外|另(?:$|[：:、，,；;])|顺带|顺便|还有就是|此外|再就是|二是|三是|"
     r"第[二三](?![天次回遍趟年个])|其次|再者)"
 )
+# "还有…" / "同时…" often just go on about the same problem ("…装修垃圾，还有旧马桶"):
+# a clause they start is an extra problem only if it reads as another category.
+_WEAK_EXTRA_P = r"(?:还有(?![人个])|同时|再有)"
 # "…，要求相关部门尽快处理": a request about what came before, not a problem of its own
 _REQUEST = compile_with_lookahead(r"(?:要求|请求|请|希望|麻烦|恳请|建议|盼|望)")
 _FOCUS_START = compile_with_lookahead(_FOCUS_START_P)
 _FOCUS_ANYWHERE = compile_with_lookahead(_FOCUS_ANYWHERE_P)
 _DISMISSED = compile_with_lookahead(_DISMISSED_P)
 _EXTRA = compile_with_lookahead(_EXTRA_P)
+_WEAK_EXTRA = compile_with_lookahead(_WEAK_EXTRA_P)
 # One scan for any cue first: most messages have none and skip the clause work.
-_ANY_CUE = compile_with_lookahead("|".join((_FOCUS_START_P, _FOCUS_ANYWHERE_P, _DISMISSED_P, _EXTRA_P)))
+_ANY_CUE = compile_with_lookahead(
+    "|".join((_FOCUS_START_P, _FOCUS_ANYWHERE_P, _DISMISSED_P, _EXTRA_P, _WEAK_EXTRA_P)))
 _CLAUSE = re.compile(r"[^，,。.；;！!？?\n]+")
 _MAX_CLAUSES = 12  # longer texts are narratives, not a list of problems
 _MIN_SECONDARY_CHARS = 4  # "另外" alone is no problem
@@ -81,7 +90,8 @@ class Clause:
 @dataclass(frozen=True, slots=True)
 class Focus:
     main: tuple[tuple[int, int], ...]  # spans of the main problem
-    secondary: tuple[tuple[int, int, str], ...]  # (start, end, "case" | "note")
+    # (start, end, "case" | "note", strong): a weak extra ("还有…") counts only as another category
+    secondary: tuple[tuple[int, int, str, bool], ...]
 
     def main_text(self, text: str) -> str:
         return "，".join(text[s:e] for s, e in self.main)
@@ -90,6 +100,8 @@ class Focus:
 def _role(clause: str) -> str:
     if _EXTRA.match(clause):
         return EXTRA
+    if _WEAK_EXTRA.match(clause):
+        return MAYBE_EXTRA
     if _FOCUS_START.match(clause) or _FOCUS_ANYWHERE.search(clause):
         return FOCUS
     if _DISMISSED.search(clause):
@@ -131,11 +143,11 @@ def find_focus(text: str) -> Focus | None:
         main = [c for c in parts if c.role == FOCUS]
     else:
         main = [c for c in parts if not c.role]
-    secondary = [c for c in parts if c.role in (DISMISSED, EXTRA)]
+    secondary = [c for c in parts if c.role in (DISMISSED, EXTRA, MAYBE_EXTRA)]
     if not main or not secondary:
         return None
     return Focus(
         tuple((c.start, c.end) for c in main),
-        tuple((c.start, c.end, "case" if c.role == EXTRA else "note") for c in secondary
-              if c.end - c.start >= _MIN_SECONDARY_CHARS),
+        tuple((c.start, c.end, "note" if c.role == DISMISSED else "case", c.role != MAYBE_EXTRA)
+              for c in secondary if c.end - c.start >= _MIN_SECONDARY_CHARS),
     )

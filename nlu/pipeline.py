@@ -34,10 +34,11 @@ EMPTY_CONFIDENCE = 0.1
 # trust the classifier at all (binary garbage, other scripts → chitchat).
 MIN_KNOWN_CHAR_SHARE = 0.3
 # Several problems: the label probabilities mix the main clauses' (this share) with the
-# whole message's; a secondary problem is reported when its clause reads as a report of
-# another category with at least SECONDARY_MIN confidence.
+# whole message's; a secondary problem is reported when its clause reads as a report
+# (P(report) ≥ SECONDARY_MIN_REPORT) whose category holds ≥ SECONDARY_MIN of it.
 FOCUS_WEIGHT = 0.5
-SECONDARY_MIN = 0.4
+SECONDARY_MIN = 0.5  # share of P(report) the clause's category needs
+SECONDARY_MIN_REPORT = 0.3
 # Without a danger cue, an emergency needs the label head to see a report at all.
 MIN_REPORT_FOR_EMERGENCY = 0.5
 NO_CUES = CueReport((), ())
@@ -189,14 +190,15 @@ class NluModel:
             probs = [FOCUS_WEIGHT * a + (1.0 - FOCUS_WEIGHT) * b for a, b in zip(main, probs, strict=True)]
         main_cat = max(self._cat_cols, key=probs.__getitem__)
         out: list[Secondary] = []
-        for start, end, suggest in focus.secondary:
+        for start, end, suggest, strong in focus.secondary:
             sub, known = self._clause_probs(text[start:end])
             col = max(self._cat_cols, key=sub.__getitem__)
             p_report = sum(sub[i] for i in self._cat_cols)
-            best_other = max(sub[i] for i, _ in self._other_intents) if self._other_intents else 0.0
-            if not known or sub[col] < SECONDARY_MIN or best_other > p_report:
+            # a short clause ("噪音是老问题") may read half as a question: judge the category
+            # among the report labels, given that the clause reads as a report at all
+            if not known or p_report < SECONDARY_MIN_REPORT or sub[col] < SECONDARY_MIN * p_report:
                 continue
-            if suggest == "note" and col in (main_cat, self._other_col):
+            if (suggest == "note" or not strong) and col in (main_cat, self._other_col):
                 continue  # the same problem again, or a remark ("物业说在修")
             o_start, o_end = norm.span(start, end)
             out.append(Secondary(self._categories[self._cat_cols.index(col)],

@@ -9,7 +9,7 @@ from nlu.focus import find_focus
 def _parts(text: str) -> tuple[str, list[tuple[str, str]]]:
     f = find_focus(text)
     assert f is not None, text
-    return f.main_text(text), [(text[s:e], kind) for s, e, kind in f.secondary]
+    return f.main_text(text), [(text[s:e], kind) for s, e, kind, _ in f.secondary]
 
 
 def test_one_problem_has_no_focus():
@@ -68,3 +68,14 @@ def test_a_numbered_list_offers_the_second_item_and_requests_are_no_problem():
     main, sec = _parts("门口垃圾没人收，另，路灯坏了")
     assert main == "门口垃圾没人收" and sec == [("路灯坏了", "case")]
     assert find_focus("门口有人摆摊，第二天又来了") is None  # 第二天: the next day, not a second item
+
+
+def test_going_on_about_the_same_problem_is_no_second_problem():
+    from nlu.api import PACKAGED_MODEL_DIR, load_model
+
+    shipped = load_model(PACKAGED_MODEL_DIR)
+    assert shipped.predict("停车场角落有人扔了好多装修垃圾，还有旧马桶和碎玻璃").secondary == []
+    p = shipped.predict("楼道里堆满了纸箱，还有楼道灯也坏了")  # "还有" + another category: offered
+    assert [(s.category, s.suggest) for s in p.secondary] == [("road_facility", "case")]
+    assert find_focus("城管来了又走，天黑了还有人在摆摊") is None  # 还有人: "there are still people"
+    assert find_focus("光明路那一段在修管网，把半幅路都围起来了") is None  # 在修 here is the problem
