@@ -21,7 +21,7 @@ import texts
 from dispatch.db import lease
 from dispatch.db.orm import CaseRow
 from dispatch.db.uow import UnitOfWork
-from dispatch.domain.case import Actor, Case, CaseEvent
+from dispatch.domain.case import Action, Actor, Case, CaseEvent
 from dispatch.domain.deadlines import (
     AutoClose,
     DeadlinePolicy,
@@ -172,7 +172,7 @@ class Scheduler:
                     pct = round(action.share * 100)
                     events.append(
                         case.record(
-                            "reminded",
+                            Action.REMINDED,
                             system,
                             now,
                             texts.SCHED_REMINDER_NOTE.format(pct=pct),
@@ -182,7 +182,7 @@ class Scheduler:
                     )
                     state.reminders_sent += 1
                     result.reminders += 1
-                    self._queue(uow, case, "reminder", now, share=action.share)
+                    self._queue(uow, case, notify.Notice.REMINDER, now, share=action.share)
                 elif isinstance(action, Escalation):
                     level = policy.escalation_levels[action.step - 1]
                     target = escalation_target(registry, case, level)
@@ -191,7 +191,7 @@ class Scheduler:
                     )
                     events.append(
                         case.record(
-                            "escalated",
+                            Action.ESCALATED,
                             system,
                             now,
                             note,
@@ -204,8 +204,10 @@ class Scheduler:
                     state.escalated_at = now
                     result.escalations += 1
                     if target is not None and target.chat_id is not None:
-                        self._queue(uow, case, "escalation", now, chat_id=target.chat_id, step=action.step)
-                    self._queue(uow, case, "escalation", now, step=action.step)
+                        self._queue(
+                            uow, case, notify.Notice.ESCALATION, now, chat_id=target.chat_id, step=action.step
+                        )
+                    self._queue(uow, case, notify.Notice.ESCALATION, now, step=action.step)
                 elif isinstance(action, AutoClose):
                     events.append(case.close_by_default(now, action.rating, texts.SCHED_AUTO_CLOSE_NOTE))
                     result.auto_closed += 1
@@ -222,7 +224,7 @@ class Scheduler:
         self,
         uow: UnitOfWork,
         case: Case,
-        kind: str,
+        kind: notify.Notice,
         now: datetime,
         *,
         chat_id: int | None = None,
