@@ -15,6 +15,7 @@ import typer
 from gridbot.cli.nlu_retrain import retrain as nlu_retrain
 from gridbot.cli.nlu_retrain import rollback as nlu_rollback
 from nlu.bench import bench as bench_nlu
+from nlu.cli import PATHS as NLU_PATHS
 from nlu.cli import app as nlu_app
 
 app = typer.Typer(
@@ -24,6 +25,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+def _nlu_paths() -> tuple[Path, Path | None]:
+    settings = _settings()
+    return settings.data_dir, settings.nlu_model_dir
+
+
+NLU_PATHS.configure = _nlu_paths  # read only when an nlu command needs the default model
 nlu_app.command("retrain")(nlu_retrain)
 nlu_app.command("rollback")(nlu_rollback)
 app.add_typer(nlu_app, name="nlu", help="Chinese NLU: classify, train, evaluate, retrain.")
