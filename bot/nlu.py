@@ -9,14 +9,11 @@ from typing import Any
 from dispatch.service.registry import Registry
 
 log = logging.getLogger(__name__)
-DEFAULT_ASK_THRESHOLD = 0.6
 
 
 def ask_threshold() -> float:
-    try:
-        from nlu.api import ASK_THRESHOLD
-    except ImportError:  # pragma: no cover - the nlu package always ships it
-        return DEFAULT_ASK_THRESHOLD
+    from nlu.api import ASK_THRESHOLD
+
     return float(ASK_THRESHOLD)
 
 
