@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from admin import web
 from admin.photos import BotApiPhotos, PhotoSource, placeholder_svg
 from admin.routes import auth, cases, config, dashboard, deliveries, policy
+from admin.throttle import LoginThrottle
 from admin.web import VIEWER, CsrfFailed, Forbidden, LoginRequired, error_page, redirect
 from dispatch.domain.errors import DomainError
 from gridbot import texts
@@ -46,6 +47,7 @@ def create_admin_app(app: App, *, photos: PhotoSource | None = None, use_bot_pho
     api.state.bot_username = bot_username
     api.state.report_cache_seconds = report_cache_seconds
     api.state.report_cache = {}
+    api.state.login_throttle = LoginThrottle()
     api.add_middleware(web.SecurityHeaders)
     api.mount("/static", StaticFiles(directory=str(web.STATIC)), name="static")
     api.include_router(auth.router)

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from admin import accounts
 from admin.accounts import SessionInfo
+from admin.throttle import LoginThrottle
 from admin.web import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -51,9 +52,17 @@ async def login(request: Request, username: Annotated[str, Form()] = "",
     cookie = request.cookies.get(LOGIN_COOKIE, "")
     if not cookie or not csrf_token or not hmac.compare_digest(cookie.encode(), csrf_token.encode()):
         return _login_form(request, texts.ADMIN["csrf_failed"], 403)
-    result = await accounts.login(gb(request).uow(), username, password, now(request))
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client else ""
+    at = now(request)
+    wait = throttle.attempt(address, username, at)
+    result = await accounts.login(gb(request).uow(), username, password, at, refused=wait is not None)
+    if wait is not None:
+        minutes = max(1, -(-int(wait.total_seconds()) // 60))
+        return _login_form(request, texts.ADMIN["login_throttled"].format(minutes=minutes), 429)
     if result is None:
         return _login_form(request, texts.ADMIN["login_failed"], 401)
+    throttle.succeeded(address, username)
     token, _user = result
     response = redirect(safe_next(next))
     set_session_cookie(request, response, token)
