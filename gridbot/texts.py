@@ -622,6 +622,7 @@ ADMIN: dict[str, str] = {
     "member_console": "后台账号",
     "invites_title": "邀请码",
     "invites_hint": "把邀请码发给对方：在与机器人的私聊中发送 /start 邀请码 加入；绑定工作群时在群里发送 /bind 绑定码。有效期 7 天，只能使用一次。",
+    "invites_hidden": "邀请码和绑定码只有管理员可以查看和生成（持有未使用的码即可加入单位或绑定工作群）。",
     "invite_purpose": "用途",
     "invite_target": "单位 / 网格",
     "invite_create": "生成邀请码",

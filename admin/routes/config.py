@@ -231,8 +231,13 @@ async def invites(request: Request, info: SessionInfo = VIEWER) -> Response:
             select(MemberRow.tg_id, MemberRow.name).where(MemberRow.tg_id.in_(used)))).all()) if used else {}
     from admin.routes.cases import grid_options
 
+    # Codes are secrets: whoever holds an unused one joins a unit or binds its group. Only
+    # admins see them; the rows other roles get carry no code at all.
+    show_codes = info.user.can("admin")
+    invites = [{"code": r.code if show_codes else None, "purpose": r.purpose, "target": r.target,
+                "created_at": r.created_at, "expires_at": r.expires_at, "used_by": r.used_by} for r in rows]
     return await render_page(request, "config_invites.html", {
-        "nav": "config", "sub": "invites", "invites": rows, "names": names,
+        "nav": "config", "sub": "invites", "invites": invites, "names": names, "show_codes": show_codes,
         "grids": grid_options(app.registry), "bot_username": request.app.state.bot_username,
     })
 
