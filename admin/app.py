@@ -118,8 +118,10 @@ def make_server(admin: FastAPI, host: str = "127.0.0.1", port: int = 8000, **con
     return uvicorn.Server(uvicorn.Config(admin, host=host, port=port, lifespan="off", **config))
 
 
-async def serve(app: App, host: str = "127.0.0.1", port: int = 8000, **kwargs: Any) -> None:
-    """Run the console in the current event loop until cancelled or told to exit."""
-    server = make_server(create_admin_app(app, **kwargs), host, port)
+async def serve(app: App, host: str = "127.0.0.1", port: int = 8000, *,
+                forwarded_allow_ips: str = "127.0.0.1", **kwargs: Any) -> None:
+    """Run the console in the current event loop until cancelled or told to exit. The
+    X-Forwarded-For/-Proto headers are trusted from `forwarded_allow_ips` only."""
+    server = make_server(create_admin_app(app, **kwargs), host, port, forwarded_allow_ips=forwarded_allow_ips)
     await server.serve()
 

@@ -17,6 +17,7 @@ from admin.web import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     VIEWER,
+    cookie_secure,
     gb,
     now,
     redirect,
@@ -35,7 +36,7 @@ def _login_form(request: Request, error: str = "", status_code: int = 200, notic
         "login_token": token, "next": safe_next(request.query_params.get("next")),
         "error": error, "notice": notice}, status_code)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path="/login", max_age=3600)
+                        secure=cookie_secure(request), path="/login", max_age=3600)
     return response
 
 
@@ -66,7 +67,7 @@ async def login(request: Request, username: Annotated[str, Form()] = "",
     token, _user = result
     response = redirect(safe_next(next))
     set_session_cookie(request, response, token)
-    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    response.delete_cookie(LOGIN_COOKIE, path="/login", secure=cookie_secure(request), httponly=True)
     return response
 
 
@@ -74,5 +75,5 @@ async def login(request: Request, username: Annotated[str, Form()] = "",
 async def logout(request: Request, info: SessionInfo = VIEWER) -> Response:
     await accounts.logout(gb(request).uow(), info.token_hash)
     response = redirect("/login?bye=1")
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=cookie_secure(request), httponly=True)
     return response
