@@ -36,6 +36,19 @@ ROLE_ZH: dict[str, str] = {
     "admin": "管理员",
 }
 
+# A member refused by the one member validation (dispatch/domain/members.py): the same line
+# for `gridbot members` and the console's member editing. "who" names the person.
+MEMBER_INVALID: dict[str, str] = {
+    "who": "成员 {name}（tg_id {tg_id}）：",
+    "tg_id": "tg_id 必须是 1 到 {max} 之间的整数（Telegram 用户 ID）",
+    "no_roles": "至少要有一个角色",
+    "unknown_role": "未知的角色：{ids}",
+    "unknown_grid": "未知的网格：{ids}",
+    "unknown_unit": "未知的单位：{ids}",
+    "worker_needs_grid": "网格员至少要负责一个网格",
+    "member_needs_unit": "单位成员至少要属于一个单位",
+}
+
 # Routing reasons (one line, shown to dispatchers and printed by `gridbot route`).
 ROUTE_REASON = "{grid} · {category} → {unit} (规则: {rule_grid})"
 ROUTE_REASON_CATCH_ALL = "{grid} · {category} → {unit} (兜底: {rule_grid})"
@@ -679,9 +692,6 @@ ADMIN.update({
     "cfg_unknown": "未知的{kind}：{ids}",
     "cfg_no_member": "没有这个成员",
     "cfg_no_unit": "没有这个责任单位",
-    "cfg_no_roles": "至少选择一个角色",
-    "cfg_worker_needs_grid": "网格员至少要负责一个网格",
-    "cfg_unit_member_needs_unit": "单位成员至少要属于一个单位",
     "cfg_console_staff": "该成员关联后台账号 {username}，必须保留调度员或管理员角色",
     "cfg_unit_name": "单位名称不能为空，最长 200 个字符",
     "cfg_chat_id": "Telegram 群 ID 必须是整数",

@@ -11,7 +11,7 @@ from dispatch.domain.config_diff import diff_lines
 from dispatch.domain.errors import ImportErrorLine
 from dispatch.domain.grid_import import parse_features, validate_hierarchy
 from dispatch.domain.grids import GridTree
-from dispatch.domain.members import ROLES, Member
+from dispatch.domain.members import Member, check_member
 from dispatch.domain.routing import RoutingTable
 from dispatch.domain.unit_import import parse_units
 from dispatch.service import config_log
@@ -90,6 +90,7 @@ async def import_units(
 
 
 def parse_members(doc: Any) -> list[Member]:
+    """The YAML's shape; what a member may be is `check_member`'s (also the console's) call."""
     if not isinstance(doc, dict) or not isinstance(doc.get("members"), list):
         raise ImportErrorLine("expected a mapping with a 'members' list")
     out: list[Member] = []
@@ -99,22 +100,24 @@ def parse_members(doc: Any) -> list[Member]:
         if not isinstance(raw, dict):
             raise ImportErrorLine(f"{where}: expected a mapping")
         tg_id = raw.get("tg_id")
+        name = str(raw.get("name") or tg_id)
         if not isinstance(tg_id, int) or isinstance(tg_id, bool) or tg_id <= 0:
-            raise ImportErrorLine(f"{where}: tg_id must be a positive integer")
+            raise ImportErrorLine(f"{where} ({name}): tg_id must be a positive integer")
         if tg_id in seen:
             raise ImportErrorLine(f"duplicate member tg_id {tg_id}")
         seen.add(tg_id)
-        roles = raw.get("roles") or ["resident"]
-        bad = [r for r in roles if r not in ROLES]
-        if bad:
-            raise ImportErrorLine(f"member {tg_id}: unknown role {bad[0]!r}")
+        defaults: dict[str, list[str]] = {"roles": ["resident"], "grids": [], "units": []}
+        lists = {key: raw.get(key) or default for key, default in defaults.items()}
+        for key, value in lists.items():
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ImportErrorLine(f"{where} ({name}): {key} must be a list of ids")
         out.append(
             Member(
                 tg_id=tg_id,
-                name=str(raw.get("name") or tg_id),
-                roles=set(roles),
-                grids=set(raw.get("grids") or ()),
-                units=set(raw.get("units") or ()),
+                name=name,
+                roles=set(lists["roles"]),
+                grids=set(lists["grids"]),
+                units=set(lists["units"]),
                 phone=raw.get("phone"),
             )
         )
@@ -124,17 +127,13 @@ def parse_members(doc: Any) -> list[Member]:
 async def import_members(
     uow: UnitOfWork, doc: Any, now: datetime, actor: AuditActor | None = None
 ) -> dict[str, int]:
+    """All or nothing: every member is checked (`check_member`) before any is saved."""
     members = parse_members(doc)
     async with uow:
         grid_ids = {g.id for g in await uow.grids.all()}
         unit_ids = {u.id for u in await uow.units.all()}
+        members = [check_member(m, grid_ids, unit_ids) for m in members]
         for m in members:
-            for g in m.grids:
-                if g not in grid_ids:
-                    raise ImportErrorLine(f"member {m.tg_id}: unknown grid {g!r}")
-            for u in m.units:
-                if u not in unit_ids:
-                    raise ImportErrorLine(f"member {m.tg_id}: unknown unit {u!r}")
             await uow.members.save(m, now)
         await _audit(uow, now, actor, "members", {"members": len(members)})
         await uow.commit()
