@@ -26,9 +26,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select
 
-from admin.models import ROLES, AdminSessionRow, AdminUserRow
-from dispatch.adapters.orm import MemberRow
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.console_tables import ROLES, AdminSessionRow, AdminUserRow
+from dispatch.db.orm import MemberRow
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.errors import DomainError
 from dispatch.domain.members import Member, Role
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import texts
 from admin.accounts import ConsoleUser
 from dispatch.domain.case import Case
 from dispatch.domain.errors import DomainError, IllegalTransition, NotAuthorised
-from gridbot import texts
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 CHANNEL = "admin"
 MAX_EXTENSION_HOURS = 720

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
-from dispatch.adapters.orm import CaseEventRow, CaseRow, MemberRow, MessageRow
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.orm import CaseEventRow, CaseRow, MemberRow, MessageRow
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Case
 from dispatch.domain.status import FINAL, OPEN, WITH_UNIT, CaseStatus
 from dispatch.service.registry import Registry

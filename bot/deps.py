@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from dispatch.domain.case import Case, Rating
 from dispatch.domain.members import Member
 from dispatch.service import membership
+from dispatch.service.app import App
 from dispatch.service.cases import ReportDraft
-from gridbot.bootstrap import App
 
 T = TypeVar("T")
 

@@ -16,17 +16,17 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import People
 from bot.routers.common import MAX_PHOTOS, log
 from bot.states import Report
 from dispatch.domain.members import Role
+from dispatch.service.app import App
 from dispatch.service.cases import ReportDraft
 from dispatch.service.locate import locate
 from dispatch.service.registry import Registry
-from gridbot import texts
-from gridbot.bootstrap import App
 
 NEAR_METRES = 600
 MIN_PLACE_LEVEL = 3  # a typed address must at least name a community (社区/村)

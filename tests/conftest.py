@@ -88,8 +88,8 @@ def clock() -> FixedClock:
 async def app(db_url: str, tmp_path: Path, clock: FixedClock) -> AsyncIterator[Any]:
     """The app on a migrated database with the demo county loaded."""
     from dispatch.service.imports import import_grids, import_members, import_units
+    from dispatch.settings import Settings
     from gridbot.bootstrap import bootstrap
-    from gridbot.settings import Settings
 
     settings = Settings(GRIDBOT_DATABASE_URL=db_url, GRIDBOT_DATA_DIR=tmp_path)
     app = await bootstrap(settings, clock=clock)

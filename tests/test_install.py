@@ -172,6 +172,6 @@ def test_the_image_files_build_a_wheel_with_every_package_and_its_data(tmp_path:
     inside = set(zipfile.ZipFile(wheel).namelist())
     want = expected_package_files()
     assert {"admin/templates/login.html", "admin/static/vendor/leaflet/leaflet.js",
-            "bot/sandbox/static/index.html", "gridbot/taxonomy.yaml"} <= want, "the expectation is incomplete"
+            "tgsandbox/static/index.html", "dispatch/domain/taxonomy.yaml"} <= want, "the expectation is incomplete"
     missing = sorted(want - inside)
     assert not missing, f"{len(missing)} files not in the image's wheel, e.g. {missing[:10]}"

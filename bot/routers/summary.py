@@ -11,6 +11,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import Commands, Debouncer, People
@@ -21,8 +22,7 @@ from bot.states import Report
 from bot.transcript import Transcript, current_case
 from dispatch.domain.errors import DomainError
 from dispatch.domain.members import Role
-from gridbot import texts
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 routes = Routes(__name__)
 routes.message.filter(PRIVATE)

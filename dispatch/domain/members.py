@@ -6,10 +6,10 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+import texts
 from dispatch.domain.case import Case
 from dispatch.domain.errors import ImportErrorLine, NotAuthorised
 from dispatch.domain.grids import GridTree
-from gridbot import texts
 
 
 class Role(StrEnum):

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import texts
 from dispatch.domain.errors import RoutingConfigError
 from dispatch.domain.grids import GridTree
-from gridbot import texts
 
 CATCH_ALL = "*"
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dispatch.adapters.uow import UnitOfWork
+import texts
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Actor, Case, CaseEvent, Photo, Priority, Rating
 from dispatch.domain.duplicates import LINKABLE, DuplicatePolicy, find_duplicate
 from dispatch.domain.errors import DomainError, NotAuthorised
@@ -28,7 +29,6 @@ from dispatch.service import notify
 from dispatch.service.ports import Clock
 from dispatch.service.registry import Registry
 from dispatch.service.route_service import route_report
-from gridbot import texts
 
 MAX_DESCRIPTION = 4000
 _LINKABLE = sorted(s.value for s in LINKABLE)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.adapters.orm import ConfigAuditRow, ConfigStateRow
+from dispatch.db.orm import ConfigAuditRow, ConfigStateRow
 from dispatch.domain.config_diff import diff_lines
 from dispatch.domain.members import Member
 from dispatch.domain.routing import Unit

@@ -6,17 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.config_diff import diff_lines
 from dispatch.domain.errors import ImportErrorLine
 from dispatch.domain.grid_import import parse_features, validate_hierarchy
 from dispatch.domain.grids import GridTree
 from dispatch.domain.members import Member, check_member
 from dispatch.domain.routing import RoutingTable
+from dispatch.domain.taxonomy import UNIT_KINDS, load_taxonomy
 from dispatch.domain.unit_import import parse_units
 from dispatch.service import config_log
 from dispatch.service.config_log import AuditActor
-from gridbot.taxonomy import UNIT_KINDS, load_taxonomy
 
 
 async def import_grids(

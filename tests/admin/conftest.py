@@ -36,8 +36,8 @@ async def login(client: httpx.AsyncClient, username: str, password: str = PASSWO
 
 async def _load_demo(url: str, data_dir: Path) -> None:
     from dispatch.service.imports import import_grids, import_members, import_units
+    from dispatch.settings import Settings
     from gridbot.bootstrap import bootstrap
-    from gridbot.settings import Settings
     from tests.conftest import demo_docs
 
     app = await bootstrap(Settings(GRIDBOT_DATABASE_URL=url, GRIDBOT_DATA_DIR=data_dir))
@@ -96,8 +96,8 @@ async def _pg_copy(template: str) -> str:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def app(request: pytest.FixtureRequest, tmp_path: Path, clock: Any) -> AsyncIterator[Any]:
     """Like the shared `app` fixture (demo county on SQLite and PostgreSQL), from a template."""
+    from dispatch.settings import Settings
     from gridbot.bootstrap import bootstrap
-    from gridbot.settings import Settings
     from tests.conftest import drop_pg_database
 
     if request.param == "sqlite":

@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import select
 
 from admin.accounts import console_tg_id, create_user
-from dispatch.adapters.orm import MemberRow, OutboxRow
+from dispatch.db.orm import MemberRow, OutboxRow
 from tests.admin.conftest import PASSWORD, csrf_of, logged_in, login
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from admin.synthetic import insert_cases
 from dispatch.service.cases import ReportDraft
+from gridbot.bench.synthetic_cases import insert_cases
 from tests.admin.conftest import MARKET, PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ import openpyxl
 from sqlalchemy import select
 
 from admin import queries
-from dispatch.adapters.orm import CaseEventRow, NluCorrectionRow
+from dispatch.db.orm import CaseEventRow, NluCorrectionRow
 from dispatch.service.cases import ReportDraft
 from tests.admin.conftest import MARKET, csrf_of, logged_in
 
@@ -152,7 +152,7 @@ async def test_filters_grid_subtree_overdue_text_and_dates(admin_app: Any, app: 
 
 
 async def test_keyset_paging_visits_every_case_once(app: Any, clock: Any, users: Any) -> None:
-    from admin.synthetic import insert_cases
+    from gridbot.bench.synthetic_cases import insert_cases
 
     await insert_cases(app, 130, seed=3)
     registry, tz = app.registry, app.settings.timezone

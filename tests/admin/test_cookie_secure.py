@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gridbot.settings import Settings
+from dispatch.settings import Settings
 from tests.admin.conftest import PASSWORD, csrf_of
 
 

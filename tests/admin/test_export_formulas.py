@@ -12,8 +12,8 @@ from typing import Any
 import openpyxl
 
 from dispatch.service.assessment_report import Period, build_report
+from dispatch.service.assessment_table import write_csv
 from dispatch.service.cells import safe_cell
-from gridbot.report_cli import write_csv
 from tests.admin.conftest import logged_in
 
 EVIL_UNIT = '=HYPERLINK("http://evil.example","城关执法中队")'

@@ -13,8 +13,8 @@ import yaml
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from dispatch.adapters.orm import MemberRow
-from gridbot import texts
+import texts
+from dispatch.db.orm import MemberRow
 from gridbot.cli import app as cli
 from tests.admin.conftest import csrf_of, logged_in
 from tests.admin.test_cases import flashes

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dispatch.adapters.orm import ConfigAuditRow
+from dispatch.db.orm import ConfigAuditRow
 from dispatch.service import config_log
 from dispatch.service.cases import ReportDraft
 from dispatch.service.config_log import AuditActor

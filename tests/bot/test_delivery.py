@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.ratelimit import Limits, SendLimiter, Throttled
 from bot.relay import MAYBE_TWICE
-from dispatch.adapters.orm import OutboxRow
+from dispatch.db.orm import OutboxRow
 from dispatch.service.cases import ReportDraft
 from tests.bot.conftest import RESIDENT, RESIDENT2, market_point
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dispatch.adapters.orm import OutboxRow
+from dispatch.db.orm import OutboxRow
 from dispatch.service import outbox_store
 from dispatch.service.outbox_store import Outcome
 

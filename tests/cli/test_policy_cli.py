@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from dispatch.adapters.orm import ConfigAuditRow
+from dispatch.db.orm import ConfigAuditRow
 from dispatch.service.cases import ReportDraft
 
 MARKET = (25.838018, 115.021984)

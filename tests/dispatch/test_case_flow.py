@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from dispatch.adapters.orm import CaseEventRow, OutboxRow
+from dispatch.db.orm import CaseEventRow, OutboxRow
 from dispatch.domain.case import Rating
 from dispatch.domain.duplicates import DuplicatePolicy, similarity
 from dispatch.domain.errors import IllegalTransition, NotAuthorised

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from dispatch.adapters.orm import ConfigAuditRow
+from dispatch.db.orm import ConfigAuditRow
 from dispatch.domain.policy import PolicyError
 from dispatch.domain.status import CaseStatus
 from dispatch.service import config_log

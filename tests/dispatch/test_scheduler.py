@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dispatch.adapters import lease
-from dispatch.adapters.orm import OutboxRow
+from dispatch.db import lease
+from dispatch.db.orm import OutboxRow
 from dispatch.domain.status import CaseStatus
 from dispatch.service.cases import ReportDraft
 from dispatch.service.scheduler import Scheduler

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from dispatch.adapters.db import make_engine, session_factory, upgrade_async
-from dispatch.adapters.sqlite_inline import InlineConnection
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.db import make_engine, session_factory, upgrade_async
+from dispatch.db.sqlite_inline import InlineConnection
+from dispatch.db.uow import UnitOfWork
 
 
 async def _driver_connection_type(url: str) -> type:
@@ -67,7 +67,7 @@ async def test_a_locked_database_is_waited_for_without_blocking_the_loop(
     the error comes through."""
     import sqlite3
 
-    from dispatch.adapters import sqlite_inline
+    from dispatch.db import sqlite_inline
 
     monkeypatch.delenv("GRIDBOT_SQLITE_THREADS", raising=False)
     path = tmp_path / "c.sqlite3"
@@ -119,7 +119,7 @@ async def test_a_locked_database_is_waited_for_without_blocking_the_loop(
 def test_which_errors_are_worth_waiting_for() -> None:
     import sqlite3
 
-    from dispatch.adapters.sqlite_inline import is_busy
+    from dispatch.db.sqlite_inline import is_busy
 
     locked = sqlite3.OperationalError("database is locked")
     locked.sqlite_errorcode = 5  # type: ignore[attr-defined]

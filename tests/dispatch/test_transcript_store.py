@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dispatch.adapters.orm import MessageRow
+from dispatch.db.orm import MessageRow
 from dispatch.service import transcript as store
 from dispatch.service.cases import ReportDraft
 

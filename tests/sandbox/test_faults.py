@@ -13,7 +13,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.sandbox.faults import FaultConfig, FaultInjector
+from tgsandbox.faults import FaultConfig, FaultInjector
 
 from .conftest import RESIDENT
 
