@@ -13,12 +13,15 @@ stop_timeout=30
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gridbot-newcomer.XXXXXX")
 pid=""
+egg_info_was_there=$([ -e "$root/gridbot.egg-info" ] && echo 1 || true)
 
 cleanup() {
   if [ -n "$pid" ] && pgrep -g "$pid" >/dev/null 2>&1; then
     kill -KILL -- "-$pid" 2>/dev/null || true
   fi
   rm -rf "$work"
+  # the editable install writes its metadata into the checkout: leave the checkout as found
+  [ -n "$egg_info_was_there" ] || rm -rf "$root/gridbot.egg-info"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
