@@ -10,7 +10,7 @@
 Retries: `TelegramRetryAfter` is honoured (short waits in place, longer ones rescheduled);
 network and 5xx errors back off exponentially; 403 / chat not found are permanent: the row
 is marked failed (`outbox_store.failures`) and a person who blocked the bot is flagged.
-Interface for issue 5: `OutboxRelay(app, bot, gate).run(stop)`, `.run_once()`, `.kick()`.
+Interface: `OutboxRelay(app, bot, gate).run(stop)`, `.run_once()`, `.kick()`.
 
 What "exactly once" rests on, and where it ends:
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,13 @@ class Settings(BaseSettings):
     # The console's cookies carry `Secure`: true/false, or unset = only when the request came in
     # over https as uvicorn sees it (behind a TLS proxy: docs/deployment.md).
     cookie_secure: bool | None = Field(default=None, alias="GRIDBOT_COOKIE_SECURE")
+    sqlite_threads: bool = Field(default=False, alias="GRIDBOT_SQLITE_THREADS")  # db/sqlite_inline.py
+    log_level: str = Field(default="WARNING", alias="GRIDBOT_LOG_LEVEL")  # bot worker processes
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The county's time zone: case numbers, deadlines, report periods, what people read."""
+        return ZoneInfo(self.timezone)
 
     @property
     def effective_database_url(self) -> str:

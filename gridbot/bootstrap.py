@@ -20,7 +20,7 @@ async def bootstrap(
     url = settings.effective_database_url
     if migrate:
         await upgrade_async(url)
-    engine = make_engine(url)
+    engine = make_engine(url, sqlite_threads=settings.sqlite_threads)
     sessions = session_factory(engine)
     registry = await load_registry(UnitOfWork(sessions), timezone=settings.timezone)
     registry.dispatch_chat_id = settings.dispatch_chat_id

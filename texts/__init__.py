@@ -31,6 +31,7 @@ RATING_ZH: dict[str, str] = {
 ROLE_ZH: dict[str, str] = {
     "resident": "居民",
     "grid_worker": "网格员",
+    "grid_leader": "网格长",
     "unit_member": "单位人员",
     "dispatcher": "调度员",
     "admin": "管理员",
@@ -39,13 +40,13 @@ ROLE_ZH: dict[str, str] = {
 # A member refused by the one member validation (dispatch/domain/members.py): the same line
 # for `gridbot members` and the console's member editing. "who" names the person.
 MEMBER_INVALID: dict[str, str] = {
-    "who": "成员 {name}（tg_id {tg_id}）：",
+    "who": "成员 {name}（{ref}）：",
     "tg_id": "tg_id 必须是 1 到 {max} 之间的整数（Telegram 用户 ID）",
     "no_roles": "至少要有一个角色",
     "unknown_role": "未知的角色：{ids}",
     "unknown_grid": "未知的网格：{ids}",
     "unknown_unit": "未知的单位：{ids}",
-    "worker_needs_grid": "网格员至少要负责一个网格",
+    "needs_grid": "{role}至少要负责一个网格",
     "member_needs_unit": "单位成员至少要属于一个单位",
 }
 
@@ -331,7 +332,7 @@ SCHED_AUTO_CLOSE_NOTE = "超时未评价, 默认满意"
 
 # ======================================================================================
 # The admin console (admin/). Jinja autoescapes every value; templates read `T.key`.
-# Owned by the admin-console issue: edit only inside this section.
+# The admin console.
 # ======================================================================================
 
 ADMIN_ROLE_ZH: dict[str, str] = {"admin": "管理员", "dispatcher": "调度员", "viewer": "只读"}
@@ -552,7 +553,6 @@ ADMIN: dict[str, str] = {
     "err_unknown_unit": "未知的责任单位。",
     "err_unknown_category": "未知的类别。",
     "err_same_category": "类别没有变化。",
-    "err_close_unavailable": "本系统版本尚未提供结案命令（CaseService.close）。",
     # -- triage -----------------------------------------------------------------------------------
     "triage_title": "待分拨队列",
     "triage_hint": "单位退回、无法定位或无人负责的案件。选择单位（必要时更正类别）即派遣。",
@@ -679,7 +679,7 @@ ADMIN: dict[str, str] = {
 # -- Triage (待分拨) -------------------------------------------------------------------------
 TRIAGE_UNCERTAIN = "分类不确定, 待调度员分拨"
 
-# -- Console: editing units and members (issue 6) ---------------------------------------------
+# -- Console: editing units and members ---------------------------------------------------
 ADMIN.update({
     "cfg_edit": "编辑",
     "cfg_save": "保存",

@@ -1,7 +1,7 @@
 """Fault injection and Telegram-like rate limits for the sandbox Bot API.
 
 Faults are drawn from a seeded ``random.Random``, two draws per call in scope, so the same seed
-and the same sequence of calls give the same faults (issue 5's delivery tests).
+and the same sequence of calls give the same faults (the delivery tests rely on it).
 """
 
 from __future__ import annotations

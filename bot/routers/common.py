@@ -9,8 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 import texts
 from bot.routes import InLoop
-from dispatch.db.repository import ConcurrentModification
-from dispatch.domain.errors import DomainError, IllegalTransition, NotAuthorised
+from dispatch.domain.errors import ConcurrentModification, DomainError, IllegalTransition, NotAuthorised
 from dispatch.service.cases import CaseNotFound
 
 log = logging.getLogger("bot")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +26,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_inline() -> bool:
-    """SQLite statements on the loop's thread (see sqlite_inline.py) unless
-    GRIDBOT_SQLITE_THREADS=1 asks for aiosqlite's worker threads."""
-    return os.environ.get("GRIDBOT_SQLITE_THREADS", "").strip().lower() not in ("1", "true", "yes")
-
-
 def normalise_url(url: str) -> str:
     """Accept plain driver names and pick the async drivers we ship."""
     u = make_url(url)
@@ -45,11 +38,13 @@ def normalise_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, *, sqlite_threads: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An engine for `url`. On SQLite, statements run on the event loop's thread (see
+    sqlite_inline.py) unless `sqlite_threads` asks for aiosqlite's worker threads."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         database = make_url(url).database
-        if _sqlite_inline() and database and database != ":memory:" and "creator" not in kwargs:
+        if not sqlite_threads and database and database != ":memory:" and "creator" not in kwargs:
             from dispatch.db.sqlite_inline import inline_creator
 
             kwargs["async_creator"] = inline_creator(database)

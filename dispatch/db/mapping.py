@@ -30,6 +30,7 @@ def grid_geometry_json(grid: Grid) -> dict[str, Any]:
 def member_from_row(row: MemberRow | Any) -> Member:
     """A member from its ORM row or a Core row with the same column names."""
     return Member(
+        ref=row.ref,
         tg_id=row.tg_id,
         name=row.name,
         roles=set(row.roles),

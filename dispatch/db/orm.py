@@ -75,7 +75,8 @@ class UnitRow(Base):
 class MemberRow(Base):
     __tablename__ = "members"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    tg_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    ref: Mapped[str] = mapped_column(String(64), unique=True)  # the stable id (migration 0005)
+    tg_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     name: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[Any]] = mapped_column(JSON)
     grids: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -40,7 +40,7 @@ from dispatch.db.orm import (
     UnitRow,
 )
 from dispatch.domain.case import Case
-from dispatch.domain.errors import DomainError
+from dispatch.domain.errors import ConcurrentModification
 from dispatch.domain.grids import Grid
 from dispatch.domain.members import Member
 from dispatch.domain.routing import Unit
@@ -100,9 +100,10 @@ _DUPLICATE_COUNT = (
     select(func.count()).select_from(_CASES).where(_CASES.c.duplicate_of == bindparam("case_id"))
 )
 _MEMBER_COLUMNS = [
-    _MEMBERS.c[c] for c in ("id", "tg_id", "name", "roles", "grids", "units", "phone", "blocked")
+    _MEMBERS.c[c] for c in ("id", "ref", "tg_id", "name", "roles", "grids", "units", "phone", "blocked")
 ]
 _MEMBER_BY_TG = select(*_MEMBER_COLUMNS).where(_MEMBERS.c.tg_id == bindparam("tg_id"))
+_MEMBER_BY_REF = select(*_MEMBER_COLUMNS).where(_MEMBERS.c.ref == bindparam("ref"))
 _FOLLOWER_TG_IDS = (
     select(_MEMBERS.c.tg_id)
     .join(_FOLLOWERS, _FOLLOWERS.c.member_id == _MEMBERS.c.id)
@@ -121,8 +122,8 @@ _INSERT_CORRECTIONS = insert(_CORRECTIONS)
 
 
 def _with_role(dialect: str) -> Select[Any]:
-    """(tg_id, grids) of the members not blocked whose `roles` (a JSON array) hold the string
-    `role`, by id: the array is searched in SQL, not decoded for every member in Python."""
+    """(tg_id, grids) of the members on Telegram, not blocked, whose `roles` (a JSON array) hold
+    the string `role`, by id: the array is searched in SQL, not decoded for every member in Python."""
     m = _MEMBERS.c
     role = bindparam("role", type_=String)
     if dialect == "postgresql":
@@ -130,7 +131,7 @@ def _with_role(dialect: str) -> Select[Any]:
     else:
         element = func.json_each(m.roles).table_valued("value")
         has_role = exists(select(1).select_from(element).where(element.c.value == role))
-    return select(m.tg_id, m.grids).where(m.blocked.is_(False), has_role).order_by(m.id)
+    return select(m.tg_id, m.grids).where(m.blocked.is_(False), m.tg_id.is_not(None), has_role).order_by(m.id)
 
 
 def _dialect_statements(dialect: str) -> dict[str, Any]:
@@ -153,10 +154,6 @@ def _dialect_statements(dialect: str) -> dict[str, Any]:
 
 
 _BY_DIALECT = {d: _dialect_statements(d) for d in ("postgresql", "sqlite")}
-
-
-class ConcurrentModification(DomainError):
-    """Someone else changed the case first; reload and try again."""
 
 
 def _statement(session: AsyncSession, name: str) -> Any:
@@ -244,6 +241,10 @@ class MemberRepository:
         row = (await self.session.execute(_MEMBER_BY_TG, {"tg_id": tg_id})).first()
         return mapping.member_from_row(row) if row else None
 
+    async def by_ref(self, ref: str) -> Member | None:
+        row = (await self.session.execute(_MEMBER_BY_REF, {"ref": ref})).first()
+        return mapping.member_from_row(row) if row else None
+
     async def get(self, member_id: int) -> Member | None:
         row = await self.session.get(MemberRow, member_id)
         return mapping.member_from_row(row) if row else None
@@ -253,10 +254,16 @@ class MemberRepository:
         return [mapping.member_from_row(r) for r in rows]
 
     async def save(self, member: Member, now: datetime) -> Member:
-        row = await self.session.scalar(select(MemberRow).where(MemberRow.tg_id == member.tg_id))
+        """Insert or update the member of this stable id; a member known so far only by their
+        Telegram id (`tg-<id>`) takes the stable id the file gives them."""
+        row = await self.session.scalar(select(MemberRow).where(MemberRow.ref == member.ref))
+        if row is None and member.tg_id is not None:
+            row = await self.session.scalar(select(MemberRow).where(MemberRow.tg_id == member.tg_id))
         if row is None:
-            row = MemberRow(tg_id=member.tg_id, created_at=now)
+            row = MemberRow(created_at=now)
             self.session.add(row)
+        row.ref = member.ref
+        row.tg_id = member.tg_id
         row.name = member.name
         row.roles = sorted(member.roles)
         row.grids = sorted(member.grids)
@@ -268,9 +275,10 @@ class MemberRepository:
         return member
 
     async def register(self, member: Member, now: datetime) -> Member:
-        """Write `member` as `save` does (insert, or update the row of its tg_id but its
-        created_at) in one statement, without loading the row."""
+        """Write a member known by their Telegram id (insert, or update the row of its tg_id
+        but its stable id and created_at) in one statement, without loading the row."""
         params = {
+            "ref": member.ref,
             "tg_id": member.tg_id,
             "name": member.name,
             "roles": sorted(member.roles),

@@ -121,6 +121,7 @@ def unit_doc(unit: Unit) -> dict[str, Any]:
 
 def member_doc(member: Member) -> dict[str, Any]:
     return {
+        "id": member.ref,
         "name": member.name,
         "tg_id": member.tg_id,
         "roles": sorted(member.roles),

@@ -11,7 +11,7 @@ from dispatch.domain.config_diff import diff_lines
 from dispatch.domain.errors import ImportErrorLine
 from dispatch.domain.grid_import import parse_features, validate_hierarchy
 from dispatch.domain.grids import GridTree
-from dispatch.domain.members import Member, check_member
+from dispatch.domain.members import MAX_REF, Member, check_member, telegram_ref
 from dispatch.domain.routing import RoutingTable
 from dispatch.domain.taxonomy import UNIT_KINDS, load_taxonomy
 from dispatch.domain.unit_import import parse_units
@@ -90,31 +90,52 @@ async def import_units(
 
 
 def parse_members(doc: Any) -> list[Member]:
-    """The YAML's shape; what a member may be is `check_member`'s (also the console's) call."""
+    """People from a members file: each has a stable `id` (a string) or a Telegram id
+    (`tg_id`), or both; one made from the Telegram id (`tg-<id>`) when only that is given.
+    This checks the file's shape; what a member may be is `check_member`'s call (also the
+    console's)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("members"), list):
         raise ImportErrorLine("expected a mapping with a 'members' list")
     out: list[Member] = []
-    seen: set[int] = set()
+    seen_tg: set[int] = set()
+    seen_ref: set[str] = set()
     for i, raw in enumerate(doc["members"]):
         where = f"member #{i + 1}"
         if not isinstance(raw, dict):
             raise ImportErrorLine(f"{where}: expected a mapping")
         tg_id = raw.get("tg_id")
-        name = str(raw.get("name") or tg_id)
-        if not isinstance(tg_id, int) or isinstance(tg_id, bool) or tg_id <= 0:
-            raise ImportErrorLine(f"{where} ({name}): tg_id must be a positive integer")
-        if tg_id in seen:
-            raise ImportErrorLine(f"duplicate member tg_id {tg_id}")
-        seen.add(tg_id)
+        ref = raw.get("id")
+        if tg_id is None and ref is None:
+            raise ImportErrorLine(f"{where}: needs an id or a tg_id")
+        if tg_id is not None and (not isinstance(tg_id, int) or isinstance(tg_id, bool) or tg_id <= 0):
+            raise ImportErrorLine(f"{where}: tg_id must be a positive integer")
+        if ref is not None:
+            if isinstance(ref, bool) or not isinstance(ref, str | int):
+                raise ImportErrorLine(f"{where}: id must be a string")
+            ref = str(ref).strip()
+            if not ref or len(ref) > MAX_REF or any(ch.isspace() for ch in ref):
+                raise ImportErrorLine(f"{where}: id must be 1–{MAX_REF} characters without spaces")
+        if not ref:
+            assert tg_id is not None
+            ref = telegram_ref(tg_id)
+        where = f"member {ref}"
+        if tg_id is not None:
+            if tg_id in seen_tg:
+                raise ImportErrorLine(f"duplicate member tg_id {tg_id}")
+            seen_tg.add(tg_id)
+        if ref in seen_ref:
+            raise ImportErrorLine(f"duplicate member id {ref}")
+        seen_ref.add(ref)
         defaults: dict[str, list[str]] = {"roles": ["resident"], "grids": [], "units": []}
         lists = {key: raw.get(key) or default for key, default in defaults.items()}
         for key, value in lists.items():
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ImportErrorLine(f"{where} ({name}): {key} must be a list of ids")
+                raise ImportErrorLine(f"{where}: {key} must be a list of ids")
         out.append(
             Member(
+                ref=ref,
                 tg_id=tg_id,
-                name=name,
+                name=str(raw.get("name") or ref),
                 roles=set(lists["roles"]),
                 grids=set(lists["grids"]),
                 units=set(lists["units"]),

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import texts
 from dispatch.db import lease
 from dispatch.db.orm import CaseRow
-from dispatch.db.repository import ConcurrentModification
 from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Actor, Case, CaseEvent
 from dispatch.domain.deadlines import (
@@ -30,6 +29,7 @@ from dispatch.domain.deadlines import (
     Reminder,
     due_actions,
 )
+from dispatch.domain.errors import ConcurrentModification
 from dispatch.domain.routing import CATCH_ALL, Unit
 from dispatch.domain.status import CaseStatus
 from dispatch.service import notify

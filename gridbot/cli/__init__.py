@@ -392,7 +392,11 @@ def admin_create_user(
         user = _run(go())
     except DomainError as exc:
         fail(str(exc))
-    actor = f", acts as member tg_id {user.tg_id}" if user.tg_id is not None else ", read-only"
+    if user.acting_role is None:
+        actor = ", read-only"
+    else:
+        linked = f", Telegram id {user.tg_id}" if user.tg_id is not None else ""
+        actor = f", acts as member #{user.member_id} in the role {user.acting_role}{linked}"
     typer.echo(f"created console user {user.username} ({user.role}{actor})")
 
 
@@ -441,7 +445,7 @@ def bench_admin_cmd(
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if json_out else print_result(result))
 
 
-# -- the Telegram bot (issue 4): aiogram is imported inside the commands only ------------------
+# -- the Telegram bot: aiogram is imported inside the commands only ------------------
 @app.command("sandbox")
 def sandbox_cmd(
     host: Annotated[str, typer.Option(help="address for the sandbox page and Bot API")] = "127.0.0.1",

@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     # input) once it has stopped taking updates, so the handlers running can finish.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(
-        level=os.environ.get("GRIDBOT_LOG_LEVEL", "WARNING"),
+        level=settings_from_env().log_level,
         format=f"%(asctime)s %(levelname)s worker {args.shard} %(name)s: %(message)s",
         stream=sys.stderr,
     )

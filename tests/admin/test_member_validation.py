@@ -50,6 +50,7 @@ CASES = {
     "unknown grid": {"roles": ["grid_worker"], "grids": ["G-99"]},
     "unknown unit": {"roles": ["unit_member"], "units": ["no-such-unit"]},
     "unknown role": {"roles": ["mayor"]},
+    "grid leader without grids": {"roles": ["grid_leader"]},
 }
 
 
@@ -63,9 +64,10 @@ async def test_cli_and_console_refuse_the_same_member_with_the_same_message(
     before = await _count(app)
     scope = CASES[case]
     newcomer = {"tg_id": 555000111, "name": "新来的", "roles": ["resident"]}
-    result = await _cli_members(app, tmp_path, [newcomer, {"tg_id": WANG, "name": wang.name, **scope}], monkeypatch)
+    person = {"id": wang.ref, "tg_id": WANG, "name": wang.name, **scope}
+    result = await _cli_members(app, tmp_path, [newcomer, person], monkeypatch)
     cli_message = _cli_error(result)
-    assert cli_message.startswith(f"成员 {wang.name}（tg_id {WANG}）："), cli_message
+    assert cli_message.startswith(f"成员 {wang.name}（{wang.ref}）："), cli_message
     assert await _count(app) == before  # the valid newcomer before it was not imported either
 
     c = await logged_in(admin_app, "admin")
@@ -87,5 +89,5 @@ async def test_a_huge_tg_id_is_one_line_naming_the_person(app: Any, users: Any, 
     people = [{"tg_id": 555000222, "name": "先来的"},
               {"tg_id": 12345678901234567890123, "name": "李大个", "roles": ["resident"]}]
     message = _cli_error(await _cli_members(app, tmp_path, people, monkeypatch))
-    assert message.startswith("成员 李大个（tg_id 12345678901234567890123）：tg_id 必须是"), message
+    assert message.startswith("成员 李大个（tg-12345678901234567890123）：tg_id 必须是"), message
     assert await _count(app) == before

@@ -136,7 +136,7 @@ def test_cli_create_user(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None
     r = runner.invoke(cli, ["admin", "create-user", "chief", "--role", "admin", "--name", "值班主任"],
                       input="long password 1\nlong password 1\n")
     assert r.exit_code == 0, r.output
-    assert "created console user chief (admin, acts as member tg_id -1000000000000001)" in r.output
+    assert "created console user chief (admin, acts as member #1 in the role admin)" in r.output
     r = runner.invoke(cli, ["admin", "create-user", "chief", "--password", "another one 1"])
     assert r.exit_code == 1 and "已存在" in r.output
     r = runner.invoke(cli, ["admin", "create-user", "x", "--role", "boss", "--password", "long enough"])

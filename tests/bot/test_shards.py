@@ -78,7 +78,7 @@ async def sharded(app: Any, sandbox: Any, nlu: Any) -> AsyncIterator[Sharded]:
     from bot.runtime import build_runtime
     from gridbot.processes.shard_intake import poll_into
 
-    parent = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url, channel="sandbox")
+    parent = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url)
     await parent.start(polling=False)  # relay + transcript here; updates go to the workers
     pool = ShardPool(
         2, settings=app.settings, token=sandbox.token, api_base=sandbox.url, channel="sandbox",
@@ -242,7 +242,7 @@ async def test_webhook_mode_with_two_workers(app, sandbox, nlu):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    runtime = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url, channel="sandbox")
+    runtime = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url)
     url = f"http://127.0.0.1:{port}/tg/hook"
     sharded = await ShardedBot.start(
         runtime, 2, settings=app.settings, token=sandbox.token, api_base=sandbox.url, channel="sandbox",
