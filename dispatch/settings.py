@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     nlu_model_dir: Path | None = Field(default=None, alias="GRIDBOT_NLU_MODEL")
     dispatch_chat_id: int | None = Field(default=None, alias="GRIDBOT_DISPATCH_CHAT_ID")
     bot_workers: int = Field(default=1, alias="GRIDBOT_BOT_WORKERS")  # docs/workers.md
+    # The console's cookies carry `Secure`: true/false, or unset = only when the request came in
+    # over https as uvicorn sees it (behind a TLS proxy: docs/deployment.md).
+    cookie_secure: bool | None = Field(default=None, alias="GRIDBOT_COOKIE_SECURE")
     sqlite_threads: bool = Field(default=False, alias="GRIDBOT_SQLITE_THREADS")  # db/sqlite_inline.py
     log_level: str = Field(default="WARNING", alias="GRIDBOT_LOG_LEVEL")  # bot worker processes
 

@@ -328,6 +328,10 @@ def admin_serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     bot_username: Annotated[str | None, typer.Option(help="the bot's @username, for invite links")] = None,
+    forwarded_allow_ips: Annotated[str, typer.Option(
+        envvar="FORWARDED_ALLOW_IPS",
+        help="addresses of the reverse proxy whose X-Forwarded-For/-Proto are trusted "
+             "(comma-separated, '*' for any; docs/deployment.md)")] = "127.0.0.1",
 ) -> None:
     """Serve the console (when no subcommand is given)."""
     if ctx.invoked_subcommand is not None:
@@ -350,7 +354,8 @@ def admin_serve(
             stop = asyncio.Event()
             watcher = start_config_watch(app_, stop)  # edits made by the CLI or other processes
             try:
-                await serve(app_, host, port, bot_username=bot_username, report_cache_seconds=60)
+                await serve(app_, host, port, bot_username=bot_username, report_cache_seconds=60,
+                            forwarded_allow_ips=forwarded_allow_ips)
             finally:
                 stop.set()
                 await watcher
