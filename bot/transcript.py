@@ -208,17 +208,17 @@ class InboundMiddleware(BaseMiddleware):
             return True
         return any(u.chat_id == chat_id for u in registry.units.values())
 
-    async def __call__(self, handler: Any, event: TelegramObject, data: dict[str, Any]) -> Any:
-        row: dict[str, Any] | None = None
+    def row_of(self, event: TelegramObject, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The transcript row of a message or press; None for what is not stored."""
         if isinstance(event, Message):
             if event.chat.type == "private" or self._known_group(event.chat.id):
                 row = message_row(event, "in")
                 if data.get("event_update") is not None and data["event_update"].edited_message:
                     row["kind"] = "edit"
-            else:
-                log.info("message in unknown chat %s (%s) skipped", event.chat.id, event.chat.type)
+                return row
+            log.info("message in unknown chat %s (%s) skipped", event.chat.id, event.chat.type)
         elif isinstance(event, CallbackQuery) and event.message is not None:
-            row = {
+            return {
                 "chat_id": event.message.chat.id,
                 "user_id": event.from_user.id,
                 "direction": "in",
@@ -226,6 +226,17 @@ class InboundMiddleware(BaseMiddleware):
                 "text": event.data or "",
                 "payload": {"message_id": event.message.message_id},
             }
+        return None
+
+    async def store_limited(self, event: TelegramObject, data: dict[str, Any]) -> None:
+        """What the flood guard (`bot.flood`) stops: stored, marked, not handled."""
+        row = self.row_of(event, data)
+        if row is not None:
+            row["payload"]["limited"] = True
+            await self.transcript.add(**row)
+
+    async def __call__(self, handler: Any, event: TelegramObject, data: dict[str, Any]) -> Any:
+        row = self.row_of(event, data)
         data["transcript_id"] = await self.transcript.add(**row) if row is not None else None
         return await handler(event, data)
 

@@ -276,6 +276,8 @@ ALERT_BUSY = "系统繁忙，请稍后再试"
 UNSUPPORTED = "我暂时只能看懂文字、照片和位置。请用文字描述问题，照片可以直接发送。"
 UNSUPPORTED_VOICE = "暂时听不了语音，请用文字描述问题，照片可以直接发送。"
 ERROR_REPLY = "抱歉，系统开小差了，请稍后再试。您发送的内容已保存。"
+FLOOD_NOTICE = "您发送得太快了，请稍等几秒再继续。刚才发送的内容已保存，但暂未处理，需要的话请稍后重新发送。"
+FLOOD_PRESS = "操作太频繁，请稍后再试"
 
 # -- Assessment (考核) tables: `gridbot report` and the admin console ------------------------
 ASSESS_COLUMNS: dict[str, str] = {
