@@ -1,11 +1,15 @@
 """Typed callback data (ids only, ≤ 64 bytes) and the keyboards that carry them.
 
-A press is never trusted: the handler looks the case up and the service checks the person."""
+A press is never trusted: the handler looks the case up and the service checks the person.
+Ids are bounded to what the database holds (1 … 2⁶³−1): data that does not unpack — an id
+out of range, a word where a number belongs — matches no handler, and the fallback router
+answers it like any unknown press."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -14,9 +18,11 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
+from pydantic import Field
 
 from gridbot import texts
 
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]  # a database id (BIGINT), or a draft nonce
 RATING_CODES = {"s": "satisfied", "b": "basically_satisfied", "u": "unsatisfied"}
 
 
@@ -24,31 +30,31 @@ class DraftCb(CallbackData, prefix="d"):
     """The resident's summary card. `draft` is a per-draft nonce: an old card is stale."""
 
     action: str  # ok / cat / no / spot
-    draft: int
+    draft: Id
 
 
 class CategoryCb(CallbackData, prefix="k"):
-    draft: int
+    draft: Id
     category: str  # a taxonomy id
 
 
 class UnitCb(CallbackData, prefix="u"):
     action: str  # acc / ret / res
-    case_id: int
+    case_id: Id
 
 
 class ReturnCb(CallbackData, prefix="rr"):
-    case_id: int
+    case_id: Id
     reason: str  # a key of texts.RETURN_REASONS
 
 
 class RateCb(CallbackData, prefix="r"):
-    case_id: int
+    case_id: Id
     rating: str  # s / b / u
 
 
 class VerifyCb(CallbackData, prefix="v"):
-    case_id: int
+    case_id: Id
     ok: bool
 
 

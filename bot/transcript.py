@@ -196,7 +196,8 @@ class InboundMiddleware(BaseMiddleware):
     """Outer middleware on messages and button presses: store, then handle.
 
     Private chats and the units' groups are stored; a group the bot does not know is only
-    logged (its chatter is none of our business). Handlers get `transcript_id`."""
+    logged (its chatter is none of our business). Handlers get `transcript_id`; a message
+    without a sender is stored and not handled."""
 
     def __init__(self, transcript: Transcript, app: App) -> None:
         self.transcript = transcript
@@ -238,6 +239,11 @@ class InboundMiddleware(BaseMiddleware):
     async def __call__(self, handler: Any, event: TelegramObject, data: dict[str, Any]) -> Any:
         row = self.row_of(event, data)
         data["transcript_id"] = await self.transcript.add(**row) if row is not None else None
+        if isinstance(event, Message) and event.from_user is None:
+            # No sender (`from` is optional: a channel, or a chat writing on its own behalf):
+            # no one to answer or hold a conversation with. Stored, not handled.
+            log.info("message %s in chat %s without a sender: not handled", event.message_id, event.chat.id)
+            return None
         return await handler(event, data)
 
 
