@@ -43,10 +43,23 @@ async def _accept_and_resolve(people, member, card, note="已处理"):
     private = await watching(people.user(member.user_id))
     await member.press("✅ 办结", message_id=card["message_id"], wait_answer=True)
     await private.wait_for_message("处置后的现场照片")
-    await private.send_photo(png(rgb=(0, 200, 0)), caption=note)
-    await private.wait_for_message("说明处置情况")
-    await private.press("跳过")
+    await private.send_photo(png(rgb=(0, 200, 0)), caption=note)  # the caption is the note
     await private.wait_for_message("已办结")
+
+
+async def test_the_result_photo_caption_is_the_note(app, people, runtime):
+    """A result photo with the note as its caption resolves the case (no second question);
+    an album's captions are kept together."""
+    resident = people.user(RESIDENT)
+    number = await report(resident, "五丰菜市场门口有人摆摊", place_button="就在五丰菜市场")
+    member, card = await _card(people, number)
+    await _accept_and_resolve(people, member, card, note="摊贩已劝离，现场已清理")
+    private = people.user(UNIT_CHENGXI)
+    asked = [m for m in await private.messages() if "说明处置情况" in (m.get("text") or "")]
+    assert asked == []
+    result = await resident.wait_for_message(lambda m: "已处置完毕" in (m.get("caption") or ""))
+    assert "摊贩已劝离，现场已清理" in result["caption"]
+    assert (await case_row(app, number)).status == "resolved"
 
 
 async def test_return_with_a_reason_goes_to_triage(app, people, runtime):
