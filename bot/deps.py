@@ -142,8 +142,10 @@ class Commands:
     async def verify(self, case_id: int, tg_id: int, passed: bool, note: str = "") -> Case:
         return await self._run(self._svc.verify, case_id, tg_id, passed, note, channel=self.channel)
 
-    async def rate(self, case_id: int, tg_id: int, rating: Rating) -> Case:
-        return await self._run(self._svc.rate, case_id, tg_id, rating, channel=self.channel)
+    async def rate(self, case_id: int, tg_id: int, rating: Rating, rating_round: int | None = None) -> Case:
+        return await self._run(
+            self._svc.rate, case_id, tg_id, rating, channel=self.channel, rating_round=rating_round
+        )
 
     # -- membership (not case commands, same discipline) ---------------------------------------
     async def redeem_invite(self, code: str, tg_id: int, name: str) -> membership.Redeemed:

@@ -49,8 +49,11 @@ class ReturnCb(CallbackData, prefix="rr"):
 
 
 class RateCb(CallbackData, prefix="r"):
+    """`round`: the case's rework count when the rating was asked for (see `rating_keyboard`)."""
+
     case_id: Id
     rating: str  # s / b / u
+    round: Annotated[int, Field(ge=0, le=10_000)]
 
 
 class VerifyCb(CallbackData, prefix="v"):
@@ -118,11 +121,13 @@ def category_keyboard(draft: int, options: Sequence[tuple[str, str]], other: boo
     return _inline(rows)
 
 
-def rating_keyboard(case_id: int) -> InlineKeyboardMarkup:
+def rating_keyboard(case_id: int, rating_round: int) -> InlineKeyboardMarkup:
+    """The buttons of one round: after a 返工 (a new round) an old message's buttons are
+    refused as outdated."""
     return _inline(
         [
             [
-                (texts.BTN_RATE[name], RateCb(case_id=case_id, rating=code))
+                (texts.BTN_RATE[name], RateCb(case_id=case_id, rating=code, round=rating_round))
                 for code, name in RATING_CODES.items()
             ]
         ]

@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.routes import InLoop
 from dispatch.adapters.repository import ConcurrentModification
-from dispatch.domain.errors import DomainError, IllegalTransition, NotAuthorised
+from dispatch.domain.errors import DomainError, IllegalTransition, NotAuthorised, OutdatedRound
 from dispatch.service.cases import CaseNotFound
 from gridbot import texts
 
@@ -94,6 +94,8 @@ def refusal(exc: Exception) -> str:
     """The alert for a press the service refused."""
     if isinstance(exc, NotAuthorised | CaseNotFound):
         return texts.ALERT_FORBIDDEN
+    if isinstance(exc, OutdatedRound):
+        return texts.ALERT_RATE_OUTDATED
     if isinstance(exc, IllegalTransition | ConcurrentModification):
         return texts.ALERT_HANDLED
     return texts.ALERT_STALE

@@ -119,13 +119,14 @@ async def test_out_of_range_and_malformed_ids_in_presses_are_refused(app, people
         f"u:res:{huge}",
         f"u:ret:{2**63}",
         f"rr:{huge}:other",
-        f"r:{huge}:s",
+        f"r:{huge}:s:0",
+        "r:1:s:-1",
         f"v:{huge}:1",
         f"d:ok:{huge}",
         f"k:{huge}:garbage",
         "u:acc:-5",
         "u:acc:0",
-        "r:1:s:extra",
+        "r:1:s:0:extra",
         "v:1:maybe",
     ):
         answer = await resident.press(data, message_id=mine, force=True, wait_answer=True)
