@@ -89,7 +89,10 @@ async def plan(
     if event.action == "resolved":
         for tg in await grid_workers_for(uow, registry, case.grid_id):
             add(chat_id=tg, kind="verify_task", payload=base, now=now, case_id=case.id)
-    if event.action in ("triaged", "returned") or (event.action == "reported" and case.emergency):
+    # Dispatchers hear of a case entering triage (待分拨), whatever brought it there, and of an
+    # emergency as it comes in. A unit's return is two events (`returned`, then `triaged`):
+    # the second is the one notice.
+    if event.action == "triaged" or (event.action == "reported" and case.emergency):
         if registry.dispatch_chat_id is not None:  # the dispatchers' group
             add(
                 chat_id=registry.dispatch_chat_id,

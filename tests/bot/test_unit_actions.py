@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import func, select
 
 from bot.sandbox.client import buttons_of
@@ -17,7 +19,7 @@ from tests.bot.conftest import (
     WORKER_WUFENG,
 )
 from tests.bot.fakes import png
-from tests.bot.helpers import case_row, has_button, report, seen_or_wait, watching
+from tests.bot.helpers import case_row, has_button, outbox, report, seen_or_wait, watching
 
 
 async def _card(people, number):
@@ -80,6 +82,11 @@ async def test_return_with_a_reason_goes_to_triage(app, people, runtime):
     assert "待分拨" in triage["text"] and "不在本单位辖区" in triage["text"]
     row = await case_row(app, number)
     assert (row.status, row.unit_id, row.return_count) == ("triage", None, 1)
+    # One notice per return (the return and the case entering triage are two events).
+    notices = [r.chat_id for r in await outbox(app) if r.kind == "triage_notice" and r.case_id == row.id]
+    assert DISPATCHER in notices and len(notices) == len(set(notices)), notices
+    await asyncio.sleep(0.5)  # (nothing more on its way)
+    assert [m for m in await dispatcher.messages() if number in (m.get("text") or "")] == [triage]
 
 
 async def test_return_with_a_typed_reason(app, people, runtime):
