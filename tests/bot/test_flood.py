@@ -8,6 +8,8 @@ import os
 import time
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -57,16 +59,22 @@ async def _flood(app: Any, sandbox: Any) -> None:
         await client.close()
 
 
-async def test_a_flood_gets_one_notice_and_others_are_unaffected(app, sandbox, nlu):
+@asynccontextmanager
+async def _bot(app: Any, sandbox: Any, nlu: Any, **options: Any) -> AsyncIterator[Any]:
     from bot.runtime import build_runtime
 
-    rt = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url, channel="sandbox")
-    assert rt.dp["flood"].limits == FloodLimits(2.0, 30)  # the defaults
+    rt = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url, channel="sandbox", **options)
     await rt.start(polling_timeout=1)
     try:
-        await _flood(app, sandbox)
+        yield rt
     finally:
         await rt.stop()
+
+
+async def test_a_flood_gets_one_notice_and_others_are_unaffected(app, sandbox, nlu):
+    async with _bot(app, sandbox, nlu) as rt:
+        assert rt.dp["flood"].limits == FloodLimits(2.0, 30)  # the defaults
+        await _flood(app, sandbox)
 
 
 @pytest.mark.redis
@@ -118,3 +126,39 @@ async def test_the_bucket_refills_and_a_new_flood_gets_a_new_notice():
         await buckets.take("k", limits, 10.0)
     assert (await buckets.take("k", limits, 10.0)).notify  # a new flood
     assert (await buckets.take("other", limits, 10.0)).allowed  # someone else
+
+
+async def test_what_a_flood_sends_during_a_report_stays_with_the_case(app, sandbox, nlu):
+    """Messages limited in the middle of a report are not lost: on submit they are linked to
+    the case with the rest of the conversation."""
+    async with _bot(app, sandbox, nlu, flood=FloodLimits(2.0, 3)):
+        await _report_through_a_flood(app, sandbox)
+
+
+async def _report_through_a_flood(app: Any, sandbox: Any) -> None:
+    client = sandbox.client()
+    try:
+        resident = client.user(RESIDENT)
+        await resident.send_text("人民广场垃圾没人收")
+        await resident.wait_for_message("识别到地点")
+        await asyncio.gather(*(resident.send_text(f"补充{i}：垃圾桶旁边还有建筑垃圾") for i in range(10)))
+        await resident.wait_for_message(texts.FLOOD_NOTICE)
+        await asyncio.sleep(2.5)  # slowed down: the bucket refills
+        await resident.send_text("人民广场")  # (the answered ones were taken as addresses)
+        await resident.wait_for_message("现场照片")
+        await resident.press("跳过")
+        await resident.wait_for_message("请核对")
+        await resident.press("✅ 提交")
+        await resident.wait_for_message("已受理")
+        for _ in range(50):  # the conversation is linked to the case after the answer
+            rows = [r for r in await transcript(app, RESIDENT) if r.direction == "in"]
+            if all(r.case_id is not None for r in rows):
+                break
+            await asyncio.sleep(0.1)
+        limited = [r for r in rows if r.payload.get("limited")]
+        assert limited and all(r.case_id is not None for r in rows), [
+            (r.id, r.kind, r.text[:12], r.case_id, r.payload) for r in rows
+        ]
+        assert len({r.case_id for r in rows}) == 1
+    finally:
+        await client.close()
