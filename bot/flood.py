@@ -1,16 +1,15 @@
 """Incoming flood limits: one person sending faster than any person types.
 
 A token bucket per (chat, sender): `burst` messages at once, refilled at `per_second`. A
-message or press beyond it is limited: it is still stored in the transcript (`payload.limited = true`)
-but not answered or acted on. The first
-limited message of a flood gets one notice ("slow down; what you sent is saved, send it again
-in a moment"); the person gets the next notice only after their bucket has filled up again
-(they slowed down for `burst / per_second` seconds), so a flood of any length costs one
-notice. A report text sent while limited is therefore not lost: it is in the transcript
-(linked to the case the conversation produces, as every message of a report is), and the
-notice asks the person to send it again.
+message or press beyond it is limited: it is stored in the transcript (`payload.limited =
+true`) but not answered or acted on. The first limited message of a flood gets one notice
+("slow down; what you sent is saved, send it again in a moment"); the next notice comes only
+after the person's bucket has filled up again (they slowed down for `burst / per_second`
+seconds), so a flood of any length costs one notice. A report text sent while limited is
+not lost: it is in the transcript — during a report, linked to the case on submit with the
+rest of the conversation — and the notice asks the person to send it again.
 
-The bucket lives in the process (`MemoryBuckets`), or in Redis when the bot's FSM state is
+The buckets live in the process (`MemoryBuckets`), or in Redis when the bot's FSM state is
 there (`RedisBuckets`: one Lua script, so several bot workers share one bucket per person).
 Other people have their own buckets and are not affected."""
 
@@ -175,7 +174,7 @@ class FloodMiddleware(BaseMiddleware):
         self.store = store
 
     async def __call__(self, handler: Any, update: TelegramObject, data: dict[str, Any]) -> Any:
-        event = update.message or update.callback_query if isinstance(update, Update) else None
+        event = (update.message or update.callback_query) if isinstance(update, Update) else None
         if event is None:
             return await handler(update, data)
         verdict = await self.guard.check(event)
