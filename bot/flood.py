@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
-from gridbot import texts
+import texts
 
 log = logging.getLogger("bot.flood")
 

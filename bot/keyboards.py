@@ -20,7 +20,7 @@ from aiogram.types import (
 )
 from pydantic import Field
 
-from gridbot import texts
+import texts
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]  # a database id (BIGINT), or a draft nonce
 RATING_CODES = {"s": "satisfied", "b": "basically_satisfied", "u": "unsatisfied"}

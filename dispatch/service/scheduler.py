@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dispatch.adapters import lease
-from dispatch.adapters.orm import CaseRow
-from dispatch.adapters.repository import ConcurrentModification
-from dispatch.adapters.uow import UnitOfWork
-from dispatch.domain.case import Actor, Case, CaseEvent
+import texts
+from dispatch.db import lease
+from dispatch.db.orm import CaseRow
+from dispatch.db.uow import UnitOfWork
+from dispatch.domain.case import Action, Actor, Case, CaseEvent
 from dispatch.domain.deadlines import (
     AutoClose,
     DeadlinePolicy,
@@ -29,12 +29,12 @@ from dispatch.domain.deadlines import (
     Reminder,
     due_actions,
 )
+from dispatch.domain.errors import ConcurrentModification
 from dispatch.domain.routing import CATCH_ALL, Unit
 from dispatch.domain.status import CaseStatus
 from dispatch.service import notify
 from dispatch.service.ports import Clock
 from dispatch.service.registry import Registry
-from gridbot import texts
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class Scheduler:
                     pct = round(action.share * 100)
                     events.append(
                         case.record(
-                            "reminded",
+                            Action.REMINDED,
                             system,
                             now,
                             texts.SCHED_REMINDER_NOTE.format(pct=pct),
@@ -179,7 +179,7 @@ class Scheduler:
                     )
                     state.reminders_sent += 1
                     result.reminders += 1
-                    self._queue(uow, case, "reminder", now, share=action.share)
+                    self._queue(uow, case, notify.Notice.REMINDER, now, share=action.share)
                 elif isinstance(action, Escalation):
                     level = policy.escalation_levels[action.step - 1]
                     target = escalation_target(registry, case, level)
@@ -188,7 +188,7 @@ class Scheduler:
                     )
                     events.append(
                         case.record(
-                            "escalated",
+                            Action.ESCALATED,
                             system,
                             now,
                             note,
@@ -201,8 +201,10 @@ class Scheduler:
                     state.escalated_at = now
                     result.escalations += 1
                     if target is not None and target.chat_id is not None:
-                        self._queue(uow, case, "escalation", now, chat_id=target.chat_id, step=action.step)
-                    self._queue(uow, case, "escalation", now, step=action.step)
+                        self._queue(
+                            uow, case, notify.Notice.ESCALATION, now, chat_id=target.chat_id, step=action.step
+                        )
+                    self._queue(uow, case, notify.Notice.ESCALATION, now, step=action.step)
                 elif isinstance(action, AutoClose):
                     events.append(case.close_by_default(now, action.rating, texts.SCHED_AUTO_CLOSE_NOTE))
                     result.auto_closed += 1
@@ -219,7 +221,7 @@ class Scheduler:
         self,
         uow: UnitOfWork,
         case: Case,
-        kind: str,
+        kind: notify.Notice,
         now: datetime,
         *,
         chat_id: int | None = None,

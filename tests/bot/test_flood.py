@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+import texts
 from bot.flood import FloodLimits, MemoryBuckets, RedisBuckets
-from gridbot import texts
 from tests.bot.conftest import RESIDENT, RESIDENT2
 from tests.bot.helpers import transcript
 

@@ -6,8 +6,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from bot.sandbox.client import buttons_of
-from dispatch.adapters.orm import CaseEventRow
+from dispatch.db.orm import CaseEventRow
 from tests.bot.conftest import (
     CHENGXI_GROUP,
     DISPATCHER,
@@ -20,6 +19,7 @@ from tests.bot.conftest import (
 )
 from tests.bot.fakes import png
 from tests.bot.helpers import case_row, has_button, outbox, report, seen_or_wait, watching
+from tgsandbox.client import buttons_of
 
 
 async def _card(people, number):

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from gridbot.jsonl import MAX_LINE_BYTES
-from gridbot.synthetic import catch_all_units, make_county
+from gridbot.bench.synthetic_county import catch_all_units, make_county
+from gridbot.cli.jsonl import MAX_LINE_BYTES
 
 
 def _run(args: list[str], env: dict[str, str], stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
