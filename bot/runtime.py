@@ -25,6 +25,7 @@ from aiogram.types import BotCommand, ErrorEvent
 
 import texts
 from bot.deps import Classifier, Commands, Debouncer, People, WriteGate
+from bot.flood import FloodGuard, FloodLimits, FloodMiddleware, MemoryBuckets, RedisBuckets
 from bot.nlu import ask_threshold
 from bot.relay import OutboxRelay
 from bot.routers import all_routers
@@ -218,7 +219,9 @@ def build_runtime(
     redis_url: str | None = None,
     fsm_prefix: str = "fsm",
     relay_concurrency: int = 16,
+    flood: FloodLimits | None = None,
 ) -> BotRuntime:
+    """`flood`: the incoming flood limits (default: from the settings; see `bot.flood`)."""
     pin_response_models()
     gate = WriteGate.for_url(app.settings.effective_database_url)
     bot = make_bot(token, api_base)
@@ -234,7 +237,15 @@ def build_runtime(
     people = People(app)
     commands = Commands(app, gate, people, wake_relay=relay.kick, channel=channel)
     bot.session.middleware(OutboundMiddleware(transcript))
+    guard = FloodGuard(
+        flood or FloodLimits(app.settings.flood_per_second, app.settings.flood_burst),
+        RedisBuckets(storage.redis, f"{fsm_prefix}:flood") if hasattr(storage, "redis") else MemoryBuckets(),
+    )
     inbound = InboundMiddleware(transcript, app)
+    # The flood check comes before aiogram's FSM middleware (and its per-person lock).
+    dp.update.outer_middleware.unregister(dp.fsm)
+    dp.update.outer_middleware(FloodMiddleware(guard, inbound.store_limited))
+    dp.update.outer_middleware(dp.fsm)
     dp.message.outer_middleware(inbound)
     dp.edited_message.outer_middleware(inbound)
     dp.callback_query.outer_middleware(inbound)
@@ -245,6 +256,7 @@ def build_runtime(
     dp["transcript"] = transcript
     dp["relay"] = relay
     dp["debouncer"] = Debouncer()
+    dp["flood"] = guard
     dp["ask_threshold"] = ask_threshold()
     dp.errors.register(on_error)
     dp.include_routers(*all_routers())

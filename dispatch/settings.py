@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("./data"), alias="GRIDBOT_DATA_DIR")
     database_url: str | None = Field(default=None, alias="GRIDBOT_DATABASE_URL")
     redis_url: str | None = Field(default=None, alias="GRIDBOT_REDIS_URL")
+    # incoming flood limit per person and chat (bot/flood.py); 0 switches it off
+    flood_per_second: float = Field(default=2.0, alias="GRIDBOT_FLOOD_PER_SECOND")
+    flood_burst: int = Field(default=30, alias="GRIDBOT_FLOOD_BURST")
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api: str = Field(default=TELEGRAM_PUBLIC_API, alias="GRIDBOT_TELEGRAM_API")
     case_prefix: str = Field(default="QH", alias="GRIDBOT_CASE_PREFIX")

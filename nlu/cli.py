@@ -82,8 +82,10 @@ def classify(
 ) -> None:
     """Classify JSON Lines {"id", "text"} from stdin; one JSON line per input on stdout.
 
-    A bad line is reported on stderr with its line number and skipped; the exit
-    status is then 1 (after all other lines were answered, unless --strict).
+    A bad line (not UTF-8, not a JSON object, no text or a text that is not a string)
+    is reported on stderr with its line number and skipped; the other lines are
+    answered. Exit status: 0 when every line was answered; 1 when any line was bad
+    (with --strict the first bad line stops the stream) or the model cannot be loaded.
     """
     from nlu.stream import classify_lines
 

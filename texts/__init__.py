@@ -229,6 +229,8 @@ BTN_RATE: dict[str, str] = {"satisfied": "😊 满意", "basically_satisfied": "
 RATE_THANKS = "感谢您的评价：{rating}"
 RATE_REOPENED = "收到您的不满意评价，已通知责任单位重新处理（返工）。"
 RATE_DONE = "{text}\n\n已评价：{rating}"
+RATE_ROUND_OVER = "{text}\n\n本轮评价已结束：案件已重新交办处理，处理完成后会再请您评价。"
+ALERT_RATE_OUTDATED = "这条评价请求已过期（案件已重新处理），请在最新的评价消息中评价。"
 
 NOTICE_FOLLOWER = "（您反映过同一问题，一并告知）"
 REMINDER = "⏰ 案件 <b>{number}</b>（{category}）处置时限已过 {pct}%，截止 {due}，请尽快处置。"
@@ -290,6 +292,8 @@ ALERT_BUSY = "系统繁忙，请稍后再试"
 UNSUPPORTED = "我暂时只能看懂文字、照片和位置。请用文字描述问题，照片可以直接发送。"
 UNSUPPORTED_VOICE = "暂时听不了语音，请用文字描述问题，照片可以直接发送。"
 ERROR_REPLY = "抱歉，系统开小差了，请稍后再试。您发送的内容已保存。"
+FLOOD_NOTICE = "您发送得太快了，请稍等几秒再继续。刚才发送的内容已保存，但暂未处理，需要的话请稍后重新发送。"
+FLOOD_PRESS = "操作太频繁，请稍后再试"
 
 # -- Assessment (考核) tables: `gridbot report` and the admin console ------------------------
 ASSESS_COLUMNS: dict[str, str] = {

@@ -241,7 +241,13 @@ def route_cmd(
     strict: Annotated[bool, typer.Option(help="stop at the first bad line")] = False,
     model: Annotated[Path | None, typer.Option(help="NLU model directory")] = None,
 ) -> None:
-    """Route JSON Lines {id, text, lat?, lon?, category?} from stdin to units."""
+    """Route JSON Lines {id, text, lat?, lon?, category?} from stdin to units.
+
+    A bad line (not UTF-8, longer than 1 MiB, not a JSON object, a bad text, category or
+    lat/lon) is reported on stderr with its line number and skipped; the other lines are
+    answered. Exit status: 0 when every line was answered; 1 when any line was bad (with
+    --strict the first bad line stops the stream) or the grids cannot be loaded.
+    """
     from gridbot.cli.route import run_route
 
     code = run_route(_settings(), strict=strict, model=model)
