@@ -31,10 +31,11 @@ from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Actor
 from dispatch.domain.errors import DomainError
 from dispatch.domain.members import Member
+from dispatch.service.directory import ACTING_ACCOUNT_ROLES
 
 SESSION_IDLE = timedelta(hours=12)
 SESSION_TOUCH = timedelta(minutes=5)  # write last_seen at most this often
-ACTING_ROLES = ("admin", "dispatcher")
+ACTING_ROLES = ACTING_ACCOUNT_ROLES  # accounts that act as their member
 RANK = {"viewer": 0, "dispatcher": 1, "admin": 2}
 
 _hasher = PasswordHasher()

@@ -18,10 +18,10 @@ from admin.web import ADMIN, VIEWER, flash, gb, now, redirect, render_page
 from dispatch.db.console_tables import AdminUserRow
 from dispatch.db.orm import CaseRow, GroupBindingRow, MemberRow
 from dispatch.domain.errors import DomainError
-from dispatch.domain.members import Role, check_member
+from dispatch.domain.members import Role
 from dispatch.domain.routing import CATCH_ALL, RoutingTable
 from dispatch.domain.status import OPEN
-from dispatch.service import config_log, membership
+from dispatch.service import config_log, directory, membership
 from dispatch.service.config_log import AuditActor
 
 router = APIRouter(prefix="/config")
@@ -75,7 +75,6 @@ class ConfigError(DomainError):
 
 
 ROLE_ORDER = [r.value for r in Role]
-STAFF_ROLES = {Role.DISPATCHER.value, Role.ADMIN.value}
 
 
 def console_actor(info: SessionInfo) -> AuditActor:
@@ -116,27 +115,8 @@ async def member_save(request: Request, member_id: int,
     want_grids = {g.strip() for g in grids or [] if g.strip()}
     want_units = {u.strip() for u in units or [] if u.strip()}
     try:
-        async with app.uow() as uow:
-            member = await uow.members.get(member_id)
-            if member is None:
-                raise ConfigError(T["cfg_no_member"])
-            known_units = {u.id for u in await uow.units.all()}
-            # The same validation as `gridbot members`; scopes without their role are dropped.
-            edited = check_member(
-                dataclasses.replace(member, roles=want_roles, grids=want_grids, units=want_units),
-                app.registry.tree, known_units)
-            # A console dispatcher/admin acts as this member: it must stay staff.
-            acting = await uow.session.scalar(
-                select(AdminUserRow.username).where(AdminUserRow.member_id == member_id,
-                                                    AdminUserRow.active.is_(True),
-                                                    AdminUserRow.role.in_(accounts.ACTING_ROLES)))
-            if acting is not None and not (edited.roles & STAFF_ROLES):
-                raise ConfigError(T["cfg_console_staff"].format(username=acting))
-            await uow.members.save(edited, now(request))
-            await config_log.record(uow.session, now(request), console_actor(info), "member",
-                                    str(member_id), config_log.member_doc(member),
-                                    config_log.member_doc(edited))
-            await uow.commit()
+        member = await directory.edit_member(app.uow(), app.registry, member_id, want_roles, want_grids,
+                                             want_units, now(request), console_actor(info))
     except DomainError as exc:
         await flash(request, "error", T["err_prefix"] + str(exc))
         return redirect(back)
