@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -22,18 +23,31 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand, ErrorEvent
+from aiogram.utils.backoff import BackoffConfig
 
 from bot.deps import Classifier, Commands, Debouncer, People, WriteGate
 from bot.nlu import ask_threshold
+from bot.pending import AskAgain, PendingPrompts
 from bot.relay import OutboxRelay
+from bot.retry import (
+    Backoff,
+    HandlerCalls,
+    RetryMiddleware,
+    RetryPolicy,
+    StartupError,
+    is_transient,
+    until_ready,
+)
 from bot.routers import all_routers
 from bot.session import JsonAiohttpSession
 from bot.transcript import InboundMiddleware, OutboundMiddleware, Transcript
+from bot.unreadable import SkipUnreadable
 from gridbot import texts
 from gridbot.bootstrap import App
 from gridbot.settings import TELEGRAM_PUBLIC_API
 
 log = logging.getLogger("bot")
+T = TypeVar("T")
 
 COMMANDS = [
     BotCommand(command="start", description="开始 / 使用说明"),
@@ -121,6 +135,11 @@ async def on_error(event: ErrorEvent, commands: Commands) -> bool:
             await commands.set_blocked(user.from_user.id, True)
         log.info("update %s: user blocked the bot", update.update_id)
         return True
+    if is_transient(exc):  # Telegram failing: no apology that would fail too; the undelivered
+        # question is asked again on the person's next message (bot/pending.py)
+        log.warning("update %s: a reply could not be delivered (%s: %s)", update.update_id,
+                    type(exc).__name__, exc)
+        return True
     log.exception("update %s failed", update.update_id, exc_info=exc)
     try:
         if update.callback_query is not None:
@@ -140,6 +159,8 @@ class BotRuntime:
     relay: OutboxRelay
     transcript: Transcript
     commands: Commands
+    retry: RetryMiddleware
+    startup: Backoff = field(default_factory=Backoff)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -149,17 +170,17 @@ class BotRuntime:
         """Polling (or not: a webhook, or updates fed by the parent of sharded workers), the
         relay (or not: one process runs it), and the bot's command menu (`announce`)."""
         self.transcript.start()
-        me = await self.bot.me()
+        me = await self.ready(self.bot.me, "getMe")
         log.info("bot @%s (%s) starting", me.username, me.id)
         if announce:
             try:
-                await self.bot.set_my_commands(COMMANDS)
-            except Exception as exc:  # cosmetic
+                await self.ready(lambda: self.bot.set_my_commands(COMMANDS), "setMyCommands")
+            except StartupError as exc:  # cosmetic
                 log.info("setMyCommands failed: %s", exc)
         if relay:
             self.tasks.append(asyncio.create_task(self.relay.run(self._stop), name="relay"))
         if polling:
-            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.ready(lambda: self.bot.delete_webhook(drop_pending_updates=False), "deleteWebhook")
             self.tasks.append(
                 asyncio.create_task(
                     self.dp.start_polling(
@@ -168,10 +189,21 @@ class BotRuntime:
                         close_bot_session=False,
                         polling_timeout=polling_timeout,
                         allowed_updates=self.dp.resolve_used_update_types(),
+                        backoff_config=self.polling_backoff(),
                     ),
                     name="polling",
                 )
             )
+
+    async def ready(self, call: Callable[[], Awaitable[T]], what: str) -> T:
+        """A start-up call, retried until it succeeds (StartupError: the token is refused)."""
+        return await until_ready(call, what, self.startup)
+
+    def polling_backoff(self) -> BackoffConfig:
+        """aiogram's wait after a failed getUpdates, from the start-up backoff."""
+        first = self.startup.backoff_s
+        return BackoffConfig(min_delay=first, max_delay=max(first, min(self.startup.max_backoff_s, 5.0)),
+                             factor=1.3, jitter=0.1)
 
     async def stop(self) -> None:
         self._stop.set()
@@ -218,7 +250,11 @@ def build_runtime(
     redis_url: str | None = None,
     fsm_prefix: str = "fsm",
     relay_concurrency: int = 16,
+    retry: RetryPolicy | None = None,
+    startup: Backoff | None = None,
 ) -> BotRuntime:
+    """`retry`: how long a handler's Bot API call is retried (bot/retry.py); `startup`: the
+    backoff of start-up calls and of getUpdates."""
     pin_response_models()
     gate = WriteGate.for_url(app.settings.effective_database_url)
     bot = make_bot(token, api_base)
@@ -233,11 +269,19 @@ def build_runtime(
     relay = OutboxRelay(app, bot, gate, concurrency=relay_concurrency)
     people = People(app)
     commands = Commands(app, gate, people, wake_relay=relay.kick, channel=channel)
+    pending = PendingPrompts(storage)
+    retrying = RetryMiddleware(retry, on_give_up=pending.remember)
+    bot.session.middleware(retrying)  # outermost: each attempt passes the transcript's
     bot.session.middleware(OutboundMiddleware(transcript))
+    dp.update.outer_middleware(HandlerCalls())
+    dp.update.outer_middleware(SkipUnreadable())
     inbound = InboundMiddleware(transcript, app)
     dp.message.outer_middleware(inbound)
     dp.edited_message.outer_middleware(inbound)
     dp.callback_query.outer_middleware(inbound)
+    ask_again = AskAgain()
+    dp.message.outer_middleware(ask_again)
+    dp.callback_query.outer_middleware(ask_again)
     dp["app"] = app
     dp["nlu"] = nlu
     dp["commands"] = commands
@@ -248,32 +292,36 @@ def build_runtime(
     dp["ask_threshold"] = ask_threshold()
     dp.errors.register(on_error)
     dp.include_routers(*all_routers())
-    return BotRuntime(app, bot, dp, relay, transcript, commands)
+    return BotRuntime(app, bot, dp, relay, transcript, commands, retrying, startup or Backoff())
 
 
-async def serve_webhook(runtime: BotRuntime, url: str, listen: str, secret: str | None) -> None:
-    """Webhook mode: Telegram posts updates to `url`; we listen on `listen` (host:port)."""
+async def serve_webhook(runtime: BotRuntime, url: str, listen: str, secret: str) -> None:
+    """Webhook mode: Telegram posts updates to `url`; we listen on `listen` (host:port). Only
+    posts with the secret token are handled (bot/webhook.py)."""
     from urllib.parse import urlparse
 
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiogram.webhook.aiohttp_server import setup_application
     from aiohttp import web
 
+    from bot.webhook import CheckedRequestHandler
+
+    if not secret:
+        raise StartupError("a webhook needs a secret token")
     await runtime.start(polling=False)
     web_app = web.Application()
     path = urlparse(url).path or "/"
-    SimpleRequestHandler(dispatcher=runtime.dp, bot=runtime.bot, secret_token=secret).register(
-        web_app, path=path
-    )
+    CheckedRequestHandler(runtime.dp, runtime.bot, secret).register(web_app, path=path)
     setup_application(web_app, runtime.dp, bot=runtime.bot)
-    await runtime.bot.set_webhook(
-        url, secret_token=secret, allowed_updates=runtime.dp.resolve_used_update_types()
-    )
     host, _, port = listen.rpartition(":")
     web_runner = web.AppRunner(web_app)
     await web_runner.setup()
     await web.TCPSite(web_runner, host or "0.0.0.0", int(port)).start()
-    log.info("webhook %s, listening on %s", url, listen)
     try:
+        allowed = runtime.dp.resolve_used_update_types()
+        await runtime.ready(
+            lambda: runtime.bot.set_webhook(url, secret_token=secret, allowed_updates=allowed), "setWebhook"
+        )
+        log.info("webhook %s, listening on %s", url, listen)
         await asyncio.Event().wait()
     finally:
         await web_runner.cleanup()
