@@ -22,12 +22,13 @@ import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aiogram import BaseMiddleware
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramBadRequest,
     TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
@@ -117,10 +118,16 @@ class RetryMiddleware(BaseRequestMiddleware):
             return await make_request(bot, method)
         deadline = self._clock() + self.policy.budget_s
         attempt = 0
+        maybe_done = False  # a connection dropped: the last attempt may have been carried out
         while True:
             try:
                 return await make_request(bot, method)
+            except TelegramBadRequest as exc:
+                if maybe_done and already_done(method, exc):
+                    return cast(Response[TelegramType], True)
+                raise
             except TRANSIENT as exc:
+                maybe_done = isinstance(exc, TelegramNetworkError)
                 attempt += 1
                 wait = self.policy.delay(exc, attempt)
                 if self._clock() + wait > deadline:
@@ -138,8 +145,21 @@ class RetryMiddleware(BaseRequestMiddleware):
                 await self._sleep(wait)
 
 
+def already_done(method: TelegramMethod[Any], exc: TelegramBadRequest) -> bool:
+    """After a dropped connection, the error a repeated edit or callback answer gets when the
+    first attempt did reach Telegram: it was done (an edit's result is then just True)."""
+    name = method.__api_method__
+    if name.startswith("editMessage"):
+        return "message is not modified" in exc.message
+    return name == "answerCallbackQuery" and "query is too old" in exc.message
+
+
 class HandlerCalls(BaseMiddleware):
-    """Update middleware: the Bot API calls made while an update is handled are retried."""
+    """Update middleware: the Bot API calls made while an update is handled are retried.
+    Keeps the highest update id handed to the dispatcher (to confirm it at stop)."""
+
+    def __init__(self) -> None:
+        self.last_update_id: int | None = None
 
     async def __call__(
         self,
@@ -147,6 +167,9 @@ class HandlerCalls(BaseMiddleware):
         event: Any,
         data: dict[str, Any],
     ) -> Any:
+        uid = getattr(event, "update_id", None)
+        if isinstance(uid, int) and (self.last_update_id is None or uid > self.last_update_id):
+            self.last_update_id = uid
         token = IN_HANDLER.set(True)
         try:
             return await handler(event, data)

@@ -160,6 +160,7 @@ class BotRuntime:
     transcript: Transcript
     commands: Commands
     retry: RetryMiddleware
+    handling: HandlerCalls
     startup: Backoff = field(default_factory=Backoff)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -205,9 +206,22 @@ class BotRuntime:
         return BackoffConfig(min_delay=first, max_delay=max(first, min(self.startup.max_backoff_s, 5.0)),
                              factor=1.3, jitter=0.1)
 
+    async def _confirm_handled(self) -> None:
+        """Tell the Bot API the updates handed to the dispatcher are done (aiogram confirms
+        a batch only with its next getUpdates): a restart does not handle them again. Every
+        update up to that id was handed over, in order."""
+        last = self.handling.last_update_id
+        if last is None:
+            return
+        try:
+            await self.bot.get_updates(offset=last + 1, limit=1, timeout=0)
+        except Exception as exc:  # the next start gets them again (at least once)
+            log.info("could not confirm the last updates: %s", exc)
+
     async def stop(self) -> None:
         self._stop.set()
         self.relay.kick()
+        polled = any(t.get_name() == "polling" for t in self.tasks)
         for t in self.tasks:
             if t.get_name() == "polling":
                 if self.dp._running_lock.locked():
@@ -234,6 +248,8 @@ class BotRuntime:
             for t in pending:
                 log.warning("update handler still running at stop: cancelled")
                 t.cancel()
+        if polled:
+            await self._confirm_handled()
         await self.dp["debouncer"].close()
         await self.transcript.stop()
         await self.dp.fsm.close()  # storage and event isolation
@@ -273,7 +289,8 @@ def build_runtime(
     retrying = RetryMiddleware(retry, on_give_up=pending.remember)
     bot.session.middleware(retrying)  # outermost: each attempt passes the transcript's
     bot.session.middleware(OutboundMiddleware(transcript))
-    dp.update.outer_middleware(HandlerCalls())
+    handling = HandlerCalls()
+    dp.update.outer_middleware(handling)
     dp.update.outer_middleware(SkipUnreadable())
     inbound = InboundMiddleware(transcript, app)
     dp.message.outer_middleware(inbound)
@@ -292,7 +309,7 @@ def build_runtime(
     dp["ask_threshold"] = ask_threshold()
     dp.errors.register(on_error)
     dp.include_routers(*all_routers())
-    return BotRuntime(app, bot, dp, relay, transcript, commands, retrying, startup or Backoff())
+    return BotRuntime(app, bot, dp, relay, transcript, commands, retrying, handling, startup or Backoff())
 
 
 async def serve_webhook(runtime: BotRuntime, url: str, listen: str, secret: str) -> None:
