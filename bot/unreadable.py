@@ -16,6 +16,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import Update
+from aiogram.types.update import UpdateTypeLookupError
 from pydantic import ValidationError
 
 log = logging.getLogger("bot.updates")
@@ -54,7 +55,11 @@ def lenient_updates(content: str, bot: Any) -> list[Update] | None:
 
 def is_empty(update: Update) -> bool:
     """A placeholder (or an update of a kind this aiogram does not know): nothing to handle."""
-    return not update.model_fields_set - {"update_id"} and not update.model_extra
+    try:
+        update.event_type  # noqa: B018 (raises for an update without an event)
+    except UpdateTypeLookupError:
+        return True
+    return False
 
 
 class SkipUnreadable(BaseMiddleware):

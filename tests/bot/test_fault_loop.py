@@ -19,13 +19,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bot.ratelimit import SendLimiter
-from bot.retry import Backoff, RetryPolicy
 from dispatch.service import membership
 from gridbot import texts
 from tests.bot.conftest import CHENGXI_GROUP, market_point
 from tests.bot.fakes import png
-from tests.bot.helpers import case_row, report, seen_or_wait, watching
+from tests.bot.helpers import case_row, faulty_runtime, report, seen_or_wait, watching
 
 SEEDS = int(os.environ.get("GRIDBOT_FAULT_SEEDS", "20"))
 FIRST_SEED = int(os.environ.get("GRIDBOT_FAULT_FIRST_SEED", "1"))
@@ -33,25 +31,7 @@ FAULTS = {  # 20 % of all calls
     "rate_429": 0.07, "rate_500": 0.06, "rate_drop": 0.05, "rate_drop_after": 0.02,
     "retry_after": 1, "methods": ["*"],
 }
-# The sandbox does not enforce its injected 429s: the bot waits a fiftieth of retry_after.
-FAST_RETRY = RetryPolicy(budget_s=3.0, backoff_s=0.02, max_backoff_s=0.2, retry_after_scale=0.02)
-FAST_START = Backoff(backoff_s=0.02, max_backoff_s=0.2, retry_after_scale=0.02)
 WAIT = 10.0
-
-
-def faulty_runtime(app: Any, sandbox: Any, nlu: Any) -> Any:
-    """The bot with short waits. Its relay keeps Telegram's limits off (twenty loops send the
-    unit group more than Telegram's 20 messages a minute) and ticks often: the test clock
-    runs ten times faster than real time, so the relay's backoff is short too."""
-    from bot.runtime import build_runtime
-
-    rt = build_runtime(
-        app, nlu, token=sandbox.token, api_base=sandbox.url, channel="sandbox",
-        retry=FAST_RETRY, startup=FAST_START,
-    )
-    rt.relay.limiter = SendLimiter(enabled=False)
-    rt.relay.idle_s = rt.relay.tick_s = 0.05
-    return rt
 
 
 @asynccontextmanager
