@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import secrets as _secrets
 from pathlib import Path
 from typing import Any
@@ -46,14 +47,21 @@ def load_or_create_secret(data_dir: Path) -> tuple[str, Path]:
     """The webhook secret kept in the data directory (made on first use, readable by its
     owner only), and where it is."""
     path = data_dir / SECRET_FILE
-    if path.exists():
-        secret = path.read_text("utf-8").strip()
-        if secret:
-            return secret, path
-    secret = _secrets.token_urlsafe(32)  # A-Z a-z 0-9 _ -: what Telegram allows
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(secret + "\n", "utf-8")
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        draft = data_dir / f".{SECRET_FILE}.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(_secrets.token_urlsafe(32) + "\n")  # A-Z a-z 0-9 _ -: what Telegram allows
+        try:
+            os.link(draft, path)  # atomic: two processes starting at once keep the same one
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    secret = path.read_text("utf-8").strip()
+    if not secret:
+        raise ValueError(f"{path} is empty: delete it to make a new secret, or set GRIDBOT_WEBHOOK_SECRET")
     return secret, path
 
 
