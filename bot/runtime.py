@@ -135,16 +135,17 @@ async def on_error(event: ErrorEvent, commands: Commands) -> bool:
             await commands.set_blocked(user.from_user.id, True)
         log.info("update %s: user blocked the bot", update.update_id)
         return True
-    if is_transient(exc):  # Telegram failing: no apology that would fail too; the undelivered
-        # question is asked again on the person's next message (bot/pending.py)
+    transient = is_transient(exc)
+    if transient:  # Telegram failing: the undelivered question is asked again on the person's
+        # next message (bot/pending.py), no apology in between
         log.warning("update %s: a reply could not be delivered (%s: %s)", update.update_id,
                     type(exc).__name__, exc)
-        return True
-    log.exception("update %s failed", update.update_id, exc_info=exc)
+    else:
+        log.exception("update %s failed", update.update_id, exc_info=exc)
     try:
-        if update.callback_query is not None:
+        if update.callback_query is not None:  # the press must not spin: one try
             await update.callback_query.answer(texts.ALERT_BUSY, show_alert=True)
-        elif update.message is not None and update.message.chat.type == "private":
+        elif not transient and update.message is not None and update.message.chat.type == "private":
             await update.message.answer(texts.ERROR_REPLY)
     except Exception as reply_exc:  # the reply may fail for the same reason
         log.info("error reply failed: %s", reply_exc)
