@@ -23,7 +23,7 @@ from dispatch.service import membership
 from gridbot import texts
 from tests.bot.conftest import CHENGXI_GROUP, market_point
 from tests.bot.fakes import png
-from tests.bot.helpers import case_row, faulty_runtime, report, seen_or_wait, watching
+from tests.bot.helpers import case_row, faulty_runtime, report, watching
 
 SEEDS = int(os.environ.get("GRIDBOT_FAULT_SEEDS", "20"))
 FIRST_SEED = int(os.environ.get("GRIDBOT_FAULT_FIRST_SEED", "1"))
@@ -84,11 +84,10 @@ async def one_loop(app: Any, sandbox: Any, nlu: Any, seed: int) -> dict[str, Any
         await private.send_text(f"/start {code}")
         await private.wait_for_message("已加入「城西执法中队」", timeout=WAIT)
 
+        group = await watching(client.user(member_id, chat_id=CHENGXI_GROUP))
         resident = client.user(resident_id)
         number = await report(resident, "门口有人占道摆摊，堵得走不了", location=market_point(app))
-
-        group = client.user(member_id, chat_id=CHENGXI_GROUP)
-        card = await seen_or_wait(group, lambda m: number in m.get("text", ""), timeout=WAIT)
+        card = await group.wait_for_message(lambda m: number in m.get("text", ""), timeout=WAIT)
         answer = await group.press(texts.BTN_ACCEPT, message_id=card["message_id"], wait_answer=True,
                                    timeout=WAIT)
         assert answer is not None and "已接单" in answer["text"], (seed, answer, card)
