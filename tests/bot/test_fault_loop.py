@@ -91,12 +91,14 @@ async def one_loop(app: Any, sandbox: Any, nlu: Any, seed: int) -> dict[str, Any
         answer = await group.press(texts.BTN_ACCEPT, message_id=card["message_id"], wait_answer=True,
                                    timeout=WAIT)
         assert answer is not None and "已接单" in answer["text"], (seed, answer, card)
-        await group.wait_for_message(
-            lambda m: m["message_id"] == card["message_id"] and texts.BTN_RESOLVE in str(m.get("reply_markup")),
+        # The card edited in place — or, when the answer to the card's first sending was lost
+        # (drop_after), the relay's second sending, made after the accept: the live card.
+        live = await group.wait_for_message(
+            lambda m: number in m.get("text", "") and texts.BTN_RESOLVE in str(m.get("reply_markup")),
             timeout=WAIT,
         )
         private = await watching(client.user(member_id))
-        await group.press(texts.BTN_RESOLVE, message_id=card["message_id"], wait_answer=True, timeout=WAIT)
+        await group.press(texts.BTN_RESOLVE, message_id=live["message_id"], wait_answer=True, timeout=WAIT)
         await private.wait_for_message("处置后的现场照片", timeout=WAIT)
         await private.send_photo(png(rgb=(20, 160, 60)))
         await private.wait_for_message("说明处置情况", timeout=WAIT)
