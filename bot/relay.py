@@ -10,11 +10,11 @@
 Retries: `TelegramRetryAfter` is honoured (short waits in place, longer ones rescheduled);
 network and 5xx errors back off exponentially; 403 / chat not found are permanent: the row
 is marked failed (`outbox_store.failures`) and a person who blocked the bot is flagged.
-Interface for issue 5: `OutboxRelay(app, bot, gate).run(stop)`, `.run_once()`, `.kick()`.
+Interface: `OutboxRelay(app, bot, gate).run(stop)`, `.run_once()`, `.kick()`.
 
 What "exactly once" rests on, and where it ends:
 
-- A row is claimed by one relay at a time (`dispatch.adapters.outbox_claim`), and the relay
+- A row is claimed by one relay at a time (`dispatch.db.outbox_claim`), and the relay
   renews its claims while it works, so a slow batch (one private chat at 1 message/s, long
   `retry_after`s) never lets another relay take a row it is still sending. If renewing fails
   (the database is unreachable), no new send starts once the claim is close to lapsing.
@@ -55,6 +55,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InputMediaPhoto, MediaUnion, Message
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import WriteGate
@@ -62,10 +63,9 @@ from bot.ratelimit import SendLimiter, Throttled
 from bot.transcript import current_case
 from dispatch.domain.status import CaseStatus
 from dispatch.service import outbox_store, queries
+from dispatch.service.app import App
 from dispatch.service.outbox_store import CLAIM_TTL, Card, Outcome, Pending
 from dispatch.service.queries import CaseView
-from gridbot import texts
-from gridbot.bootstrap import App
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -232,8 +232,8 @@ class Routes:
             for observer, handler, filters, kwargs in self._handlers:
                 getattr(router, observer).register(handler, *(in_loop(f, False) for f in filters), **kwargs)
             return router
-        for observer, filters in self.router_filters().items():
-            getattr(router, observer).filter(*AllOf.of(filters))
+        for observer, root_filters in self.router_filters().items():
+            getattr(router, observer).filter(*AllOf.of(root_filters))
         for observer, handler, filters, kwargs in self._handlers:
             getattr(router, observer).register(handler, *AllOf.of([in_loop(f) for f in filters]), **kwargs)
         return router

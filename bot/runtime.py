@@ -25,6 +25,7 @@ from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand, ErrorEvent
 from aiogram.utils.backoff import BackoffConfig
 
+import texts
 from bot.deps import Classifier, Commands, Debouncer, People, WriteGate
 from bot.nlu import ask_threshold
 from bot.pending import AskAgain, PendingPrompts
@@ -42,9 +43,8 @@ from bot.routers import all_routers
 from bot.session import JsonAiohttpSession
 from bot.transcript import InboundMiddleware, OutboundMiddleware, Transcript
 from bot.unreadable import SkipUnreadable
-from gridbot import texts
-from gridbot.bootstrap import App
-from gridbot.settings import TELEGRAM_PUBLIC_API
+from dispatch.service.app import App
+from dispatch.settings import TELEGRAM_PUBLIC_API
 
 log = logging.getLogger("bot")
 T = TypeVar("T")

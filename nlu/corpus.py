@@ -56,7 +56,7 @@ class Example:
 
 
 def _label_sets() -> tuple[set[str], set[str]]:
-    from gridbot.taxonomy import load_taxonomy
+    from dispatch.domain.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
     return set(tax.category_ids), set(tax.intents)

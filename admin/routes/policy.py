@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+import texts
 from admin import policy_form
 from admin.accounts import SessionInfo
 from admin.policy_form import PolicyForm
@@ -17,9 +18,8 @@ from admin.routes.config import console_actor
 from admin.web import ADMIN, flash, gb, now, redirect, render_page
 from dispatch.domain.policy import PRIORITIES, PolicyError
 from dispatch.service import config_log, policy_store
+from dispatch.service.app import App
 from dispatch.service.policy_store import PolicyConflict
-from gridbot import texts
-from gridbot.bootstrap import App
 
 router = APIRouter(prefix="/config")
 T = texts.ADMIN

@@ -7,11 +7,10 @@ import logging
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 
+import texts
 from bot.routes import InLoop
-from dispatch.adapters.repository import ConcurrentModification
-from dispatch.domain.errors import DomainError, IllegalTransition, NotAuthorised
+from dispatch.domain.errors import ConcurrentModification, DomainError, IllegalTransition, NotAuthorised
 from dispatch.service.cases import CaseNotFound
-from gridbot import texts
 
 log = logging.getLogger("bot")
 
@@ -49,7 +48,7 @@ def could_be_command(message: Message) -> bool:
     """What aiogram's `Command` filters (prefix "/") could match: a text, or a caption, whose
     first word starts with "/"."""
     text = message.text or message.caption
-    return bool(text) and text.lstrip().startswith("/")
+    return text is not None and text.lstrip().startswith("/")
 
 
 def pressed(*kinds: type[CallbackData]) -> InLoop:
@@ -60,7 +59,7 @@ def pressed(*kinds: type[CallbackData]) -> InLoop:
 
     def check(cb: CallbackQuery) -> bool:
         data = cb.data
-        return bool(data) and any(data.split(sep, 1)[0] in names for sep, names in prefixes.items())
+        return data is not None and any(data.split(sep, 1)[0] in names for sep, names in prefixes.items())
 
     check.__name__ = "pressed(" + ", ".join(kind.__name__ for kind in kinds) + ")"
     return InLoop(check)

@@ -18,6 +18,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import Classifier, Debouncer, People
@@ -39,9 +40,8 @@ from bot.routes import Routes
 from bot.states import Report
 from dispatch.domain.members import Role
 from dispatch.domain.numbering import find_case_numbers
+from dispatch.service.app import App
 from dispatch.service.locate import valid_point
-from gridbot import texts
-from gridbot.bootstrap import App
 
 routes = Routes(__name__)
 routes.message.filter(PRIVATE)

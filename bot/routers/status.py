@@ -10,6 +10,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import Commands
@@ -18,8 +19,7 @@ from bot.routes import InLoop, Routes
 from dispatch.domain.case import Rating
 from dispatch.domain.status import OPEN
 from dispatch.service import queries
-from gridbot import texts
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 routes = Routes(__name__)
 # Only /my and the rating buttons reach this router's handlers; anything else skips it in one

@@ -13,6 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import Commands, Debouncer
@@ -23,8 +24,7 @@ from bot.transcript import current_case
 from dispatch.domain.errors import IllegalTransition, NotAuthorised
 from dispatch.domain.status import CaseStatus
 from dispatch.service import queries
-from gridbot import texts
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 routes = Routes(__name__)
 # Presses of other buttons skip this router in one check (so must a new kind of button here be

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Case, CaseEvent
 from dispatch.domain.members import Role, grids_cover
 from dispatch.service.registry import Registry

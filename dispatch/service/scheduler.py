@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dispatch.adapters import lease
-from dispatch.adapters.orm import CaseRow
-from dispatch.adapters.repository import ConcurrentModification
-from dispatch.adapters.uow import UnitOfWork
+import texts
+from dispatch.db import lease
+from dispatch.db.orm import CaseRow
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Actor, Case, CaseEvent
 from dispatch.domain.deadlines import (
     AutoClose,
@@ -29,12 +29,12 @@ from dispatch.domain.deadlines import (
     Reminder,
     due_actions,
 )
+from dispatch.domain.errors import ConcurrentModification
 from dispatch.domain.routing import CATCH_ALL, Unit
 from dispatch.domain.status import CaseStatus
 from dispatch.service import notify
 from dispatch.service.ports import Clock
 from dispatch.service.registry import Registry
-from gridbot import texts
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from bot.ratelimit import SendLimiter
 from bot.retry import Backoff, RetryPolicy
-from bot.sandbox.client import SandboxUser, buttons_of
-from dispatch.adapters.orm import CaseRow, MessageRow, OutboxRow
+from dispatch.db.orm import CaseRow, MessageRow, OutboxRow
 from tests.bot.fakes import png
+from tgsandbox.client import SandboxUser, buttons_of
 
 NUMBER_RE = re.compile(r"QH-\d{8}-\d{4}")
 

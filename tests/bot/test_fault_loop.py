@@ -19,8 +19,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import texts
 from dispatch.service import membership
-from gridbot import texts
 from tests.bot.conftest import CHENGXI_GROUP, market_point
 from tests.bot.fakes import png
 from tests.bot.helpers import case_row, faulty_runtime, report, watching

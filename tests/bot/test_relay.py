@@ -8,13 +8,14 @@ import asyncio
 from dispatch.service.cases import ReportDraft
 from tests.bot.conftest import CHENGXI_GROUP, RESIDENT, market_point
 from tests.bot.helpers import outbox, seen_or_wait
+from tests.conftest import tg_member
 
 
 async def _submit(app, runtime) -> int:
     lat, lon = market_point(app)
     case = await runtime.commands.submit(
         ReportDraft(
-            text="五丰菜市场门口有人摆摊", reporter_tg=RESIDENT, category="street_vending", lat=lat, lon=lon
+            text="五丰菜市场门口有人摆摊", reporter_id=await tg_member(app, RESIDENT), category="street_vending", lat=lat, lon=lon
         )
     )
     return case

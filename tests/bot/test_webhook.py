@@ -83,8 +83,8 @@ async def test_a_webhook_needs_a_secret(app, sandbox, nlu):
 
 
 async def test_a_sharded_webhook_needs_a_secret(app):
-    from bot.shard_intake import ShardedBot
-    from bot.shards import ShardError
+    from gridbot.processes.shard_intake import ShardedBot
+    from gridbot.processes.shards import ShardError
 
     with pytest.raises(ShardError, match="secret"):
         await ShardedBot.start(
@@ -94,8 +94,8 @@ async def test_a_sharded_webhook_needs_a_secret(app):
 
 
 def test_without_a_secret_one_is_made_and_kept_in_the_data_directory(tmp_path):
-    from bot.launch import _webhook_secret
-    from gridbot.settings import Settings
+    from dispatch.settings import Settings
+    from gridbot.processes.launch import _webhook_secret
 
     settings = Settings(GRIDBOT_DATA_DIR=tmp_path / "data")
     said: list[str] = []

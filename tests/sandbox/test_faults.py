@@ -13,7 +13,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.sandbox.faults import FaultConfig, FaultInjector
+from tgsandbox.faults import FaultConfig, FaultInjector
 
 from .conftest import RESIDENT
 
@@ -53,7 +53,7 @@ def test_scope_and_validation():
 
 
 def test_every_method_from_the_command_line():
-    from bot.sandbox.__main__ import fault_config
+    from tgsandbox.__main__ import fault_config
 
     config = fault_config("rate_500=0.2,seed=3,methods=*")
     assert config.covers("getMe") and config.covers("getUpdates") and config.covers("getFile")
@@ -118,7 +118,7 @@ async def test_delay_past_the_client_timeout_still_delivers(sandbox, bot, client
 
 
 async def test_retrying_sender_delivers_each_notification_once(sandbox, bot, client):
-    """What issue 5's relay must achieve: with faults that happen before processing, retries
+    """What the relay must achieve: with faults that happen before processing, retries
     deliver every notification exactly once; lost responses (drop_after) are the one case
     that can only be caught by the sandbox counting duplicates."""
     sandbox.set_faults(rate_429=0.1, rate_500=0.1, rate_drop=0.05, rate_drop_after=0.03,
