@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from dispatch.domain.case import Actor, Case, Rating
@@ -20,21 +20,11 @@ from dispatch.domain.members import Member, Role
 from dispatch.service import membership
 from dispatch.service.app import App
 from dispatch.service.cases import CaseService, ReportDraft
+from dispatch.service.ports import Classifier
+
+__all__ = ["Classifier", "Commands", "Debouncer", "People", "WriteGate"]
 
 T = TypeVar("T")
-
-
-class Prediction(Protocol):
-    intent: str
-    category: str | None
-    confidence: float
-    emergency: bool
-    entities: Any
-    ranking: Any
-
-
-class Classifier(Protocol):
-    def predict(self, text: str) -> Prediction: ...
 
 
 class WriteGate:

@@ -64,6 +64,7 @@ from bot.transcript import current_case
 from dispatch.domain.status import CaseStatus
 from dispatch.service import outbox_store, queries
 from dispatch.service.app import App
+from dispatch.service.notify import Notice
 from dispatch.service.outbox_store import CLAIM_TTL, Card, Outcome, Pending
 from dispatch.service.queries import CaseView
 
@@ -131,6 +132,9 @@ class Batch:
         return [i for i in self.ids if i not in self.done and i not in self.lost]
 
 
+Deliverer = Callable[[Pending, CaseView, list[Card], Outcome], Awaitable[int | None]]
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -161,6 +165,17 @@ class OutboxRelay:
         self._sem = asyncio.Semaphore(concurrency)
         self._migrations: list[tuple[int, int]] = []  # groups that became supergroups
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        # One deliverer per kind of outbox row (what `dispatch.service.notify` writes).
+        self.deliverers: dict[str, Deliverer] = {
+            Notice.UNIT_CARD: self._deliver_unit_card,
+            Notice.CARD_UPDATE: self._deliver_card_update,
+            Notice.RESIDENT_NOTICE: self._deliver_resident_notice,
+            Notice.RATE_REQUEST: self._deliver_rate_request,
+            Notice.VERIFY_TASK: self._deliver_verify_task,
+            Notice.TRIAGE_NOTICE: self._deliver_triage_notice,
+            Notice.REMINDER: self._deliver_reminder,
+            Notice.ESCALATION: self._deliver_escalation,
+        }
 
     def kick(self) -> None:
         """Something was queued: deliver now instead of at the next idle tick."""
@@ -366,7 +381,7 @@ class OutboxRelay:
                 outcome.error = "case not found"
                 self.stats.skipped += 1
                 return outcome
-            handler = getattr(self, f"_deliver_{row.kind}", None)
+            handler = self.deliverers.get(row.kind)
             if handler is None:
                 raise Permanent(f"unknown outbox kind {row.kind!r}")
             outcome.message_id = await handler(row, view, cards, outcome)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 
 import texts
@@ -49,20 +48,6 @@ def could_be_command(message: Message) -> bool:
     first word starts with "/"."""
     text = message.text or message.caption
     return text is not None and text.lstrip().startswith("/")
-
-
-def pressed(*kinds: type[CallbackData]) -> InLoop:
-    """A press whose data could unpack as one of these (its prefix is theirs)."""
-    prefixes = {kind.__separator__: set[str]() for kind in kinds}
-    for kind in kinds:
-        prefixes[kind.__separator__].add(kind.__prefix__)
-
-    def check(cb: CallbackQuery) -> bool:
-        data = cb.data
-        return data is not None and any(data.split(sep, 1)[0] in names for sep, names in prefixes.items())
-
-    check.__name__ = "pressed(" + ", ".join(kind.__name__ for kind in kinds) + ")"
-    return InLoop(check)
 
 
 def photo_id(message: Message) -> str | None:

@@ -35,7 +35,7 @@ from bot.draft import (
     with_msg,
 )
 from bot.routers import status
-from bot.routers.common import CB_PRIVATE, MAX_PHOTOS, PHOTO, PRIVATE, is_done, is_skip, photo_id, pressed
+from bot.routers.common import CB_PRIVATE, MAX_PHOTOS, PHOTO, PRIVATE, is_done, is_skip, photo_id
 from bot.routes import Routes
 from bot.states import Report
 from dispatch.domain.members import Role
@@ -46,7 +46,6 @@ from dispatch.service.locate import valid_point
 routes = Routes(__name__)
 routes.message.filter(PRIVATE)
 routes.callback_query.filter(CB_PRIVATE)
-routes.callback_query.skip_unless(pressed(kb.CategoryCb))  # (a new kind of button: add it)
 
 
 # -- the way in --------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import Commands
-from bot.routers.common import PRIVATE, REFUSED, could_be_command, log, pressed, refuse
+from bot.routers.common import PRIVATE, REFUSED, could_be_command, log, refuse
 from bot.routes import InLoop, Routes
 from dispatch.domain.case import Rating
 from dispatch.domain.status import OPEN
@@ -25,7 +25,6 @@ routes = Routes(__name__)
 # Only /my and the rating buttons reach this router's handlers; anything else skips it in one
 # check (a handler for anything else must widen these filters).
 routes.message.skip_unless(InLoop(could_be_command))
-routes.callback_query.skip_unless(pressed(kb.RateCb))
 
 
 def _tz(app: App) -> ZoneInfo:

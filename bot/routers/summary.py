@@ -16,7 +16,7 @@ from bot import keyboards as kb
 from bot import render
 from bot.deps import Commands, Debouncer, People
 from bot.draft import add_photo, edit_quietly, first_of_album, make_draft, with_msg
-from bot.routers.common import CB_PRIVATE, PHOTO, PRIVATE, log, photo_id, pressed
+from bot.routers.common import CB_PRIVATE, PHOTO, PRIVATE, log, photo_id
 from bot.routes import Routes
 from bot.states import Report
 from bot.transcript import Transcript, current_case
@@ -27,7 +27,6 @@ from dispatch.service.app import App
 routes = Routes(__name__)
 routes.message.filter(PRIVATE)
 routes.callback_query.filter(CB_PRIVATE)
-routes.callback_query.skip_unless(pressed(kb.DraftCb))  # (a new kind of button: add it)
 
 
 # -- the summary card ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import texts
 from dispatch.db.uow import UnitOfWork
-from dispatch.domain.case import Actor, Case, CaseEvent, Photo, Priority, Rating
+from dispatch.domain.case import Action, Actor, Case, CaseEvent, Photo, Priority, Rating
 from dispatch.domain.duplicates import LINKABLE, DuplicatePolicy, find_duplicate
 from dispatch.domain.errors import DomainError, NotAuthorised
 from dispatch.domain.members import (
@@ -202,7 +202,8 @@ class CaseService:
                 await uow.cases.add_follower(original.id, member.id, now)
                 count = await uow.cases.duplicate_count(original.id)
                 linked = original.record(
-                    "duplicate_reported", system, now, case.number, duplicate_id=case.id, reports=count + 1
+                    Action.DUPLICATE_REPORTED, system, now, case.number,
+                    duplicate_id=case.id, reports=count + 1,
                 )
                 await uow.cases.save(original, now)
                 await notify.plan(uow, registry, original, linked, now, None)

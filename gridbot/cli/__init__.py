@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
+from gridbot.cli.nlu_retrain import retrain as nlu_retrain
+from gridbot.cli.nlu_retrain import rollback as nlu_rollback
 from nlu.bench import bench as bench_nlu
 from nlu.cli import app as nlu_app
 
@@ -22,7 +24,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(nlu_app, name="nlu", help="Chinese NLU: classify, train, evaluate.")
+nlu_app.command("retrain")(nlu_retrain)
+nlu_app.command("rollback")(nlu_rollback)
+app.add_typer(nlu_app, name="nlu", help="Chinese NLU: classify, train, evaluate, retrain.")
 
 grids_app = typer.Typer(help="Grid hierarchy (网格) import and lookup.", no_args_is_help=True)
 units_app = typer.Typer(help="Responsible units (责任单位).", no_args_is_help=True)
@@ -560,21 +564,12 @@ def corrections_export(
     out: Annotated[Path, typer.Option(help="JSONL file to write (for `gridbot nlu train --corrections`)")],
 ) -> None:
     """Export category corrections made by residents and dispatchers as labelled NLU examples."""
+    from gridbot.cli.nlu_retrain import fetch_corrections
     from nlu.corpus import append_correction
 
-    async def fetch() -> list[tuple[str, str]]:
-        from gridbot.bootstrap import bootstrap
-
-        app_ = await bootstrap(_settings())
-        try:
-            async with app_.uow() as uow:
-                return [(c.text, c.category) for c in await uow.corrections.all() if c.text.strip()]
-        finally:
-            await app_.close()
-
-    rows = _run(fetch())
+    rows = fetch_corrections()
     out.unlink(missing_ok=True)
-    for text, category in rows:
+    for _, text, category in rows:
         append_correction(out, text, category)
     typer.echo(f"wrote {len(rows)} corrections to {out}")
 

@@ -48,7 +48,7 @@ def load_nlu(app: App) -> Any:
     from bot.nlu import load_classifier
 
     try:
-        return load_classifier(app.registry, app.settings.nlu_model_dir)
+        return load_classifier(app.registry, app.settings.nlu_model_dir, app.settings.data_dir)
     except Exception as exc:  # ModelError, missing files
         raise LaunchError(f"cannot load the NLU model ({exc}); train one with `gridbot nlu train`") from exc
 

@@ -101,3 +101,17 @@ async def test_scheduler_reminder_and_escalation_reach_the_unit_group(app, peopl
     assert (await scheduler.tick()).escalations == 1
     await seen_or_wait(member, lambda m: "督办" in m.get("text", "") and case.number in m.get("text", ""),
                        timeout=10)
+
+
+def test_every_kind_of_notice_has_one_deliverer() -> None:
+    """What `notify` writes, the relay can deliver: a kind without a deliverer would be an
+    outbox row nobody ever sends."""
+    from types import SimpleNamespace
+
+    from bot.relay import OutboxRelay
+    from dispatch.service.notify import Notice
+
+    app = SimpleNamespace(settings=SimpleNamespace(timezone="Asia/Shanghai"))
+    relay = OutboxRelay(app, bot=None, gate=None)  # type: ignore[arg-type]
+    assert set(relay.deliverers) == set(Notice)
+    assert all(callable(d) for d in relay.deliverers.values())
