@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, alias="GRIDBOT_DATABASE_URL")
     redis_url: str | None = Field(default=None, alias="GRIDBOT_REDIS_URL")
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    webhook_secret: SecretStr | None = Field(default=None, alias="GRIDBOT_WEBHOOK_SECRET")
     telegram_api: str = Field(default=TELEGRAM_PUBLIC_API, alias="GRIDBOT_TELEGRAM_API")
     case_prefix: str = Field(default="QH", alias="GRIDBOT_CASE_PREFIX")
     timezone: str = Field(default="Asia/Shanghai", alias="GRIDBOT_TIMEZONE")

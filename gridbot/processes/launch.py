@@ -281,8 +281,8 @@ async def run_telegram(
             api_base=settings.telegram_api,
             channel="telegram",
         )
-        if webhook and not webhook_secret:
-            webhook_secret = _webhook_secret(settings, echo)
+        if webhook:
+            webhook_secret = _webhook_secret(settings, webhook_secret, echo)
         stop = asyncio.Event()
         tasks: list[asyncio.Task[Any]] = []
         sharded: Any = None
@@ -330,11 +330,15 @@ async def run_telegram(
         await app.close()
 
 
-def _webhook_secret(settings: Settings, echo: Callable[[str], None]) -> str:
-    """No secret given: the one kept in the data directory (made on first use). Only its
-    place is printed, never the secret."""
+def _webhook_secret(settings: Settings, given: str | None, echo: Callable[[str], None]) -> str:
+    """The webhook's secret: `--webhook-secret`, else GRIDBOT_WEBHOOK_SECRET, else the one kept
+    in the data directory (made on first use; only its place is printed, never the secret)."""
     from bot.webhook import load_or_create_secret
 
+    if given:
+        return given
+    if settings.webhook_secret is not None and settings.webhook_secret.get_secret_value():
+        return settings.webhook_secret.get_secret_value()
     secret, path = load_or_create_secret(settings.data_dir)
     echo(f"webhook secret (GRIDBOT_WEBHOOK_SECRET not set): {path}")
     return secret

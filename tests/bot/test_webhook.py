@@ -99,9 +99,14 @@ def test_without_a_secret_one_is_made_and_kept_in_the_data_directory(tmp_path):
 
     settings = Settings(GRIDBOT_DATA_DIR=tmp_path / "data")
     said: list[str] = []
-    secret = _webhook_secret(settings, said.append)
+    secret = _webhook_secret(settings, None, said.append)
     path = tmp_path / "data" / "webhook-secret"
     assert len(secret) >= 32 and path.read_text().strip() == secret
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert str(path) in said[0] and secret not in said[0]  # where it is, never the secret
-    assert _webhook_secret(settings, said.append) == secret  # kept across restarts
+    assert _webhook_secret(settings, None, said.append) == secret  # kept across restarts
+    # a secret given (option, or GRIDBOT_WEBHOOK_SECRET in the environment or .env) wins
+    assert _webhook_secret(settings, "given", said.append) == "given"
+    configured = Settings(GRIDBOT_DATA_DIR=tmp_path / "other", GRIDBOT_WEBHOOK_SECRET="from-env")
+    assert _webhook_secret(configured, None, said.append) == "from-env"
+    assert not (tmp_path / "other").exists() and len(said) == 2
