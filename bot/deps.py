@@ -154,8 +154,9 @@ class Commands:
         actor = await self.actor(tg_id, Role.GRID_WORKER)
         return await self._run(self._svc.verify, case_id, actor, passed, note)
 
-    async def rate(self, case_id: int, tg_id: int, rating: Rating) -> Case:
-        return await self._run(self._svc.rate, case_id, await self.actor(tg_id, Role.RESIDENT), rating)
+    async def rate(self, case_id: int, tg_id: int, rating: Rating, rating_round: int | None = None) -> Case:
+        actor = await self.actor(tg_id, Role.RESIDENT)
+        return await self._run(self._svc.rate, case_id, actor, rating, rating_round)
 
     # -- membership (not case commands, same discipline) ---------------------------------------
     async def redeem_invite(self, code: str, tg_id: int, name: str) -> membership.Redeemed:

@@ -86,6 +86,14 @@ def add_photo(data: dict[str, Any], file_id: str) -> bool:
     return True
 
 
+def add_caption(data: dict[str, Any], message: Message) -> None:
+    """A photo's caption during the report adds to its description."""
+    caption = (message.caption or "").strip()
+    if caption:
+        text = data.get("text") or ""
+        data["text"] = f"{text}\n{caption}" if text else caption
+
+
 def first_of_album(data: dict[str, Any], message: Message) -> bool:
     """True for a single photo, or the first photo of an album we have not acknowledged."""
     if message.media_group_id is None:

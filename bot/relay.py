@@ -56,7 +56,6 @@ from aiogram.exceptions import (
 from aiogram.types import InputMediaPhoto, MediaUnion, Message
 
 import texts
-from bot import keyboards as kb
 from bot import render
 from bot.deps import WriteGate
 from bot.ratelimit import SendLimiter, Throttled
@@ -631,6 +630,8 @@ class OutboxRelay:
                 text, markup = render.unit_card(view, self.app.registry, card.chat_id, self.tz)
             elif card.purpose == "verify":
                 text, markup = render.verify_card(view, self.app.registry)
+            elif card.purpose == "rate":
+                text, markup = render.rate_card(view.case)
             else:
                 text, markup = render.triage_card(view, self.app.registry)
             if not await self._edit(card, text, markup):
@@ -668,8 +669,18 @@ class OutboxRelay:
             out.error = "skipped: no longer waiting for a rating"
             self.stats.skipped += 1
             return None
-        ask, markup = render.rate_ask(c), kb.rating_keyboard(c.id)
-        return (await self._send_text(row.chat_id, ask, markup, on_sent=_main(out))).message_id
+        ask, markup = render.rate_card(c)
+        m = await self._send_text(row.chat_id, ask, markup, on_sent=_main(out, c.id, "rate"))
+        # The request of an earlier round (before a 返工) loses its buttons, if it still has them.
+        for old in [k for k in cards if k.chat_id == row.chat_id and k.purpose == "rate"]:
+            await self._best_effort(
+                "old rating request",
+                partial(self._replace_card, old, texts.RATE_ROUND_OVER.format(text=ask)),
+                old.chat_id,
+            )
+            cards.remove(old)
+        cards.append(Card(c.id, row.chat_id, m.message_id, "rate"))
+        return m.message_id
 
     async def _deliver_verify_task(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome

@@ -27,6 +27,7 @@ from aiogram.utils.backoff import BackoffConfig
 
 import texts
 from bot.deps import Classifier, Commands, Debouncer, People, WriteGate
+from bot.flood import FloodGuard, FloodLimits, FloodMiddleware, MemoryBuckets, RedisBuckets
 from bot.nlu import ask_threshold
 from bot.pending import AskAgain, PendingPrompts
 from bot.relay import OutboxRelay
@@ -269,9 +270,11 @@ def build_runtime(
     relay_concurrency: int = 16,
     retry: RetryPolicy | None = None,
     startup: Backoff | None = None,
+    flood: FloodLimits | None = None,
 ) -> BotRuntime:
     """`retry`: how long a handler's Bot API call is retried (bot/retry.py); `startup`: the
-    backoff of start-up calls and of getUpdates."""
+    backoff of start-up calls and of getUpdates; `flood`: the incoming flood limits (default:
+    from the settings; see `bot.flood`)."""
     pin_response_models()
     gate = WriteGate.for_url(app.settings.effective_database_url)
     bot = make_bot(token, api_base)
@@ -290,10 +293,18 @@ def build_runtime(
     retrying = RetryMiddleware(retry, on_give_up=pending.remember)
     bot.session.middleware(retrying)  # outermost: each attempt passes the transcript's
     bot.session.middleware(OutboundMiddleware(transcript))
+    guard = FloodGuard(
+        flood or FloodLimits(app.settings.flood_per_second, app.settings.flood_burst),
+        RedisBuckets(storage.redis, f"{fsm_prefix}:flood") if hasattr(storage, "redis") else MemoryBuckets(),
+    )
+    inbound = InboundMiddleware(transcript, app)
+    # The flood check comes before aiogram's FSM middleware (and its per-person lock).
+    dp.update.outer_middleware.unregister(dp.fsm)
+    dp.update.outer_middleware(FloodMiddleware(guard, inbound.store_limited))
+    dp.update.outer_middleware(dp.fsm)
     handling = HandlerCalls()
     dp.update.outer_middleware(handling)
     dp.update.outer_middleware(SkipUnreadable())
-    inbound = InboundMiddleware(transcript, app)
     dp.message.outer_middleware(inbound)
     dp.edited_message.outer_middleware(inbound)
     dp.callback_query.outer_middleware(inbound)
@@ -307,6 +318,7 @@ def build_runtime(
     dp["transcript"] = transcript
     dp["relay"] = relay
     dp["debouncer"] = Debouncer()
+    dp["flood"] = guard
     dp["ask_threshold"] = ask_threshold()
     dp.errors.register(on_error)
     dp.include_routers(*all_routers())

@@ -21,7 +21,6 @@ from typing import Any
 
 STORE_DIR = "nlu-models"
 STATE = "state.json"
-DATA_DIR_ENV = "GRIDBOT_DATA_DIR"
 MAX_PREVIOUS = 20  # rollback depth kept
 
 
@@ -39,12 +38,9 @@ class StoreState:
         return {"active": self.active, "previous": self.previous, "last_retrain": self.last_retrain}
 
 
-def data_dir() -> Path:
-    return Path(os.environ.get(DATA_DIR_ENV) or "data")
-
-
-def store_dir(base: Path | None = None) -> Path:
-    return (base if base is not None else data_dir()) / STORE_DIR
+def store_dir(data_dir: Path) -> Path:
+    """Where retrained models live, inside the deployment's data directory."""
+    return data_dir / STORE_DIR
 
 
 def read_state(store: Path) -> StoreState:

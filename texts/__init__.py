@@ -31,9 +31,23 @@ RATING_ZH: dict[str, str] = {
 ROLE_ZH: dict[str, str] = {
     "resident": "居民",
     "grid_worker": "网格员",
+    "grid_leader": "网格长",
     "unit_member": "单位人员",
     "dispatcher": "调度员",
     "admin": "管理员",
+}
+
+# A member refused by the one member validation (dispatch/domain/members.py): the same line
+# for `gridbot members` and the console's member editing. "who" names the person.
+MEMBER_INVALID: dict[str, str] = {
+    "who": "成员 {name}（{ref}）：",
+    "tg_id": "tg_id 必须是 1 到 {max} 之间的整数（Telegram 用户 ID）",
+    "no_roles": "至少要有一个角色",
+    "unknown_role": "未知的角色：{ids}",
+    "unknown_grid": "未知的网格：{ids}",
+    "unknown_unit": "未知的单位：{ids}",
+    "needs_grid": "{role}至少要负责一个网格",
+    "member_needs_unit": "单位成员至少要属于一个单位",
 }
 
 # Routing reasons (one line, shown to dispatchers and printed by `gridbot route`).
@@ -215,6 +229,8 @@ BTN_RATE: dict[str, str] = {"satisfied": "😊 满意", "basically_satisfied": "
 RATE_THANKS = "感谢您的评价：{rating}"
 RATE_REOPENED = "收到您的不满意评价，已通知责任单位重新处理（返工）。"
 RATE_DONE = "{text}\n\n已评价：{rating}"
+RATE_ROUND_OVER = "{text}\n\n本轮评价已结束：案件已重新交办处理，处理完成后会再请您评价。"
+ALERT_RATE_OUTDATED = "这条评价请求已过期（案件已重新处理），请在最新的评价消息中评价。"
 
 NOTICE_FOLLOWER = "（您反映过同一问题，一并告知）"
 REMINDER = "⏰ 案件 <b>{number}</b>（{category}）处置时限已过 {pct}%，截止 {due}，请尽快处置。"
@@ -276,6 +292,8 @@ ALERT_BUSY = "系统繁忙，请稍后再试"
 UNSUPPORTED = "我暂时只能看懂文字、照片和位置。请用文字描述问题，照片可以直接发送。"
 UNSUPPORTED_VOICE = "暂时听不了语音，请用文字描述问题，照片可以直接发送。"
 ERROR_REPLY = "抱歉，系统开小差了，请稍后再试。您发送的内容已保存。"
+FLOOD_NOTICE = "您发送得太快了，请稍等几秒再继续。刚才发送的内容已保存，但暂未处理，需要的话请稍后重新发送。"
+FLOOD_PRESS = "操作太频繁，请稍后再试"
 
 # -- Assessment (考核) tables: `gridbot report` and the admin console ------------------------
 ASSESS_COLUMNS: dict[str, str] = {
@@ -405,7 +423,8 @@ ADMIN: dict[str, str] = {
     "username": "用户名",
     "password": "密码",
     "login_button": "登录",
-    "login_failed": "用户名或密码错误。连续失败 5 次将锁定 15 分钟。",
+    "login_failed": "用户名或密码错误。",
+    "login_throttled": "登录失败次数过多，请 {minutes} 分钟后再试。",
     "logged_out": "已退出登录。",
     "login_required": "请先登录。",
     "csrf_failed": "表单已过期或来源不明（缺少安全令牌），操作未执行。请刷新页面后重试。",
@@ -620,6 +639,7 @@ ADMIN: dict[str, str] = {
     "member_console": "后台账号",
     "invites_title": "邀请码",
     "invites_hint": "把邀请码发给对方：在与机器人的私聊中发送 /start 邀请码 加入；绑定工作群时在群里发送 /bind 绑定码。有效期 7 天，只能使用一次。",
+    "invites_hidden": "邀请码和绑定码只有管理员可以查看和生成（持有未使用的码即可加入单位或绑定工作群）。",
     "invite_purpose": "用途",
     "invite_target": "单位 / 网格",
     "invite_create": "生成邀请码",
@@ -676,9 +696,6 @@ ADMIN.update({
     "cfg_unknown": "未知的{kind}：{ids}",
     "cfg_no_member": "没有这个成员",
     "cfg_no_unit": "没有这个责任单位",
-    "cfg_no_roles": "至少选择一个角色",
-    "cfg_worker_needs_grid": "网格员至少要负责一个网格",
-    "cfg_unit_member_needs_unit": "单位成员至少要属于一个单位",
     "cfg_console_staff": "该成员关联后台账号 {username}，必须保留调度员或管理员角色",
     "cfg_unit_name": "单位名称不能为空，最长 200 个字符",
     "cfg_chat_id": "Telegram 群 ID 必须是整数",

@@ -18,8 +18,7 @@ from admin.web import ADMIN, VIEWER, flash, gb, now, redirect, render_page
 from dispatch.db.console_tables import AdminUserRow
 from dispatch.db.orm import CaseRow, GroupBindingRow, MemberRow
 from dispatch.domain.errors import DomainError
-from dispatch.domain.members import ROLES as MEMBER_ROLES
-from dispatch.domain.members import Role
+from dispatch.domain.members import Role, check_member
 from dispatch.domain.routing import CATCH_ALL, RoutingTable
 from dispatch.domain.status import OPEN
 from dispatch.service import config_log, membership
@@ -117,40 +116,26 @@ async def member_save(request: Request, member_id: int,
     want_grids = {g.strip() for g in grids or [] if g.strip()}
     want_units = {u.strip() for u in units or [] if u.strip()}
     try:
-        if bad := sorted(want_roles - MEMBER_ROLES):
-            raise _unknown(T["member_roles"], bad)
-        if not want_roles:
-            raise ConfigError(T["cfg_no_roles"])
-        if bad := sorted(g for g in want_grids if g not in app.registry.tree):
-            raise _unknown(T["nav_grids"], bad)
-        # A scope only means something with its role: without it, it is dropped.
-        if Role.GRID_WORKER.value not in want_roles:
-            want_grids = set()
-        if Role.UNIT_MEMBER.value not in want_roles:
-            want_units = set()
         async with app.uow() as uow:
             member = await uow.members.get(member_id)
             if member is None:
                 raise ConfigError(T["cfg_no_member"])
             known_units = {u.id for u in await uow.units.all()}
-            if bad := sorted(want_units - known_units):
-                raise _unknown(T["nav_units"], bad)
-            if Role.GRID_WORKER.value in want_roles and not want_grids:
-                raise ConfigError(T["cfg_worker_needs_grid"])
-            if Role.UNIT_MEMBER.value in want_roles and not want_units:
-                raise ConfigError(T["cfg_unit_member_needs_unit"])
+            # The same validation as `gridbot members`; scopes without their role are dropped.
+            edited = check_member(
+                dataclasses.replace(member, roles=want_roles, grids=want_grids, units=want_units),
+                app.registry.tree, known_units)
             # A console dispatcher/admin acts as this member: it must stay staff.
             acting = await uow.session.scalar(
                 select(AdminUserRow.username).where(AdminUserRow.member_id == member_id,
                                                     AdminUserRow.active.is_(True),
                                                     AdminUserRow.role.in_(accounts.ACTING_ROLES)))
-            if acting is not None and not (want_roles & STAFF_ROLES):
+            if acting is not None and not (edited.roles & STAFF_ROLES):
                 raise ConfigError(T["cfg_console_staff"].format(username=acting))
-            before = config_log.member_doc(member)
-            member.roles, member.grids, member.units = want_roles, want_grids, want_units
-            await uow.members.save(member, now(request))
+            await uow.members.save(edited, now(request))
             await config_log.record(uow.session, now(request), console_actor(info), "member",
-                                    str(member_id), before, config_log.member_doc(member))
+                                    str(member_id), config_log.member_doc(member),
+                                    config_log.member_doc(edited))
             await uow.commit()
     except DomainError as exc:
         await flash(request, "error", T["err_prefix"] + str(exc))
@@ -231,8 +216,13 @@ async def invites(request: Request, info: SessionInfo = VIEWER) -> Response:
             select(MemberRow.tg_id, MemberRow.name).where(MemberRow.tg_id.in_(used)))).all()) if used else {}
     from admin.routes.cases import grid_options
 
+    # Codes are secrets: whoever holds an unused one joins a unit or binds its group. Only
+    # admins see them; the rows other roles get carry no code at all.
+    show_codes = info.user.can("admin")
+    invites = [{"code": r.code if show_codes else None, "purpose": r.purpose, "target": r.target,
+                "created_at": r.created_at, "expires_at": r.expires_at, "used_by": r.used_by} for r in rows]
     return await render_page(request, "config_invites.html", {
-        "nav": "config", "sub": "invites", "invites": rows, "names": names,
+        "nav": "config", "sub": "invites", "invites": invites, "names": names, "show_codes": show_codes,
         "grids": grid_options(app.registry), "bot_username": request.app.state.bot_username,
     })
 

@@ -23,6 +23,7 @@ from bot import keyboards as kb
 from bot import render
 from bot.deps import Classifier, Debouncer, People
 from bot.draft import (
+    add_caption,
     add_photo,
     begin,
     edit_quietly,
@@ -249,6 +250,7 @@ async def on_address(
 async def on_location_photo(message: Message, state: FSMContext, transcript_id: int | None = None) -> None:
     data = await state.get_data()
     data["msgs"] = with_msg(data, transcript_id)
+    add_caption(data, message)
     first = first_of_album(data, message)
     fid = photo_id(message)
     if fid:
@@ -265,6 +267,7 @@ async def on_photo(
 ) -> None:
     data = await state.get_data()
     data["msgs"] = with_msg(data, transcript_id)
+    add_caption(data, message)
     fid = photo_id(message)
     kept = add_photo(data, fid) if fid else True
     await state.set_data(data)

@@ -198,7 +198,7 @@ class CardRow(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     tg_message_id: Mapped[int] = mapped_column(BigInteger)
-    purpose: Mapped[str] = mapped_column(String(16))  # unit / verify / triage
+    purpose: Mapped[str] = mapped_column(String(16))  # unit / verify / triage / rate
     __table_args__ = (UniqueConstraint("case_id", "chat_id", "purpose"),)
 
 

@@ -19,7 +19,7 @@ import texts
 from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Action, Actor, Case, CaseEvent, Photo, Priority, Rating
 from dispatch.domain.duplicates import LINKABLE, DuplicatePolicy, find_duplicate
-from dispatch.domain.errors import DomainError, NotAuthorised
+from dispatch.domain.errors import DomainError, NotAuthorised, OutdatedRound
 from dispatch.domain.members import (
     Member,
     Role,
@@ -295,10 +295,14 @@ class CaseService:
             await self._redispatch_if_reopened(case, now, events)
             return await self._commit(uow, case, list(case.events[before:]), now)
 
-    async def rate(self, case_id: int, actor: Actor, rating: Rating) -> Case:
+    async def rate(self, case_id: int, actor: Actor, rating: Rating, rating_round: int | None = None) -> Case:
+        """`rating_round`: the case's rework count when the rating was asked for; a rating asked for
+        before a 返工 is refused (`OutdatedRound`)."""
         async with self._uow() as uow:
             member, case = await self._acting(uow, actor, Role.RESIDENT), await self._case(uow, case_id)
             ensure_reporter(member, case)
+            if rating_round is not None and rating_round != case.rework_count:
+                raise OutdatedRound(case.number, rating_round, case.rework_count)
             now = self.clock.now()
             before = len(case.events)
             case.rate(

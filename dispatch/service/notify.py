@@ -96,8 +96,11 @@ async def plan(
     if event.action == "resolved":
         for tg in await grid_workers_for(uow, registry, case.grid_id):
             add(chat_id=tg, kind=Notice.VERIFY_TASK, payload=base, now=now, case_id=case.id)
+    # Dispatchers hear of a case entering triage (待分拨), whatever brought it there, and of an
+    # emergency as it comes in. A unit's return is two events (`returned`, then `triaged`):
+    # the second is the one notice.
     emergency_report = event.action == Action.REPORTED and case.emergency
-    if event.action in (Action.TRIAGED, Action.RETURNED) or emergency_report:
+    if event.action == Action.TRIAGED or emergency_report:
         if registry.dispatch_chat_id is not None:  # the dispatchers' group
             add(
                 chat_id=registry.dispatch_chat_id,

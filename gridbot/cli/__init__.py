@@ -15,6 +15,7 @@ import typer
 from gridbot.cli.nlu_retrain import retrain as nlu_retrain
 from gridbot.cli.nlu_retrain import rollback as nlu_rollback
 from nlu.bench import bench as bench_nlu
+from nlu.cli import PATHS as NLU_PATHS
 from nlu.cli import app as nlu_app
 
 app = typer.Typer(
@@ -24,6 +25,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+def _nlu_paths() -> tuple[Path, Path | None]:
+    settings = _settings()
+    return settings.data_dir, settings.nlu_model_dir
+
+
+NLU_PATHS.configure = _nlu_paths  # read only when an nlu command needs the default model
 nlu_app.command("retrain")(nlu_retrain)
 nlu_app.command("rollback")(nlu_rollback)
 app.add_typer(nlu_app, name="nlu", help="Chinese NLU: classify, train, evaluate, retrain.")
@@ -234,7 +241,13 @@ def route_cmd(
     strict: Annotated[bool, typer.Option(help="stop at the first bad line")] = False,
     model: Annotated[Path | None, typer.Option(help="NLU model directory")] = None,
 ) -> None:
-    """Route JSON Lines {id, text, lat?, lon?, category?} from stdin to units."""
+    """Route JSON Lines {id, text, lat?, lon?, category?} from stdin to units.
+
+    A bad line (not UTF-8, longer than 1 MiB, not a JSON object, a bad text, category or
+    lat/lon) is reported on stderr with its line number and skipped; the other lines are
+    answered. Exit status: 0 when every line was answered; 1 when any line was bad (with
+    --strict the first bad line stops the stream) or the grids cannot be loaded.
+    """
     from gridbot.cli.route import run_route
 
     code = run_route(_settings(), strict=strict, model=model)
@@ -321,6 +334,10 @@ def admin_serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     bot_username: Annotated[str | None, typer.Option(help="the bot's @username, for invite links")] = None,
+    forwarded_allow_ips: Annotated[str, typer.Option(
+        envvar="FORWARDED_ALLOW_IPS",
+        help="addresses of the reverse proxy whose X-Forwarded-For/-Proto are trusted "
+             "(comma-separated, '*' for any; docs/deployment.md)")] = "127.0.0.1",
 ) -> None:
     """Serve the console (when no subcommand is given)."""
     if ctx.invoked_subcommand is not None:
@@ -343,7 +360,8 @@ def admin_serve(
             stop = asyncio.Event()
             watcher = start_config_watch(app_, stop)  # edits made by the CLI or other processes
             try:
-                await serve(app_, host, port, bot_username=bot_username, report_cache_seconds=60)
+                await serve(app_, host, port, bot_username=bot_username, report_cache_seconds=60,
+                            forwarded_allow_ips=forwarded_allow_ips)
             finally:
                 stop.set()
                 await watcher

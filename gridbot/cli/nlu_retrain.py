@@ -4,7 +4,6 @@ behind a gate (nlu/retrain.py), into the data directory's model store (nlu/store
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -30,10 +29,14 @@ async def _fetch(settings: Any) -> list[tuple[int, str, str]]:
         await app_.close()
 
 
-def _data_dir() -> Path:
+def _settings() -> Any:
     from dispatch.settings import Settings
 
-    return Path(Settings().data_dir)
+    return Settings()
+
+
+def _data_dir() -> Path:
+    return Path(_settings().data_dir)
 
 
 def fetch_corrections() -> list[tuple[int, str, str]]:
@@ -84,7 +87,7 @@ def retrain(
     worse than the running model on the dev set and on a held-back slice of the corrections.
 
     Exit status: 0 activated (or not due / nothing to learn), 3 refused, 1 error."""
-    from nlu.api import MODEL_ENV, PACKAGED_DEV_DIR, PACKAGED_MODEL_DIR, PACKAGED_TRAIN_DIR
+    from nlu.api import PACKAGED_DEV_DIR, PACKAGED_MODEL_DIR, PACKAGED_TRAIN_DIR
     from nlu.artifact import ModelError, load_model_dir
     from nlu.corpus import CorpusError, load_examples
     from nlu.store import StoreError, active_dir, read_state, store_dir
@@ -132,8 +135,8 @@ def retrain(
         _fail(str(e))
     typer.echo(result.summary())
     typer.echo(f"candidate: {store / (result.version or '')} (comparison in its metadata.json)")
-    if os.environ.get(MODEL_ENV):
-        typer.echo(f"note: {MODEL_ENV} is set, so processes load that model, not the store's", err=True)
+    if _settings().nlu_model_dir is not None:
+        typer.echo("note: GRIDBOT_NLU_MODEL is set, so processes load that model, not the store's", err=True)
     if not result.accepted:
         raise typer.Exit(EXIT_REFUSED)
 

@@ -50,8 +50,10 @@ async def report(
     address: str | None = None,
     location: tuple[float, float] | None = None,
     photos: int = 0,
+    caption: str | None = None,
 ) -> str:
-    """A resident reports through the whole flow; returns the case number."""
+    """A resident reports through the whole flow; returns the case number. `caption`: on
+    the photos."""
     await resident.send_text(text)
     await resident.wait_for_message("问题在哪里" if place_button is None else "识别到地点")
     if place_button is not None:
@@ -64,7 +66,7 @@ async def report(
         await resident.press("跳过")
     await resident.wait_for_message("现场照片")
     if photos:
-        await resident.send_photo([png(rgb=(i * 40, 90, 90)) for i in range(photos)])
+        await resident.send_photo([png(rgb=(i * 40, 90, 90)) for i in range(photos)], caption=caption)
         await resident.wait_for_message("已收到照片")
         await resident.press("完成")
     else:
