@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     flood_per_second: float = Field(default=2.0, alias="GRIDBOT_FLOOD_PER_SECOND")
     flood_burst: int = Field(default=30, alias="GRIDBOT_FLOOD_BURST")
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    webhook_secret: SecretStr | None = Field(default=None, alias="GRIDBOT_WEBHOOK_SECRET")
     telegram_api: str = Field(default=TELEGRAM_PUBLIC_API, alias="GRIDBOT_TELEGRAM_API")
     case_prefix: str = Field(default="QH", alias="GRIDBOT_CASE_PREFIX")
     timezone: str = Field(default="Asia/Shanghai", alias="GRIDBOT_TIMEZONE")

@@ -492,8 +492,10 @@ def run_cmd(
     webhook: Annotated[str | None, typer.Option(
         help="public HTTPS URL for a webhook (default: long polling)")] = None,
     listen: Annotated[str, typer.Option(help="host:port the webhook server listens on")] = "0.0.0.0:8080",
-    webhook_secret: Annotated[str | None, typer.Option(envvar="GRIDBOT_WEBHOOK_SECRET",
-                                                          help="X-Telegram-Bot-Api-Secret-Token")] = None,
+    webhook_secret: Annotated[str | None, typer.Option(help=(
+        "X-Telegram-Bot-Api-Secret-Token (default: GRIDBOT_WEBHOOK_SECRET, else one kept in the "
+        "data directory)"
+    ))] = None,
     scheduler: Annotated[bool, typer.Option(help="run the deadline scheduler too")] = True,
     workers: Annotated[int | None, typer.Option(
         help="bot worker processes for updates (default: GRIDBOT_BOT_WORKERS or 1; docs/workers.md)")] = None,

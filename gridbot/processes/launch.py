@@ -245,10 +245,14 @@ async def _start_bot(
 ) -> Any:
     """One process that polls and handles (None), or the parent of `workers` processes (its
     `ShardedBot`, to stop before the runtime)."""
+    from bot.retry import StartupError
     from bot.runtime import settle_heap
 
     if workers <= 1:
-        await runtime.start()
+        try:
+            await runtime.start()
+        except StartupError as exc:
+            raise LaunchError(str(exc)) from exc
         settle_heap()
         return None
     from gridbot.processes.shard_intake import ShardedBot
@@ -258,7 +262,7 @@ async def _start_bot(
         sharded = await ShardedBot.start(
             runtime, workers, settings=settings, token=token, api_base=api_base, channel=channel, **intake
         )
-    except ShardError as exc:
+    except (ShardError, StartupError) as exc:
         raise LaunchError(str(exc)) from exc
     settle_heap()
     return sharded
@@ -295,6 +299,7 @@ async def run_telegram(
     echo: Callable[[str], None] = print,
     workers: int = 1,
 ) -> None:
+    from bot.retry import StartupError
     from bot.runtime import build_runtime, serve_webhook
 
     if settings.telegram_bot_token is None:
@@ -317,6 +322,8 @@ async def run_telegram(
             api_base=settings.telegram_api,
             channel="telegram",
         )
+        if webhook:
+            webhook_secret = _webhook_secret(settings, webhook_secret, echo)
         stop = asyncio.Event()
         tasks: list[asyncio.Task[Any]] = []
         sharded: Any = None
@@ -336,10 +343,14 @@ async def run_telegram(
                 echo(f"gridbot run: {mode}, {workers} bot worker processes; Ctrl+C stops")
                 await _until_signalled(stop)
             elif webhook:
+                assert webhook_secret is not None
                 echo(f"gridbot run: webhook {webhook}, listening on {listen}")
                 serve = asyncio.create_task(serve_webhook(runtime, webhook, listen, webhook_secret))
                 waiter = asyncio.create_task(_until_signalled(stop))
                 await asyncio.wait([serve, waiter], return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                if serve.done() and isinstance(serve.exception(), StartupError):
+                    raise LaunchError(str(serve.exception()))
                 serve.cancel()
                 with suppress(asyncio.CancelledError):
                     await serve
@@ -357,6 +368,20 @@ async def run_telegram(
             await runtime.stop()
     finally:
         await app.close()
+
+
+def _webhook_secret(settings: Settings, given: str | None, echo: Callable[[str], None]) -> str:
+    """The webhook's secret: `--webhook-secret`, else GRIDBOT_WEBHOOK_SECRET, else the one kept
+    in the data directory (made on first use; only its place is printed, never the secret)."""
+    from bot.webhook import load_or_create_secret
+
+    if given:
+        return given
+    if settings.webhook_secret is not None and settings.webhook_secret.get_secret_value():
+        return settings.webhook_secret.get_secret_value()
+    secret, path = load_or_create_secret(settings.data_dir)
+    echo(f"webhook secret (GRIDBOT_WEBHOOK_SECRET not set): {path}")
+    return secret
 
 
 async def create_invite_link(
