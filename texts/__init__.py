@@ -339,6 +339,7 @@ ADMIN_ACTION_ZH: dict[str, str] = {
     "cancelled": "作废",
     "extended": "延期",
     "recategorised": "更正类别",
+    "amended": "工单内容更新",
     "linked_duplicate": "关联重复",
     "unlinked_duplicate": "取消重复",
     "duplicate_reported": "重复上报",
@@ -353,6 +354,8 @@ ADMIN_CHANNEL_ZH: dict[str, str] = {
     "sandbox": "沙盒",
     "admin": "管理后台",
     "cli": "命令行",
+    "hotline": "12345热线",
+    "open311": "Open311接口",
     "system": "系统",
 }
 
@@ -662,6 +665,7 @@ ADMIN: dict[str, str] = {
 
 # -- Triage (待分拨) -------------------------------------------------------------------------
 TRIAGE_UNCERTAIN = "分类不确定, 待调度员分拨"
+AMENDED_NOTE = "来源重新报送, 内容已更新"
 
 # -- Console: editing units and members ---------------------------------------------------
 ADMIN.update({

@@ -237,6 +237,25 @@ def route_cmd(
     raise typer.Exit(code)
 
 
+# -- 12345 hotline work orders -------------------------------------------------------------------
+hotline_app = typer.Typer(help="12345 hotline work orders (工单) into the same loop.", no_args_is_help=True)
+app.add_typer(hotline_app, name="hotline")
+
+
+@hotline_app.command("import")
+def hotline_import(
+    path: Annotated[Path, typer.Argument(help="CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX")],
+    columns: Annotated[Path | None, typer.Option(
+        help="YAML mapping of the file's headers onto ours (docs/formats.md)")] = None,
+    strict: Annotated[bool, typer.Option(help="any bad row fails the whole file: all or nothing")] = False,
+    model: Annotated[Path | None, typer.Option(help="NLU model directory")] = None,
+) -> None:
+    """Import work orders: one JSON line per data row on stdout, a summary on stderr."""
+    from gridbot.cli.hotline import run_import
+
+    raise typer.Exit(run_import(_settings(), path, columns=columns, strict=strict, model=model))
+
+
 @bench_app.command("grids")
 def bench_grids(
     points: int = 100_000,

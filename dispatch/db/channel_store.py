@@ -1,0 +1,81 @@
+"""Reading and writing the hotline and Open311 tables (`channel_tables.py`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.db.channel_tables import ApiAuditRow, ApiKeyRow, HotlineOrderRow, Open311RequestRow
+from dispatch.db.orm import CaseRow
+
+
+async def hotline_order(session: AsyncSession, order_no: str) -> HotlineOrderRow | None:
+    return await session.get(HotlineOrderRow, order_no)
+
+
+async def save_hotline_order(
+    session: AsyncSession, order_no: str, now: datetime, case_id: int | None, **fields: Any
+) -> HotlineOrderRow:
+    """Insert the order, or update the row of its number (counting the imports)."""
+    row = await session.get(HotlineOrderRow, order_no)
+    if row is None:
+        row = HotlineOrderRow(order_no=order_no, created_at=now, imports=0)
+        session.add(row)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    if case_id is not None:
+        row.case_id = case_id
+    row.imports = (row.imports or 0) + 1
+    row.updated_at = now
+    await session.flush()
+    return row
+
+
+async def hotline_orders_since(
+    session: AsyncSession, since: datetime, limit: int | None = None
+) -> list[tuple[HotlineOrderRow, CaseRow | None]]:
+    stmt = (
+        select(HotlineOrderRow, CaseRow)
+        .outerjoin(CaseRow, CaseRow.id == HotlineOrderRow.case_id)
+        .where(HotlineOrderRow.received_at >= since)
+        .order_by(HotlineOrderRow.received_at, HotlineOrderRow.order_no)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [(o, c) for o, c in (await session.execute(stmt)).all()]
+
+
+# -- Open311 -----------------------------------------------------------------------------------
+async def api_key_by_name(session: AsyncSession, name: str) -> ApiKeyRow | None:
+    return await session.scalar(select(ApiKeyRow).where(ApiKeyRow.name == name))
+
+
+async def api_key_by_hash(session: AsyncSession, key_hash: str) -> ApiKeyRow | None:
+    return await session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash))
+
+
+async def add_open311_request(session: AsyncSession, row: Open311RequestRow) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def open311_request(session: AsyncSession, token: str) -> Open311RequestRow | None:
+    return await session.get(Open311RequestRow, token)
+
+
+async def open311_media(session: AsyncSession, case_ids: list[int]) -> dict[int, str]:
+    if not case_ids:
+        return {}
+    rows = await session.execute(
+        select(Open311RequestRow.case_id, Open311RequestRow.media_url).where(
+            Open311RequestRow.case_id.in_(case_ids), Open311RequestRow.media_url.is_not(None)
+        )
+    )
+    return {int(c): str(m) for c, m in rows.all()}
+
+
+def audit(session: AsyncSession, **fields: Any) -> None:
+    session.add(ApiAuditRow(**fields))
