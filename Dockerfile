@@ -6,6 +6,7 @@ COPY gridbot gridbot
 COPY dispatch dispatch
 COPY nlu nlu
 COPY bot bot
+COPY api api
 RUN pip install --no-cache-dir . && mkdir -p /data
 VOLUME ["/data"]
 CMD ["gridbot", "--help"]

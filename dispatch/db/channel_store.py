@@ -79,3 +79,31 @@ async def open311_media(session: AsyncSession, case_ids: list[int]) -> dict[int,
 
 def audit(session: AsyncSession, **fields: Any) -> None:
     session.add(ApiAuditRow(**fields))
+
+
+async def cases_for_open311(
+    session: AsyncSession,
+    *,
+    numbers: list[str] | None = None,
+    categories: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    statuses: list[str] | None = None,
+    limit: int = 1000,
+) -> list[CaseRow]:
+    """Cases for `GET requests`: by number (then no other filter), else by category, the time
+    they were reported and status; newest first."""
+    stmt = select(CaseRow)
+    if numbers is not None:
+        stmt = stmt.where(CaseRow.number.in_(numbers))
+    else:
+        if categories:
+            stmt = stmt.where(CaseRow.category.in_(categories))
+        if start is not None:
+            stmt = stmt.where(CaseRow.created_at >= start)
+        if end is not None:
+            stmt = stmt.where(CaseRow.created_at <= end)
+        if statuses is not None:
+            stmt = stmt.where(CaseRow.status.in_(statuses))
+    stmt = stmt.order_by(CaseRow.created_at.desc(), CaseRow.id.desc()).limit(limit)
+    return list((await session.scalars(stmt)).all())

@@ -459,6 +459,50 @@ def bench_admin_cmd(
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if json_out else print_result(result))
 
 
+# -- the Open311 GeoReport v2 API -------------------------------------------------------------
+apikey_app = typer.Typer(help="Keys of Open311 clients: create (printed once, stored hashed), revoke.",
+                         no_args_is_help=True)
+app.add_typer(apikey_app, name="api-key")
+
+
+@app.command("api")
+def api_cmd(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on (0: any free port)")] = 8311,
+    rate: Annotated[float, typer.Option(help="requests per second per key (or per address)")] = 2.0,
+    burst: Annotated[float, typer.Option(help="requests a key may make at once")] = 30.0,
+) -> None:
+    """Serve the Open311 GeoReport v2 API under /open311/v2/ (prints its base URL when ready)."""
+    from gridbot.cli.api import serve_api
+
+    if rate <= 0 or burst < 1:
+        fail("--rate must be positive and --burst at least 1")
+    _run(serve_api(_settings(), host, port, rate=rate, burst=burst, echo=typer.echo))
+
+
+@apikey_app.command("create")
+def api_key_create(name: Annotated[str, typer.Argument(help="the client's name (audit log)")]) -> None:
+    """Create a key and print it (only its hash is stored: it cannot be shown again)."""
+    from gridbot.cli.api import key_command
+
+    try:
+        typer.echo(_run(key_command(_settings(), "create", name)))
+    except ValueError as exc:
+        fail(str(exc))
+
+
+@apikey_app.command("revoke")
+def api_key_revoke(name: Annotated[str, typer.Argument(help="the client's name")]) -> None:
+    """Revoke a key: its requests are refused (403) from now on."""
+    from gridbot.cli.api import key_command
+
+    try:
+        _run(key_command(_settings(), "revoke", name))
+    except ValueError as exc:
+        fail(str(exc))
+    typer.echo(f"revoked API key {name}")
+
+
 # -- the Telegram bot: aiogram is imported inside the commands only ------------------
 @app.command("sandbox")
 def sandbox_cmd(
