@@ -1,4 +1,4 @@
-"""`gridbot hotline import` as an outside check drives it: stdout JSON lines, stderr summary,
+"""`gridbot hotline import`, `gridbot api` and `gridbot api-key` as an outside check drives them: stdout JSON lines, stderr summary,
 exit codes, --strict, --columns, re-sends."""
 
 from __future__ import annotations
@@ -78,3 +78,31 @@ def test_columns_mapping_and_unreadable_files(env: dict[str, str], tmp_path: Pat
     assert r.returncode == 1 and r.stderr.startswith("gridbot: error:") and r.stdout == ""
     r = run(["hotline", "import", str(f)], env)  # headers not ours and no mapping
     assert r.returncode == 1 and "工单编号" in r.stderr
+
+
+def test_api_key_commands_and_the_server_prints_its_url(env: dict[str, str]) -> None:
+    import re
+    import signal
+    import urllib.request
+
+    created = run(["api-key", "create", "cli-app"], env)
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    assert len(key) >= 32 and "\n" not in key
+    again = run(["api-key", "create", "cli-app"], env)
+    assert again.returncode == 1 and again.stderr.startswith("gridbot: error:")
+    assert run(["api-key", "revoke", "nobody"], env).returncode == 1
+    assert run(["api-key", "revoke", "cli-app"], env).returncode == 0
+
+    p = subprocess.Popen([sys.executable, "-m", "gridbot.cli", "api", "--port", "0"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout is not None
+        line = p.stdout.readline()
+        m = re.match(r"gridbot api: (http://127\.0\.0\.1:\d+/open311/v2/)$", line.strip())
+        assert m, line
+        with urllib.request.urlopen(m.group(1) + "services.json", timeout=10) as r:
+            assert r.status == 200 and json.loads(r.read())[0]["service_code"]
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=20)
