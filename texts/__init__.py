@@ -20,6 +20,20 @@ STATUS_ZH: dict[str, str] = {
     "duplicate": "重复上报",
 }
 
+# 12345 export (`gridbot hotline export`): the columns sent back and the result of an order.
+HOTLINE_EXPORT_COLUMNS = ("工单编号", "案件编号", "办理状态", "办理结果", "处置单位", "办结时间",
+                          "处置说明", "满意度评价")
+HOTLINE_RESULT: dict[str, str] = {
+    "recorded": "已记录（咨询/建议/表扬类，无需派单）",
+    "closed": "已办结",
+    "resolved": "已处置",
+    "verified": "已处置",
+    "cancelled": "已作废",
+    "duplicate": "重复诉求，已并入原案件办理",
+}
+HOTLINE_IN_PROGRESS = "办理中"
+HOTLINE_RECORDED = "已记录"
+
 PRIORITY_ZH: dict[int, str] = {0: "一般", 1: "紧急", 2: "特急"}
 
 RATING_ZH: dict[str, str] = {

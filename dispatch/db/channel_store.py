@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.db.channel_tables import ApiAuditRow, ApiKeyRow, HotlineOrderRow, Open311RequestRow
-from dispatch.db.orm import CaseRow
+from dispatch.db.orm import CaseEventRow, CaseRow
 
 
 async def hotline_order(session: AsyncSession, order_no: str) -> HotlineOrderRow | None:
@@ -34,18 +34,30 @@ async def save_hotline_order(
     return row
 
 
-async def hotline_orders_since(
-    session: AsyncSession, since: datetime, limit: int | None = None
+async def hotline_orders_changed(
+    session: AsyncSession, since: datetime
 ) -> list[tuple[HotlineOrderRow, CaseRow | None]]:
+    """Orders imported, or whose case changed, at or after `since`, by 受理时间."""
     stmt = (
         select(HotlineOrderRow, CaseRow)
         .outerjoin(CaseRow, CaseRow.id == HotlineOrderRow.case_id)
-        .where(HotlineOrderRow.received_at >= since)
+        .where(or_(HotlineOrderRow.updated_at >= since, CaseRow.updated_at >= since))
         .order_by(HotlineOrderRow.received_at, HotlineOrderRow.order_no)
     )
-    if limit is not None:
-        stmt = stmt.limit(limit)
     return [(o, c) for o, c in (await session.execute(stmt)).all()]
+
+
+async def resolution_notes(session: AsyncSession, case_ids: list[int]) -> dict[int, str]:
+    """The latest resolution note (处置说明) of each case."""
+    if not case_ids:
+        return {}
+    rows = await session.execute(
+        select(CaseEventRow.case_id, CaseEventRow.note)
+        .where(CaseEventRow.case_id.in_(case_ids),
+               CaseEventRow.action.in_(("resolved", "resolved_on_spot")))
+        .order_by(CaseEventRow.case_id, CaseEventRow.at, CaseEventRow.id)
+    )
+    return {int(c): n or "" for c, n in rows.all()}
 
 
 # -- Open311 -----------------------------------------------------------------------------------

@@ -256,6 +256,20 @@ def hotline_import(
     raise typer.Exit(run_import(_settings(), path, columns=columns, strict=strict, model=model))
 
 
+@hotline_app.command("export")
+def hotline_export(
+    since: Annotated[str, typer.Option(help="orders imported, or whose case changed, since (2026-11-01)")],
+    out: Annotated[Path | None, typer.Option(help="file to write: .xlsx for XLSX, else CSV (default stdout)")]
+    = None,
+    encoding: Annotated[str | None, typer.Option(
+        help="CSV encoding: utf-8-sig (files' default), utf-8 (stdout's default) or gb18030")] = None,
+) -> None:
+    """The answer to the hotline: per 工单编号, status, result, unit, time finished, note, rating."""
+    from gridbot.cli.hotline import run_export
+
+    raise typer.Exit(run_export(_settings(), since, out_path=out, encoding=encoding))
+
+
 @bench_app.command("grids")
 def bench_grids(
     points: int = 100_000,

@@ -100,3 +100,62 @@ def run_import(
     summary = ", ".join(f"{k} {counts[k]}" for k in ("created", "updated", "unchanged", "recorded", "error"))
     print(f"hotline import {path}: {len(rows)} rows: {summary}", file=err)
     return 1 if strict and counts["error"] else 0
+
+
+def run_export(settings: Settings, since_text: str, *, out_path: Path | None = None,
+               encoding: str | None = None, err: TextIO | None = None) -> int:
+    """`gridbot hotline export --since …`: CSV (stdout or a file) or XLSX (`--out *.xlsx`)."""
+    import asyncio
+    import csv
+    import io
+
+    import texts
+    from dispatch.service.hotline_file import parse_time
+
+    err = err or sys.stderr
+    try:
+        since = parse_time(since_text, settings.tz)
+    except ValueError:
+        print(f"gridbot: error: --since {since_text!r} is not a date or time (e.g. 2026-11-01)", file=err)
+        return 1
+    if encoding is not None and encoding.lower().replace("_", "-") not in ("utf-8", "utf-8-sig", "gb18030"):
+        print("gridbot: error: --encoding must be utf-8, utf-8-sig or gb18030", file=err)
+        return 1
+
+    async def gather() -> list[list[str]]:
+        from dispatch.service.hotline_export import export_rows
+        from gridbot.bootstrap import bootstrap
+
+        app = await bootstrap(settings)
+        try:
+            return await export_rows(app.uow, app.registry, since, settings.tz)
+        finally:
+            await app.close()
+
+    rows = asyncio.run(gather())
+    header = list(texts.HOTLINE_EXPORT_COLUMNS)
+    try:
+        if out_path is not None and out_path.suffix.lower() == ".xlsx":
+            from openpyxl import Workbook
+
+            wb = Workbook()
+            ws = wb.active
+            assert ws is not None
+            ws.title = "12345回复"
+            for r in [header, *rows]:
+                ws.append(r)
+            wb.save(out_path)
+        else:
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\r\n").writerows([header, *rows])
+            data = buf.getvalue().encode(encoding or ("utf-8-sig" if out_path is not None else "utf-8"))
+            if out_path is not None:
+                out_path.write_bytes(data)
+            else:
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+    except OSError as exc:
+        print(f"gridbot: error: cannot write {out_path}: {exc.strerror or exc}", file=err)
+        return 1
+    print(f"hotline export: {len(rows)} orders changed since {since.isoformat()}", file=err)
+    return 0

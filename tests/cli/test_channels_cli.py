@@ -106,3 +106,31 @@ def test_api_key_commands_and_the_server_prints_its_url(env: dict[str, str]) -> 
     finally:
         p.send_signal(signal.SIGINT)
         p.wait(timeout=20)
+
+
+def test_export_in_csv_and_xlsx(env: dict[str, str], tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    f = tmp_path / "orders.csv"
+    f.write_text("\n".join([HEADER, GOOD[0].replace("HL-1", "EX-1")]), "utf-8")
+    assert run(["hotline", "import", str(f)], env).returncode == 0
+    r = run(["hotline", "export", "--since", "2000-01-01"], env)
+    assert r.returncode == 0, r.stderr
+    table = list(csv.reader(io.StringIO(r.stdout)))
+    assert table[0][:6] == ["工单编号", "案件编号", "办理状态", "办理结果", "处置单位", "办结时间"]
+    row = next(t for t in table if t[0] == "EX-1")
+    assert row[2] == "已派遣" and row[4] == "城西执法中队"
+    assert "13800001111" not in r.stdout
+    gb = tmp_path / "answer.csv"
+    assert run(["hotline", "export", "--since", "2000-01-01", "--out", str(gb), "--encoding", "gb18030"],
+               env).returncode == 0
+    assert "EX-1" in gb.read_bytes().decode("gb18030")
+    x = tmp_path / "answer.xlsx"
+    assert run(["hotline", "export", "--since", "2000-01-01", "--out", str(x)], env).returncode == 0
+    sheet = load_workbook(x).worksheets[0]
+    assert "EX-1" in [c.value for c in sheet["A"]]
+    bad = run(["hotline", "export", "--since", "someday"], env)
+    assert bad.returncode == 1 and bad.stderr.startswith("gridbot: error:")

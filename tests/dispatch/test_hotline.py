@@ -119,3 +119,34 @@ async def test_a_duplicated_order_number_in_one_file_last_wins(importer: Hotline
     b = await importer.import_order(2, replace(order(), text=GARBAGE, address="解放小区"))
     assert (a.status, b.status, b.case_number) == ("created", "updated", a.case_number)
     assert b.unit_id == "hw-chengqu"
+
+
+async def test_the_export_answers_each_order(app: Any, importer: HotlineImporter, clock: Any) -> None:
+    from datetime import timedelta
+
+    import texts
+    from dispatch.domain.case import Actor
+    from dispatch.service.hotline_export import export_rows
+
+    since = clock.now()
+    done = await importer.import_order(1, order("HL-A"))
+    await importer.import_order(2, order("HL-B", text=GARBAGE, address="解放小区"))
+    await importer.import_order(3, order("HL-C", kind="咨询"))
+    async with app.uow() as uow:
+        case = await uow.cases.by_number(done.case_number)
+        worker = next(m for m in await uow.members.all() if "zf-chengxi" in m.units)
+        staff = next(m for m in await uow.members.all() if "dispatcher" in m.roles and m.ref != "hotline")
+    unit = Actor(worker.id, "unit_member", "telegram")
+    await app.service.accept(case.id, unit)
+    clock.advance(hours=1)
+    await app.service.resolve(case.id, unit, "摊贩已劝离", [])
+    await app.service.close(case.id, Actor(staff.id, "dispatcher", "admin"), "已回访")
+    rows = await export_rows(app.uow, app.registry, since, TZ)
+    assert [r[0] for r in rows] == ["HL-A", "HL-B", "HL-C"]
+    a, b, c = rows
+    assert a[1:] == [done.case_number, "已结案", "已办结", "城西执法中队",
+                     (since + timedelta(hours=1)).astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S"), "摊贩已劝离", ""]
+    assert b[3] == texts.HOTLINE_IN_PROGRESS and b[4] == "城区环卫所" and b[5] == ""
+    assert c[1] == "" and c[2] == texts.HOTLINE_RECORDED
+    clock.advance(hours=1)
+    assert await export_rows(app.uow, app.registry, clock.now(), TZ) == []  # nothing changed since
