@@ -46,6 +46,7 @@ ALIASES: dict[str, str] = {
 # 诉求类型 recorded without a case (they ask or praise; nothing to handle). Any other value,
 # or none, is a problem to handle: dispatched.
 RECORDED_KINDS = frozenset({"咨询", "建议", "表扬", "感谢"})
+DISPATCHED_KINDS = frozenset({"投诉", "求助", "举报"})
 MAX_TEXT = 4000
 HEADER_SEARCH_ROWS = 10
 EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -69,7 +70,11 @@ class HotlineOrder:
 
     @property
     def dispatched(self) -> bool:
-        return self.kind not in RECORDED_KINDS
+        """投诉 / 求助 (and 投诉类, 求助件, 投诉举报…), an empty or unknown type: a problem to handle.
+        咨询 / 建议 / 表扬 / 感谢 (and 咨询类, 意见建议, 表扬感谢…): recorded."""
+        if any(k in self.kind for k in DISPATCHED_KINDS):
+            return True
+        return not any(k in self.kind for k in RECORDED_KINDS)
 
     def fingerprint(self) -> str:
         """Identical for a re-sent row that changes nothing."""
@@ -114,13 +119,24 @@ def _csv_rows(raw: bytes) -> list[list[Any]]:
     if "\x00" in text:
         raise HotlineFileError("not a CSV file (NUL bytes); XLSX files need the .xlsx format")
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), dialect)]
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))]
     except csv.Error as exc:
         raise HotlineFileError(f"not valid CSV: {exc}") from None
+
+
+def _delimiter(text: str) -> str:
+    """Comma, tab, semicolon or bar: the one that splits the first lines into most columns
+    (commas inside the Chinese text do not mislead it: quoted fields stay whole)."""
+    head = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
+    best, widest = ",", 1
+    for d in (",", "\t", ";", "|"):
+        try:
+            width = max((len(r) for r in csv.reader(io.StringIO(head), delimiter=d)), default=0)
+        except csv.Error:
+            continue
+        if width > widest:
+            best, widest = d, width
+    return best
 
 
 def _xlsx_rows(raw: bytes) -> list[list[Any]]:
@@ -159,7 +175,9 @@ def norm_text(value: Any) -> str:
 
 
 def norm_header(value: Any) -> str:
-    return re.sub(r"\s+", "", norm_text(value)).strip("*:：")
+    """`工单编号*`, ` 受理时间 `, `受理时间(北京时间)` → the bare name."""
+    bare = re.sub(r"\s+", "", norm_text(value))
+    return re.sub(r"\(.*?\)|\[.*?\]|【.*?】", "", bare).strip("*:：")
 
 
 _DATETIME = re.compile(

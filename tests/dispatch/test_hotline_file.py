@@ -162,3 +162,21 @@ def test_fingerprint_changes_with_any_field() -> None:
     assert o.fingerprint() == replace(o).fingerprint()
     assert o.fingerprint() != replace(o, caller_phone="1").fingerprint()
     assert o.fingerprint() != replace(o, text="路灯不亮").fingerprint()
+
+
+def test_header_decorations_and_other_delimiters(tmp_path: Path) -> None:
+    p = tmp_path / "tabs.csv"
+    p.write_text("工单编号*\t受理时间(北京时间)\t诉求内容【摘要】\n"
+                 "A1\t2026-11-05 09:13\t有人摆摊，影响通行，请处理；谢谢\n", "utf-8")
+    [row] = parse(p)
+    assert row.order is not None and row.order.text == "有人摆摊，影响通行，请处理；谢谢"
+
+
+@pytest.mark.parametrize("kind, dispatched", [
+    ("投诉", True), ("求助", True), ("", True), ("其他", True), ("投诉类", True), ("投诉举报", True),
+    ("咨询", False), ("建议", False), ("表扬", False), ("咨询类", False), ("意见建议", False), ("表扬感谢", False),
+])
+def test_which_types_are_dispatched(kind: str, dispatched: bool) -> None:
+    from dispatch.service.hotline_file import HotlineOrder
+
+    assert HotlineOrder("A", datetime(2026, 11, 5, tzinfo=TZ), "x", kind=kind).dispatched is dispatched
