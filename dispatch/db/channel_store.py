@@ -119,3 +119,31 @@ async def cases_for_open311(
             stmt = stmt.where(CaseRow.status.in_(statuses))
     stmt = stmt.order_by(CaseRow.created_at.desc(), CaseRow.id.desc()).limit(limit)
     return list((await session.scalars(stmt)).all())
+
+
+async def hotline_cases_between(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[tuple[HotlineOrderRow, CaseRow]]:
+    """Hotline orders taken in [start, end) that have a case."""
+    stmt = (
+        select(HotlineOrderRow, CaseRow)
+        .join(CaseRow, CaseRow.id == HotlineOrderRow.case_id)
+        .where(HotlineOrderRow.received_at >= start, HotlineOrderRow.received_at < end)
+        .order_by(HotlineOrderRow.received_at, HotlineOrderRow.order_no)
+    )
+    return [(o, c) for o, c in (await session.execute(stmt)).all()]
+
+
+async def grid_worker_cases(
+    session: AsyncSession, start: datetime, end: datetime, categories: list[str]
+) -> list[CaseRow]:
+    """Cases grid workers reported in [start, end] of these categories."""
+    if not categories:
+        return []
+    stmt = select(CaseRow).where(
+        CaseRow.reporter_role == "grid_worker",
+        CaseRow.created_at >= start,
+        CaseRow.created_at <= end,
+        CaseRow.category.in_(categories),
+    )
+    return list((await session.scalars(stmt)).all())

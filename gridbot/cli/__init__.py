@@ -270,6 +270,43 @@ def hotline_export(
     raise typer.Exit(run_export(_settings(), since, out_path=out, encoding=encoding))
 
 
+@hotline_app.command("check")
+def hotline_check(
+    month: Annotated[str, typer.Option(help="the month of the calls, e.g. 2026-11")],
+    window_hours: Annotated[float, typer.Option(help="how long before the call a grid report counts")] = 72,
+    distance: Annotated[float, typer.Option(help="metres: a grid report this near counts too")] = 300,
+) -> None:
+    """非现场检查: which hotline orders grid workers had not found first (未主动发现), per grid and
+    grid worker, as one JSON object."""
+    import json
+    from datetime import timedelta
+
+    from dispatch.domain.offsite import OffsiteRule
+    from dispatch.service.assessment_report import Period
+    from dispatch.service.hotline_check import offsite_check
+
+    settings = _settings()
+    try:
+        period = Period.month(month, settings.timezone)
+    except ValueError as exc:
+        fail(str(exc))
+    if window_hours <= 0 or distance < 0:
+        fail("--window-hours must be positive and --distance not negative")
+    rule = OffsiteRule(timedelta(hours=window_hours), distance)
+
+    async def go() -> Any:
+        from gridbot.bootstrap import bootstrap
+
+        app_ = await bootstrap(settings)
+        try:
+            return await offsite_check(app_.uow, app_.registry, period.start, period.end, rule, settings.tz)
+        finally:
+            await app_.close()
+
+    result = _run(go())
+    typer.echo(json.dumps({"period": period.label, **result}, ensure_ascii=False, indent=2))
+
+
 @bench_app.command("grids")
 def bench_grids(
     points: int = 100_000,

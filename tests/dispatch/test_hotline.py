@@ -150,3 +150,39 @@ async def test_the_export_answers_each_order(app: Any, importer: HotlineImporter
     assert c[1] == "" and c[2] == texts.HOTLINE_RECORDED
     clock.advance(hours=1)
     assert await export_rows(app.uow, app.registry, clock.now(), TZ) == []  # nothing changed since
+
+
+async def test_offsite_check_finds_what_grid_workers_reported_first(
+    app: Any, importer: HotlineImporter, clock: Any
+) -> None:
+    from datetime import timedelta
+
+    from dispatch.domain.offsite import OffsiteRule
+    from dispatch.service.cases import ReportDraft
+    from dispatch.service.hotline_check import offsite_check
+
+    tree = app.registry.tree
+    async with app.uow() as uow:
+        worker = next(m for m in await uow.members.all()
+                      if "grid_worker" in m.roles and m.covers_grid(tree, "G-01-02-01-01"))
+    call = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
+    clock.set(call - timedelta(hours=5))
+    found = await app.service.submit_report(ReportDraft(
+        text="五丰菜市场门口有流动摊贩占道", reporter_id=worker.id, category="street_vending",
+        address="五丰菜市场"))
+    clock.set(call + timedelta(minutes=5))
+    await importer.import_order(1, order("HL-seen"))  # the same grid and category, 5 h later
+    await importer.import_order(2, order("HL-missed", text=GARBAGE, address="解放小区"))
+    start, end = call - timedelta(days=1), call + timedelta(days=1)
+    result = await offsite_check(app.uow, app.registry, start, end, OffsiteRule(), TZ)
+    by_no = {o["order_no"]: o for o in result["orders"]}
+    assert by_no["HL-seen"]["found_first"] and by_no["HL-seen"]["found_by"] == found.number
+    assert not by_no["HL-missed"]["found_first"]
+    assert result["total"] == {"hotline_orders": 2, "not_found_first": 1, "not_found_rate": 0.5}
+    grids = {g["id"]: g for g in result["grids"]}
+    assert grids["G-01-02-01-01"]["not_found_first"] == 0 and grids["G-01-01-01-04"]["not_found_rate"] == 1.0
+    mine = next(w for w in result["workers"] if w["id"] == worker.ref)
+    assert mine["hotline_orders"] >= 1
+    # a window shorter than the 5 hours: not found first any more
+    short = await offsite_check(app.uow, app.registry, start, end, OffsiteRule(timedelta(hours=4)), TZ)
+    assert short["total"]["not_found_first"] == 2
