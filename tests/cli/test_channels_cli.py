@@ -115,15 +115,18 @@ def test_export_in_csv_and_xlsx(env: dict[str, str], tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     f = tmp_path / "orders.csv"
-    f.write_text("\n".join([HEADER, GOOD[0].replace("HL-1", "EX-1")]), "utf-8")
-    assert run(["hotline", "import", str(f)], env).returncode == 0
+    f.write_text(HEADER + "\nEX-1,2026-11-06 10:00,来电人反映：县人民医院门口的路灯坏了好几天，晚上一片漆黑。"
+                 ",县人民医院,求助,赵女士,13600004444,,\n", "utf-8")
+    imported = run(["hotline", "import", str(f)], env)
+    assert lines(imported.stdout)[0]["unit_id"] == "sz-county", imported.stdout
     r = run(["hotline", "export", "--since", "2000-01-01"], env)
     assert r.returncode == 0, r.stderr
     table = list(csv.reader(io.StringIO(r.stdout)))
     assert table[0][:6] == ["工单编号", "案件编号", "办理状态", "办理结果", "处置单位", "办结时间"]
     row = next(t for t in table if t[0] == "EX-1")
-    assert row[2] == "已派遣" and row[4] == "城西执法中队"
-    assert "13800001111" not in r.stdout
+    assert row[1] == lines(imported.stdout)[0]["case_number"]
+    assert row[2] == "已派遣" and row[3] == "办理中" and row[4] == "县市政管理所"
+    assert "13600004444" not in r.stdout and "赵女士" not in r.stdout
     gb = tmp_path / "answer.csv"
     assert run(["hotline", "export", "--since", "2000-01-01", "--out", str(gb), "--encoding", "gb18030"],
                env).returncode == 0
