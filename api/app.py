@@ -57,7 +57,7 @@ def _float(value: str, name: str) -> float:
     return f
 
 
-def create_api_app(app: App, *, rate: float = 2.0, burst: float = 30.0) -> FastAPI:
+def create_api_app(app: App, *, rate: float = 10.0, burst: float = 100.0) -> FastAPI:
     """`rate` requests per second per key (or per client address for anonymous reads), in
     bursts of up to `burst`."""
     api = FastAPI(title="gridbot Open311 GeoReport v2", docs_url=None, redoc_url=None, openapi_url=None)

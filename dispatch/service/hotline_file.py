@@ -256,7 +256,7 @@ def header_map(cells: list[Any], columns: Mapping[str, str]) -> dict[str, int]:
 
 
 def parse_row(cells: Mapping[str, Any], tz: ZoneInfo) -> HotlineOrder:
-    order_no = norm_text(cells.get(ORDER_NO))
+    order_no = norm_text(cells.get(ORDER_NO)).lstrip("'")  # Excel's text marker
     if not order_no:
         raise ValueError(f"{ORDER_NO} is empty")
     if len(order_no) > 64:
@@ -280,7 +280,7 @@ def parse_row(cells: Mapping[str, Any], tz: ZoneInfo) -> HotlineOrder:
         address=address,
         kind=re.sub(r"\s+", "", norm_text(cells.get(KIND)))[:16],
         caller_name=norm_text(cells.get(CALLER))[:100] or None,
-        caller_phone=re.sub(r"\s+", "", norm_text(cells.get(PHONE)))[:40] or None,
+        caller_phone=re.sub(r"\s+", "", norm_text(cells.get(PHONE))).lstrip("'")[:40] or None,
         lat=lat,
         lon=lon,
     )

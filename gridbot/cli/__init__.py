@@ -520,8 +520,8 @@ app.add_typer(apikey_app, name="api-key")
 def api_cmd(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on (0: any free port)")] = 8311,
-    rate: Annotated[float, typer.Option(help="requests per second per key (or per address)")] = 2.0,
-    burst: Annotated[float, typer.Option(help="requests a key may make at once")] = 30.0,
+    rate: Annotated[float, typer.Option(help="requests per second per key (or per address)")] = 10.0,
+    burst: Annotated[float, typer.Option(help="requests a key may make at once")] = 100.0,
 ) -> None:
     """Serve the Open311 GeoReport v2 API under /open311/v2/ (prints its base URL when ready)."""
     from gridbot.cli.api import serve_api

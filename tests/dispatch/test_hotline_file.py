@@ -91,7 +91,7 @@ def test_messy_rows_are_reported_with_their_row_number(tmp_path: Path) -> None:
         "HL-3,2026-11-05 09:13,,,投诉,,,,",  # no text
         "HL-4,2026-11-05 09:13,有人摆摊,,投诉,,,200,25",  # bad longitude
         "HL-5,2026-11-05 09:13,有人摆摊,,投诉,,,115.0,",  # half a point
-        "HL-6,2026-11-05 09:13,短行",  # missing cells are empty
+        "'HL-6,2026-11-05 09:13,短行",  # missing cells are empty; Excel's text marker
     ]
     p.write_text("\n".join(lines), "utf-8")
     rows = parse(p)
