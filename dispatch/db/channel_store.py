@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.db.channel_tables import ApiAuditRow, ApiKeyRow, HotlineOrderRow, Open311RequestRow
@@ -34,17 +34,23 @@ async def save_hotline_order(
     return row
 
 
+_ORDERS_WITH_CASES = select(HotlineOrderRow, CaseRow).outerjoin(
+    CaseRow, CaseRow.id == HotlineOrderRow.case_id
+)
+
+
+async def _pairs(
+    session: AsyncSession, stmt: Select[HotlineOrderRow, CaseRow]
+) -> list[tuple[HotlineOrderRow, CaseRow | None]]:
+    return [(o, c) for o, c in (await session.execute(stmt)).all()]
+
+
 async def hotline_orders_changed(
     session: AsyncSession, since: datetime
 ) -> list[tuple[HotlineOrderRow, CaseRow | None]]:
     """Orders imported, or whose case changed, at or after `since`, by 受理时间."""
-    stmt = (
-        select(HotlineOrderRow, CaseRow)
-        .outerjoin(CaseRow, CaseRow.id == HotlineOrderRow.case_id)
-        .where(or_(HotlineOrderRow.updated_at >= since, CaseRow.updated_at >= since))
-        .order_by(HotlineOrderRow.received_at, HotlineOrderRow.order_no)
-    )
-    return [(o, c) for o, c in (await session.execute(stmt)).all()]
+    stmt = _ORDERS_WITH_CASES.where(or_(HotlineOrderRow.updated_at >= since, CaseRow.updated_at >= since))
+    return await _pairs(session, stmt.order_by(HotlineOrderRow.received_at, HotlineOrderRow.order_no))
 
 
 async def resolution_notes(session: AsyncSession, case_ids: list[int]) -> dict[int, str]:
@@ -147,3 +153,10 @@ async def grid_worker_cases(
         CaseRow.category.in_(categories),
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def recent_hotline_orders(
+    session: AsyncSession, limit: int
+) -> list[tuple[HotlineOrderRow, CaseRow | None]]:
+    stmt = _ORDERS_WITH_CASES.order_by(HotlineOrderRow.received_at.desc(), HotlineOrderRow.order_no)
+    return await _pairs(session, stmt.limit(limit))

@@ -5,6 +5,7 @@ upload back to the 12345 system. The caller's details are not repeated (the hotl
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -44,3 +45,31 @@ async def export_rows(
             texts.RATING_ZH.get(case.rating or "", ""),
         ])
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    """A hotline order as the console lists it (no caller details)."""
+
+    order_no: str
+    received_at: datetime
+    kind: str
+    text: str
+    case_id: int | None
+    case_number: str | None
+    status: str  # a case status, or "recorded"
+    unit: str
+
+
+async def recent_orders(uow: Callable[[], UnitOfWork], registry: Registry, limit: int) -> list[OrderLine]:
+    async with uow() as u:
+        pairs = await channel_store.recent_hotline_orders(u.session, limit)
+    out = []
+    for order, case in pairs:
+        unit = registry.units.get(case.unit_id) if case is not None and case.unit_id else None
+        out.append(OrderLine(
+            order.order_no, order.received_at, order.kind, order.text,
+            case.id if case is not None else None, case.number if case is not None else None,
+            case.status if case is not None else "recorded", unit.name if unit else "",
+        ))
+    return out
