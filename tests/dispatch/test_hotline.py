@@ -41,6 +41,7 @@ def order(no: str = "HL-1", text: str = VENDING, **kw: Any) -> HotlineOrder:
 def test_the_call_takers_register_is_not_the_callers_words() -> None:
     assert caller_words(VENDING) == "五丰菜市场门口有人占道摆摊卖水果，影响通行"
     assert caller_words(GARBAGE) == "解放小区门口垃圾桶满了好几天没人清运，臭气熏天"
+    assert caller_words("来电人反映：沿江路边绿化带的树被刮倒压在路上，要求尽快清理。") == "沿江路边绿化带的树被刮倒压在路上"
     assert caller_words("路灯坏了") == "路灯坏了"
 
 
