@@ -269,9 +269,16 @@ def parse_row(cells: Mapping[str, Any], tz: ZoneInfo) -> HotlineOrder:
     if len(text) > MAX_TEXT:
         raise ValueError(f"{TEXT} longer than {MAX_TEXT} characters")
     lon = _coordinate(cells.get(LON), LON, -180, 180)
-    lat = _coordinate(cells.get(LAT), LAT, -90, 90)
+    lat = _coordinate(cells.get(LAT), LAT, -180, 180)
     if (lat is None) != (lon is None):
         raise ValueError(f"{LON} and {LAT} must be given together")
+    if lat is not None and lon is not None:
+        if lat == 0 and lon == 0:  # some systems write 0, 0 for "no point"
+            lat = lon = None
+        elif abs(lat) > 90:
+            if abs(lon) > 90:
+                raise ValueError(f"{LAT} {lat} is out of range")
+            lat, lon = lon, lat  # the columns were swapped
     address = norm_text(cells.get(ADDRESS))[:500] or None
     return HotlineOrder(
         order_no=order_no,

@@ -180,3 +180,23 @@ def test_which_types_are_dispatched(kind: str, dispatched: bool) -> None:
     from dispatch.service.hotline_file import HotlineOrder
 
     assert HotlineOrder("A", datetime(2026, 11, 5, tzinfo=TZ), "x", kind=kind).dispatched is dispatched
+
+
+@pytest.mark.parametrize("lon, lat, expected", [
+    ("115.02", "25.83", (25.83, 115.02)),
+    ("25.83", "115.02", (25.83, 115.02)),  # swapped columns
+    ("0", "0", (None, None)),  # "no point"
+    ("", "", (None, None)),
+])
+def test_points(tmp_path: Path, lon: str, lat: str, expected: tuple[Any, Any]) -> None:
+    p = tmp_path / "p.csv"
+    p.write_text(f"{HEADER}\nA,2026-11-05 09:13,路灯坏了,,,,,{lon},{lat}\n", "utf-8")
+    [row] = parse(p)
+    assert row.order is not None and (row.order.lat, row.order.lon) == expected
+
+
+def test_a_latitude_out_of_range_either_way_is_an_error(tmp_path: Path) -> None:
+    p = tmp_path / "p.csv"
+    p.write_text(f"{HEADER}\nA,2026-11-05 09:13,路灯坏了,,,,,115.0,120.0\n", "utf-8")
+    [row] = parse(p)
+    assert row.order is None and "纬度" in (row.error or "")
