@@ -109,8 +109,9 @@ class HotlineImporter:
         if stored is not None and fingerprint == order.fingerprint():
             return await self._result(row, order, "unchanged", case_id, stored.category)
         same_place = known is not None and known[0] == order.place_key()
-        if same_place and known is not None:
-            category, confidence, emergency = known[1], None, False
+        has_case = stored is not None and case_id is not None
+        if same_place and known is not None and (has_case or not order.dispatched):
+            category, confidence, emergency = known[1], None, False  # nothing to classify again
         else:
             category, confidence, emergency = self.classify(order)
         now = self.service.clock.now()

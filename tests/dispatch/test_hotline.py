@@ -187,3 +187,15 @@ async def test_offsite_check_finds_what_grid_workers_reported_first(
     # a window shorter than the 5 hours: not found first any more
     short = await offsite_check(app.uow, app.registry, start, end, OffsiteRule(timedelta(hours=4)), TZ)
     assert short["total"]["not_found_first"] == 2
+
+
+async def test_a_recorded_order_resent_as_a_complaint_is_classified_in_full(
+    app: Any, importer: HotlineImporter
+) -> None:
+    gas = "来电人反映：解放小区3栋楼道里燃气泄漏，煤气味很浓，要求相关部门尽快处理。"
+    assert importer.classifier.predict(caller_words(gas)).emergency
+    await importer.import_order(1, order("HL-gas", text=gas, address="解放小区", kind="咨询"))
+    r = await importer.import_order(1, order("HL-gas", text=gas, address="解放小区", kind="投诉"))
+    async with app.uow() as uow:
+        case = await uow.cases.by_number(r.case_number)
+    assert r.status == "created" and case.emergency
