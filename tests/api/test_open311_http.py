@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from api.app import create_api_app
 from dispatch.service.open311 import Open311
 
 BASE = "/open311/v2"
+TZ = ZoneInfo("Asia/Shanghai")
 PRIVATE = {"email": "li@example.org", "first_name": "小李", "last_name": "李", "phone": "13911112222"}
 
 
@@ -113,6 +115,11 @@ async def test_get_requests_filters_and_the_90_day_window(client: httpx.AsyncCli
     end = (clock.now() - timedelta(days=85)).isoformat()
     assert ids(await client.get(f"{BASE}/requests.json", params={"start_date": start, "end_date": end})) == [old]
     assert ids(await client.get(f"{BASE}/requests.json", params={"start_date": start})) == [old]
+    day = (clock.now() - timedelta(days=95)).astimezone(TZ)
+    for raw in (f"{day:%Y-%m-%d}", f"{day:%Y-%m-%d %H:%M:%S}", f"{day:%Y-%m-%dT%H:%M:%S} 08:00"):
+        # a date, a space for the T, an offset whose "+" arrived unencoded
+        r = await client.get(f"{BASE}/requests.json?start_date={raw}")
+        assert r.status_code == 200 and ids(r) == [old], raw
     assert ids(await client.get(f"{BASE}/requests.json", params={"service_request_id": f"{old},{new}"})) == [new, old]
     assert ids(await client.get(f"{BASE}/requests.json", params={"service_code": "garbage"})) == []
     assert ids(await client.get(f"{BASE}/requests.json", params={"service_code": "street_vending,garbage"})) == [new]
