@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse
@@ -41,11 +40,8 @@ def _one(form: dict[str, str], name: str, limit: int = 200) -> str | None:
 
 
 def _w3(value: str, name: str, tz: Any) -> datetime:
-    text = value.strip()
-    if "T" in text:  # a "+" of the offset that arrived unencoded reads as a space
-        text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(value.strip().replace(" ", "+"))
     except ValueError:
         raise ApiError(400, f"{name} {value!r} is not a W3C datetime (e.g. 2026-11-01T00:00:00Z)") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)

@@ -115,11 +115,13 @@ async def test_get_requests_filters_and_the_90_day_window(client: httpx.AsyncCli
     end = (clock.now() - timedelta(days=85)).isoformat()
     assert ids(await client.get(f"{BASE}/requests.json", params={"start_date": start, "end_date": end})) == [old]
     assert ids(await client.get(f"{BASE}/requests.json", params={"start_date": start})) == [old]
-    day = (clock.now() - timedelta(days=95)).astimezone(TZ)
-    for raw in (f"{day:%Y-%m-%d}", f"{day:%Y-%m-%d %H:%M:%S}", f"{day:%Y-%m-%dT%H:%M:%S} 08:00"):
-        # a date, a space for the T, an offset whose "+" arrived unencoded
-        r = await client.get(f"{BASE}/requests.json?start_date={raw}")
-        assert r.status_code == 200 and ids(r) == [old], raw
+    day = (clock.now() - timedelta(days=91)).astimezone(TZ)  # the local day `old` was posted, at 09:00
+    for raw, found in ((f"{day:%Y-%m-%d}", [old]), (f"{day:%Y-%m-%d} 08:00:00", [old]),
+                       (f"{day:%Y-%m-%d} 10:00:00", []), (f"{day:%Y-%m-%d}T08:00:00 08:00", [old]),
+                       (f"{day:%Y-%m-%d}T10:00:00 08:00", [])):
+        # a date; a space for the T (China time); an offset whose "+" arrived unencoded
+        r = await client.get(f"{BASE}/requests.json?start_date={raw}&end_date={day:%Y-%m-%d}T23:59:59")
+        assert r.status_code == 200 and ids(r) == found, raw
     assert ids(await client.get(f"{BASE}/requests.json", params={"service_request_id": f"{old},{new}"})) == [new, old]
     assert ids(await client.get(f"{BASE}/requests.json", params={"service_code": "garbage"})) == []
     assert ids(await client.get(f"{BASE}/requests.json", params={"service_code": "street_vending,garbage"})) == [new]
