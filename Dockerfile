@@ -9,6 +9,7 @@ COPY bot bot
 COPY admin admin
 COPY texts texts
 COPY tgsandbox tgsandbox
+COPY api api
 RUN pip install --no-cache-dir . && mkdir -p /data
 VOLUME ["/data"]
 CMD ["gridbot", "--help"]

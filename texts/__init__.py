@@ -20,6 +20,20 @@ STATUS_ZH: dict[str, str] = {
     "duplicate": "重复上报",
 }
 
+# 12345 export (`gridbot hotline export`): the columns sent back and the result of an order.
+HOTLINE_EXPORT_COLUMNS = ("工单编号", "案件编号", "办理状态", "办理结果", "处置单位", "办结时间",
+                          "处置说明", "满意度评价")
+HOTLINE_RESULT: dict[str, str] = {
+    "recorded": "已记录（咨询/建议/表扬类，无需派单）",
+    "closed": "已办结",
+    "resolved": "已处置",
+    "verified": "已处置",
+    "cancelled": "已作废",
+    "duplicate": "重复诉求，已并入原案件办理",
+}
+HOTLINE_IN_PROGRESS = "办理中"
+HOTLINE_RECORDED = "已记录"
+
 PRIORITY_ZH: dict[int, str] = {0: "一般", 1: "紧急", 2: "特急"}
 
 RATING_ZH: dict[str, str] = {
@@ -357,6 +371,7 @@ ADMIN_ACTION_ZH: dict[str, str] = {
     "cancelled": "作废",
     "extended": "延期",
     "recategorised": "更正类别",
+    "amended": "工单内容更新",
     "linked_duplicate": "关联重复",
     "unlinked_duplicate": "取消重复",
     "duplicate_reported": "重复上报",
@@ -371,6 +386,8 @@ ADMIN_CHANNEL_ZH: dict[str, str] = {
     "sandbox": "沙盒",
     "admin": "管理后台",
     "cli": "命令行",
+    "hotline": "12345热线",
+    "open311": "Open311接口",
     "system": "系统",
 }
 
@@ -390,6 +407,26 @@ ADMIN: dict[str, str] = {
     "nav_triage": "待分拨",
     "nav_assessment": "考核",
     "nav_deliveries": "投递失败",
+    "nav_hotline": "12345工单",
+    # -- 12345 hotline orders ----------------------------------------------------------------
+    "hotline_title": "12345热线工单",
+    "hotline_hint": "从12345系统导入的工单及其办理状态；咨询、建议、表扬类只记录，不派单。来电人信息不在此显示。",
+    "hotline_empty": "还没有导入的工单。",
+    "hotline_col_order": "工单编号",
+    "hotline_col_received": "受理时间",
+    "hotline_col_kind": "诉求类型",
+    "hotline_col_text": "诉求内容",
+    "hotline_col_status": "办理状态",
+    "hotline_col_unit": "处置单位",
+    "hotline_col_found": "非现场检查",
+    "hotline_col_grid": "网格",
+    "hotline_col_orders": "热线工单",
+    "hotline_col_rate": "未主动发现率",
+    "hotline_recorded": "已记录",
+    "hotline_found_yes": "主动发现",
+    "hotline_found_no": "未主动发现",
+    "hotline_offsite_title": "非现场检查（{period}）",
+    "hotline_offsite_hint": "热线工单受理前 {hours} 小时内，同一单元网格或 {metres} 米内有网格员上报同类问题，即为主动发现。",
     # -- notifications the relay gave up on ------------------------------------------------
     "deliveries_title": "投递失败的通知",
     "deliveries_hint": "对方屏蔽了机器人、群已解散或会话不存在时，通知不再重试。请电话联系对方，或修正单位群、人员后重新派单。",
@@ -682,6 +719,7 @@ ADMIN: dict[str, str] = {
 
 # -- Triage (待分拨) -------------------------------------------------------------------------
 TRIAGE_UNCERTAIN = "分类不确定, 待调度员分拨"
+AMENDED_NOTE = "来源重新报送, 内容已更新"
 
 # -- Console: editing units and members ---------------------------------------------------
 ADMIN.update({

@@ -45,6 +45,7 @@ class Action(StrEnum):
     RECATEGORISED = "recategorised"
     REMINDED = "reminded"
     ESCALATED = "escalated"
+    AMENDED = "amended"  # the source re-sent the report with another text or place (12345)
 
 
 class Channel(StrEnum):
@@ -52,6 +53,8 @@ class Channel(StrEnum):
     SANDBOX = "sandbox"
     ADMIN = "admin"
     CLI = "cli"
+    HOTLINE = "hotline"  # 12345 work orders (`gridbot hotline import`)
+    OPEN311 = "open311"  # the Open311 GeoReport v2 API (`gridbot api`)
     SYSTEM = "system"
 
 
@@ -314,6 +317,23 @@ class Case:
             old_due_at=old_due.isoformat() if old_due else None,
             due_at=new_due_at.isoformat(),
         )
+
+    def amend(
+        self,
+        actor: Actor,
+        now: datetime,
+        description: str,
+        address: str | None,
+        lat: float | None,
+        lon: float | None,
+        grid_id: str | None,
+    ) -> CaseEvent:
+        """The source sent the report again with another text or place (a re-sent 12345
+        order): the case keeps its status; routing again is the caller's decision."""
+        old_grid = self.grid_id
+        self.description, self.address = description, address
+        self.lat, self.lon, self.grid_id = lat, lon, grid_id
+        return self.record(Action.AMENDED, actor, now, "", grid_id=grid_id, old_grid_id=old_grid)
 
     def recategorise(self, actor: Actor, now: datetime, category: str, note: str = "") -> CaseEvent:
         old = self.category

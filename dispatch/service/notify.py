@@ -37,7 +37,7 @@ RESIDENT_ACTIONS = frozenset({
 CARD_ACTIONS = frozenset({
     Action.ACCEPTED, Action.RETURNED, Action.RESOLVED, Action.REOPENED, Action.CLOSED,
     Action.CANCELLED, Action.EXTENDED, Action.REASSIGNED, Action.RECATEGORISED, Action.VERIFIED,
-    Action.DUPLICATE_REPORTED,
+    Action.DUPLICATE_REPORTED, Action.AMENDED,
 })
 
 

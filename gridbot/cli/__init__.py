@@ -254,6 +254,76 @@ def route_cmd(
     raise typer.Exit(code)
 
 
+# -- 12345 hotline work orders -------------------------------------------------------------------
+hotline_app = typer.Typer(help="12345 hotline work orders (工单) into the same loop.", no_args_is_help=True)
+app.add_typer(hotline_app, name="hotline")
+
+
+@hotline_app.command("import")
+def hotline_import(
+    path: Annotated[Path, typer.Argument(help="CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX")],
+    columns: Annotated[Path | None, typer.Option(
+        help="YAML mapping of the file's headers onto ours (docs/formats.md)")] = None,
+    strict: Annotated[bool, typer.Option(help="any bad row fails the whole file: all or nothing")] = False,
+    model: Annotated[Path | None, typer.Option(help="NLU model directory")] = None,
+) -> None:
+    """Import work orders: one JSON line per data row on stdout, a summary on stderr."""
+    from gridbot.cli.hotline import run_import
+
+    raise typer.Exit(run_import(_settings(), path, columns=columns, strict=strict, model=model))
+
+
+@hotline_app.command("export")
+def hotline_export(
+    since: Annotated[str, typer.Option(help="orders imported, or whose case changed, since (2026-11-01)")],
+    out: Annotated[Path | None, typer.Option(help="file to write: .xlsx for XLSX, else CSV (default stdout)")]
+    = None,
+    encoding: Annotated[str | None, typer.Option(
+        help="CSV encoding: utf-8-sig (files' default), utf-8 (stdout's default) or gb18030")] = None,
+) -> None:
+    """The answer to the hotline: per 工单编号, status, result, unit, time finished, note, rating."""
+    from gridbot.cli.hotline import run_export
+
+    raise typer.Exit(run_export(_settings(), since, out_path=out, encoding=encoding))
+
+
+@hotline_app.command("check")
+def hotline_check(
+    month: Annotated[str, typer.Option(help="the month of the calls, e.g. 2026-11")],
+    window_hours: Annotated[float, typer.Option(help="how long before the call a grid report counts")] = 72,
+    distance: Annotated[float, typer.Option(help="metres: a grid report this near counts too")] = 300,
+) -> None:
+    """非现场检查: which hotline orders grid workers had not found first (未主动发现), per grid and
+    grid worker, as one JSON object."""
+    import json
+    from datetime import timedelta
+
+    from dispatch.domain.offsite import OffsiteRule
+    from dispatch.service.assessment_report import Period
+    from dispatch.service.hotline_check import offsite_check
+
+    settings = _settings()
+    try:
+        period = Period.month(month, settings.timezone)
+    except ValueError as exc:
+        fail(str(exc))
+    if window_hours <= 0 or distance < 0:
+        fail("--window-hours must be positive and --distance not negative")
+    rule = OffsiteRule(timedelta(hours=window_hours), distance)
+
+    async def go() -> Any:
+        from gridbot.bootstrap import bootstrap
+
+        app_ = await bootstrap(settings)
+        try:
+            return await offsite_check(app_.uow, app_.registry, period.start, period.end, rule, settings.tz)
+        finally:
+            await app_.close()
+
+    result = _run(go())
+    typer.echo(json.dumps({"period": period.label, **result}, ensure_ascii=False, indent=2))
+
+
 @bench_app.command("grids")
 def bench_grids(
     points: int = 100_000,
@@ -460,6 +530,50 @@ def bench_admin_cmd(
 
     result = _run(run_bench(cases, rounds, database_url))
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if json_out else print_result(result))
+
+
+# -- the Open311 GeoReport v2 API -------------------------------------------------------------
+apikey_app = typer.Typer(help="Keys of Open311 clients: create (printed once, stored hashed), revoke.",
+                         no_args_is_help=True)
+app.add_typer(apikey_app, name="api-key")
+
+
+@app.command("api")
+def api_cmd(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on (0: any free port)")] = 8311,
+    rate: Annotated[float, typer.Option(help="requests per second per key (or per address)")] = 10.0,
+    burst: Annotated[float, typer.Option(help="requests a key may make at once")] = 100.0,
+) -> None:
+    """Serve the Open311 GeoReport v2 API under /open311/v2/ (prints its base URL when ready)."""
+    from gridbot.cli.api import serve_api
+
+    if rate <= 0 or burst < 1:
+        fail("--rate must be positive and --burst at least 1")
+    _run(serve_api(_settings(), host, port, rate=rate, burst=burst, echo=typer.echo))
+
+
+@apikey_app.command("create")
+def api_key_create(name: Annotated[str, typer.Argument(help="the client's name (audit log)")]) -> None:
+    """Create a key and print it (only its hash is stored: it cannot be shown again)."""
+    from gridbot.cli.api import key_command
+
+    try:
+        typer.echo(_run(key_command(_settings(), "create", name)))
+    except ValueError as exc:
+        fail(str(exc))
+
+
+@apikey_app.command("revoke")
+def api_key_revoke(name: Annotated[str, typer.Argument(help="the client's name")]) -> None:
+    """Revoke a key: its requests are refused (403) from now on."""
+    from gridbot.cli.api import key_command
+
+    try:
+        _run(key_command(_settings(), "revoke", name))
+    except ValueError as exc:
+        fail(str(exc))
+    typer.echo(f"revoked API key {name}")
 
 
 # -- the Telegram bot: aiogram is imported inside the commands only ------------------
