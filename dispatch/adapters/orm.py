@@ -186,6 +186,11 @@ class OutboxRow(Base):
     # A relay that took the row; others skip it until the claim expires (crash recovery).
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_until: Mapped[datetime | None]
+    # Delivery progress, written as each Bot API call succeeds: how many parts of the row's
+    # delivery (card text, photos, location…) are at Telegram, and the chat of its main
+    # message (`tg_message_id`). A relay taking the row over continues from the next part.
+    parts_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    part_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
 
 
