@@ -96,6 +96,7 @@ RESUMED = "already at Telegram: recorded by the relay before, which stopped befo
 # Kinds whose delivery is one message (recorded as part 1 once it went out). Unit cards and
 # verify tasks record their parts themselves; card updates are edits (repeating one is harmless).
 MULTI_PART = ("unit_card", "verify_task", "card_update")
+CASELESS = ("group_notice",)  # kinds about no case
 GONE = ("message to edit not found", "message can't be edited", "MESSAGE_ID_INVALID")
 NOT_MODIFIED = "message is not modified"
 S = CaseStatus
@@ -254,9 +255,7 @@ class OutboxRelay:
         if stopped is not None:
             log.info("relay: stopped mid-batch; recording %d outcome(s)", len(batch.outcomes))
         try:
-            await to_the_end(
-                self._finish(batch, "relay stopped" if stopped is not None else "claim lapsing")
-            )
+            await to_the_end(self._finish(batch, "relay stopped" if stopped is not None else "claim lapsing"))
         except Exception:
             if stopped is None:
                 raise
@@ -373,7 +372,7 @@ class OutboxRelay:
         """Deliver one row; `outcome` is filled in as it goes (the main message's id as soon as
         Telegram accepted it, cards posted), so a stop in the middle knows what went out."""
         try:
-            if view is None:
+            if view is None and row.kind not in CASELESS:
                 outcome.error = "case not found"
                 self.stats.skipped += 1
                 return outcome
@@ -743,6 +742,18 @@ class OutboxRelay:
         card = next((k.message_id for k in cards if k.chat_id == row.chat_id and k.purpose == "unit"), None)
         text = text_for(view, row.payload, self.app.registry, self.tz)
         return (await self._send_text(row.chat_id, text, reply_to=card, on_sent=_main(out))).message_id
+
+    async def _deliver_group_notice(
+        self, row: Pending, view: CaseView | None, cards: list[Card], out: Outcome
+    ) -> int | None:
+        """A notice to a unit's group about the group itself (a requested or decided move)."""
+        p = row.payload
+        template = texts.GROUP_MOVE_NOTICES.get(str(p.get("action")))
+        if template is None:
+            raise Permanent(f"unknown group notice {p.get('action')!r}")
+        title = render.esc(str(p.get("title") or p.get("to_chat") or ""))
+        text = template.format(unit=render.esc(self.app.registry.unit_name(str(p.get("unit")))), title=title)
+        return (await self._send_text(row.chat_id, text, on_sent=_main(out))).message_id
 
     async def _deliver_triage_notice(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome

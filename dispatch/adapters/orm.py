@@ -232,6 +232,23 @@ class GroupBindingRow(Base):
     used_at: Mapped[datetime | None]
 
 
+class UnitChatMoveRow(Base):
+    """A request to move a unit's work group to another Telegram group (`/bind` in a new group
+    while the unit has one): nothing routes there until an admin approves it."""
+
+    __tablename__ = "unit_chat_moves"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    unit_id: Mapped[str] = mapped_column(String(64), index=True)
+    from_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    to_chat_id: Mapped[int] = mapped_column(BigInteger)
+    to_chat_title: Mapped[str | None] = mapped_column(String(255))
+    requested_by: Mapped[int] = mapped_column(BigInteger)  # Telegram user id
+    requested_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending/approved/rejected
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None]
+
+
 class LeaseRow(Base):
     """A named lease: one holder at a time across processes (the scheduler)."""
 
