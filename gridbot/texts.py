@@ -404,6 +404,7 @@ ADMIN: dict[str, str] = {
     "delivery_kind_triage_notice": "待分拨提醒",
     "delivery_kind_reminder": "超时提醒",
     "delivery_kind_escalation": "督办通知",
+    "delivery_kind_group_notice": "换群通知",
     "nav_config": "配置",
     "nav_grids": "网格",
     "nav_units": "责任单位",
