@@ -236,6 +236,7 @@ async def unit_save(request: Request, unit_id: str, name: Annotated[str, Form()]
             await uow.units.upsert_many([edited], now(request))
             await config_log.record(uow.session, now(request), console_actor(info), "unit", unit_id,
                                     config_log.unit_doc(unit), config_log.unit_doc(edited))
+            chat_moves.moved_by_form(uow, unit_id, unit.chat_id, chat, now(request))  # groups told
             await uow.commit()
     except DomainError as exc:
         await flash(request, "error", T["err_prefix"] + str(exc))

@@ -189,6 +189,31 @@ async def _approve(
         _notice(uow, row.to_chat_id, "move_done_new", row, now)
 
 
+def moved_by_form(
+    uow: UnitOfWork, unit_id: str, old_chat: int | None, new_chat: int | None, now: datetime
+) -> None:
+    """In the caller's transaction: an admin changed the unit's group on its console form (the
+    change itself is audit-logged there): the old group and the new one are told."""
+    if old_chat == new_chat:
+        return
+    if old_chat is not None:
+        _send(uow, old_chat, "move_done_old", unit_id, new_chat, None, now)
+    if new_chat is not None:
+        _send(uow, new_chat, "move_done_new", unit_id, new_chat, None, now)
+
+
 def _notice(uow: UnitOfWork, chat_id: int, action: str, row: UnitChatMoveRow, now: datetime) -> None:
-    payload = {"action": action, "unit": row.unit_id, "to_chat": row.to_chat_id, "title": row.to_chat_title}
+    _send(uow, chat_id, action, row.unit_id, row.to_chat_id, row.to_chat_title, now)
+
+
+def _send(
+    uow: UnitOfWork,
+    chat_id: int,
+    action: str,
+    unit_id: str,
+    to_chat: int | None,
+    title: str | None,
+    now: datetime,
+) -> None:
+    payload = {"action": action, "unit": unit_id, "to_chat": to_chat, "title": title}
     uow.outbox.add(chat_id=chat_id, kind=KIND, payload=payload, now=now)

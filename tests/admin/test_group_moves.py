@@ -40,7 +40,7 @@ async def test_admin_approves_a_move_on_the_unit_page(admin_app: Any, app: Any, 
     assert await _notices(app) == [(OLD_GROUP, "move_requested")]  # the real group is told at once
     c = await logged_in(admin_app, "admin")
     page = await c.get(f"/config/units/{UNIT}")
-    assert "换群申请" in page.text and f'/config/units/{UNIT}/moves/{move_id}' in page.text
+    assert "换群申请" in page.text and f"/config/units/{UNIT}/moves/{move_id}" in page.text
     assert "外人的群" in page.text and str(OUTSIDER) in page.text
     url = f"/config/units/{UNIT}/moves/{move_id}"
     assert (await c.post(url, data={"decision": "approve"})).status_code == 403  # no CSRF token
@@ -66,7 +66,9 @@ async def test_admin_approves_a_move_on_the_unit_page(admin_app: Any, app: Any, 
     await c.aclose()
 
 
-async def test_admin_rejects_a_move_and_dispatchers_cannot_decide(admin_app: Any, app: Any, users: Any) -> None:
+async def test_admin_rejects_a_move_and_dispatchers_cannot_decide(
+    admin_app: Any, app: Any, users: Any
+) -> None:
     move_id = await _request(app, -5000202)
     url = f"/config/units/{UNIT}/moves/{move_id}"
     d = await logged_in(admin_app, "dispatcher")
@@ -83,4 +85,24 @@ async def test_admin_rejects_a_move_and_dispatchers_cannot_decide(admin_app: Any
     async with app.uow() as uow:
         assert (await uow.units.get(UNIT)).chat_id == OLD_GROUP
     assert await _notices(app) == sorted([(-5000202, "move_rejected"), (OLD_GROUP, "move_requested")])
+    await c.aclose()
+
+
+async def test_a_chat_changed_on_the_unit_form_tells_both_groups(
+    admin_app: Any, app: Any, users: Any
+) -> None:
+    c = await logged_in(admin_app, "admin")
+    unit = app.registry.units[UNIT]
+    form = {
+        "name": unit.name,
+        "active": "1",
+        "categories": sorted(unit.categories),
+        "grids": list(unit.grids),
+    }
+    token = csrf_of((await c.get(f"/config/units/{UNIT}")).text)
+    r = await c.post(f"/config/units/{UNIT}", data={**form, "csrf_token": token, "chat_id": str(OLD_GROUP)})
+    assert r.status_code == 303 and await _notices(app) == []  # the same group: nobody to tell
+    r = await c.post(f"/config/units/{UNIT}", data={**form, "csrf_token": token, "chat_id": "-5000203"})
+    assert r.status_code == 303 and app.registry.units[UNIT].chat_id == -5000203
+    assert await _notices(app) == sorted([(OLD_GROUP, "move_done_old"), (-5000203, "move_done_new")])
     await c.aclose()
