@@ -1,17 +1,15 @@
 """Console accounts: users, password hashes (argon2), sessions, and the member each
 acting user is linked to.
 
-Why a member: the commands in `dispatch.service.cases` take a member (`tg_id`) as the
-actor and check its roles, exactly as for the bot. A console user with role dispatcher or
-admin is therefore linked to a member row:
+Why a member: the commands in `dispatch.service.cases` take an actor — a member acting in a
+role — and check the member's roles, exactly as for the bot. A console user with role
+dispatcher or admin is therefore linked to a member row:
 
 - either an existing staff member (`--link-tg 400001`: the same person on Telegram and in
   the browser; their events show one name), or
-- a console-only member created for the user, with the synthetic Telegram id
-  `console_tg_id(user_id) = -(10**15 + user_id)`. Real Telegram user ids are positive and
-  group ids are above -10**13, so it can never collide with anyone real. The member gets the
-  role `admin` only (staff for the commands, but not `dispatcher`, so the outbox never queues
-  triage notices to a chat that does not exist).
+- a console-only member created for the user, with the stable id `console-<username>` and
+  no Telegram id. The member gets the account's role (dispatcher or admin); having no
+  Telegram id, it is never sent a chat notice.
 
 Viewers are read-only and get no member."""
 
@@ -19,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,17 +25,17 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select
 
-from admin.models import ROLES, AdminSessionRow, AdminUserRow
-from dispatch.adapters.orm import MemberRow
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.console_tables import ROLES, AdminSessionRow, AdminUserRow
+from dispatch.db.orm import MemberRow
+from dispatch.db.uow import UnitOfWork
+from dispatch.domain.case import Actor
 from dispatch.domain.errors import DomainError
-from dispatch.domain.members import Member, Role
+from dispatch.domain.members import Member
 
 SESSION_IDLE = timedelta(hours=12)
 SESSION_TOUCH = timedelta(minutes=5)  # write last_seen at most this often
 MAX_FAILED = 5
 LOCKOUT = timedelta(minutes=15)
-CONSOLE_TG_BASE = 10**15
 ACTING_ROLES = ("admin", "dispatcher")
 RANK = {"viewer": 0, "dispatcher": 1, "admin": 2}
 
@@ -55,8 +54,15 @@ class ConsoleUser:
     username: str
     display_name: str
     role: str
-    member_id: int | None
-    tg_id: int | None  # the linked member's Telegram id: the actor of commands
+    member_id: int | None  # the member the user acts as (None: read-only)
+    tg_id: int | None  # the linked member's Telegram id, if any
+    acting_role: str | None = None  # the staff role the member acts in
+
+    def actor(self, channel: str) -> Actor | None:
+        """Who the console's commands are done by, or None for a read-only user."""
+        if self.member_id is None or self.acting_role is None:
+            return None
+        return Actor(self.member_id, self.acting_role, channel)
 
     def can(self, role: str) -> bool:
         return RANK[self.role] >= RANK[role]
@@ -70,8 +76,13 @@ class SessionInfo:
     flash: list[tuple[str, str]]
 
 
-def console_tg_id(user_id: int) -> int:
-    return -(CONSOLE_TG_BASE + user_id)
+def acting_role(member_roles: Iterable[str], account_role: str) -> str | None:
+    """The staff role the member acts in: the account's, when the member holds it, else the
+    member's own staff role (a linked member who is an admin on Telegram, say)."""
+    roles = set(member_roles)
+    if account_role in roles:
+        return account_role
+    return next((r for r in ACTING_ROLES if r in roles), None)
 
 
 def hash_password(password: str) -> str:
@@ -106,6 +117,7 @@ async def create_user(uow: UnitOfWork, username: str, password: str, role: str, 
         uow.session.add(row)
         await uow.session.flush()
         tg_id: int | None = None
+        role_acted: str | None = None
         if role in ACTING_ROLES:
             if link_tg is not None:
                 member = await uow.members.by_tg(link_tg)
@@ -115,11 +127,13 @@ async def create_user(uow: UnitOfWork, username: str, password: str, role: str, 
                     raise AccountError(f"成员 {link_tg} 不是调度员或管理员, 不能关联")
             else:
                 member = await uow.members.save(
-                    Member(tg_id=console_tg_id(row.id), name=display_name, roles={Role.ADMIN.value}), now)
+                    Member(tg_id=None, ref=f"console-{username}", name=display_name, roles={role}), now)
             row.member_id = member.id
             tg_id = member.tg_id
+            role_acted = acting_role(member.roles, role)
         await uow.commit()
-        return ConsoleUser(row.id, row.username, row.display_name, row.role, row.member_id, tg_id)
+        return ConsoleUser(row.id, row.username, row.display_name, row.role, row.member_id, tg_id,
+                           role_acted if row.member_id is not None else None)
 
 
 async def set_password(uow: UnitOfWork, username: str, password: str) -> None:
@@ -160,10 +174,13 @@ async def list_users(uow: UnitOfWork) -> list[tuple[AdminUserRow, str | None, in
 
 
 async def _user_of(uow: UnitOfWork, row: AdminUserRow) -> ConsoleUser:
-    tg_id = None
-    if row.member_id is not None:
-        tg_id = await uow.session.scalar(select(MemberRow.tg_id).where(MemberRow.id == row.member_id))
-    return ConsoleUser(row.id, row.username, row.display_name, row.role, row.member_id, tg_id)
+    tg_id, role_acted = None, None
+    if row.member_id is not None and row.role in ACTING_ROLES:
+        found = (await uow.session.execute(
+            select(MemberRow.tg_id, MemberRow.roles).where(MemberRow.id == row.member_id))).first()
+        if found is not None:
+            tg_id, role_acted = found.tg_id, acting_role(found.roles or (), row.role)
+    return ConsoleUser(row.id, row.username, row.display_name, row.role, row.member_id, tg_id, role_acted)
 
 
 async def login(uow: UnitOfWork, username: str, password: str,

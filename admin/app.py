@@ -14,13 +14,13 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+import texts
 from admin import web
 from admin.photos import BotApiPhotos, PhotoSource, placeholder_svg
 from admin.routes import auth, cases, config, dashboard, deliveries, policy
 from admin.web import VIEWER, CsrfFailed, Forbidden, LoginRequired, error_page, redirect
 from dispatch.domain.errors import DomainError
-from gridbot import texts
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 log = logging.getLogger(__name__)
 

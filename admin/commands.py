@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import texts
 from admin.accounts import ConsoleUser
-from dispatch.domain.case import Case
-from dispatch.domain.errors import DomainError, IllegalTransition, NotAuthorised
-from gridbot import texts
-from gridbot.bootstrap import App
+from dispatch.domain.case import Actor, Case
+from dispatch.domain.errors import ConcurrentModification, DomainError, IllegalTransition, NotAuthorised
+from dispatch.service.app import App
 
 CHANNEL = "admin"
 MAX_EXTENSION_HOURS = 720
@@ -28,10 +28,11 @@ class ConsoleError(DomainError):
     """A refused form, already phrased for the person."""
 
 
-def _actor(user: ConsoleUser) -> int:
-    if user.tg_id is None:
+def _actor(user: ConsoleUser) -> Actor:
+    actor = user.actor(CHANNEL)
+    if actor is None:
         raise ConsoleError(texts.ADMIN["err_no_member"])
-    return user.tg_id
+    return actor
 
 
 def describe(exc: DomainError, action: str) -> str:
@@ -43,13 +44,9 @@ def describe(exc: DomainError, action: str) -> str:
     if isinstance(exc, IllegalTransition):
         return T["err_prefix"] + T["err_illegal"].format(
             old=texts.STATUS_ZH.get(exc.old, exc.old), action=action)
-    if type(exc).__name__ == "ConcurrentModification":
+    if isinstance(exc, ConcurrentModification):
         return T["err_prefix"] + T["err_concurrent"]
     return T["err_prefix"] + str(exc)
-
-
-def supports_close(app: App) -> bool:
-    return callable(getattr(app.service, "close", None))
 
 
 class ConsoleCommands:
@@ -73,7 +70,7 @@ class ConsoleCommands:
             if category and not self.app.registry.taxonomy.has_category(category):
                 raise ConsoleError(T["err_prefix"] + T["err_unknown_category"])
             case = await self.app.service.reassign(case_id, _actor(self.user), unit_id, note.strip(),
-                                                   channel=CHANNEL, category=category or None)
+                                                   category=category or None)
         except DomainError as exc:
             return Outcome(False, describe(exc, action))
         return Outcome(True, T["ok_reassigned"].format(
@@ -86,7 +83,7 @@ class ConsoleCommands:
             if not self.app.registry.taxonomy.has_category(category):
                 raise ConsoleError(T["err_prefix"] + T["err_unknown_category"])
             case = await self.app.service.recategorise(case_id, _actor(self.user), category,
-                                                       note.strip(), channel=CHANNEL)
+                                                       note.strip())
         except DomainError as exc:
             return Outcome(False, describe(exc, T["act_recategorise"]))
         return Outcome(True, T["ok_recategorised"].format(
@@ -103,8 +100,7 @@ class ConsoleCommands:
                 raise ConsoleError(T["err_prefix"] + T["err_hours"])
             if not reason.strip():
                 raise ConsoleError(T["err_prefix"] + T["err_reason_required"])
-            case = await self.app.service.extend(case_id, _actor(self.user), hours, reason.strip(),
-                                                 channel=CHANNEL)
+            case = await self.app.service.extend(case_id, _actor(self.user), hours, reason.strip())
         except DomainError as exc:
             return Outcome(False, describe(exc, T["act_extend"]))
         return Outcome(True, T["ok_extended"].format(number=case.number, due=self._due(case.due_at)), case)
@@ -114,7 +110,7 @@ class ConsoleCommands:
         try:
             if not reason.strip():
                 raise ConsoleError(T["err_prefix"] + T["err_reason_required"])
-            case = await self.app.service.cancel(case_id, _actor(self.user), reason.strip(), channel=CHANNEL)
+            case = await self.app.service.cancel(case_id, _actor(self.user), reason.strip())
         except DomainError as exc:
             return Outcome(False, describe(exc, T["act_cancel"]))
         return Outcome(True, T["ok_cancelled"].format(number=case.number), case)
@@ -124,10 +120,7 @@ class ConsoleCommands:
         try:
             if not reason.strip():
                 raise ConsoleError(T["err_prefix"] + T["err_reason_required"])
-            close = getattr(self.app.service, "close", None)
-            if close is None:
-                raise ConsoleError(T["err_prefix"] + T["err_close_unavailable"])
-            case = await close(case_id, _actor(self.user), reason.strip(), channel=CHANNEL)
+            case = await self.app.service.close(case_id, _actor(self.user), reason.strip())
         except DomainError as exc:
             return Outcome(False, describe(exc, T["act_close"]))
         return Outcome(True, T["ok_closed"].format(number=case.number), case)

@@ -1,6 +1,6 @@
 """CSV and XLSX: the filtered case list and the assessment tables.
 
-The assessment columns and figures come from `gridbot.report_cli` / `build_report`, the
+The assessment columns and figures come from `dispatch.service.assessment_table` / `build_report`, the
 same as `gridbot report`. Text that people typed is guarded against spreadsheet formula
 injection (a leading = + - @ is prefixed with ')."""
 
@@ -18,13 +18,13 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+import texts
 from admin.queries import is_overdue
 from dispatch.domain.assessment import Figures
 from dispatch.service.assessment_report import Report
+from dispatch.service.assessment_table import COLUMNS as ASSESS_COLUMNS
+from dispatch.service.assessment_table import write_csv as assessment_csv_writer
 from dispatch.service.registry import Registry
-from gridbot import texts
-from gridbot.report_cli import COLUMNS as ASSESS_COLUMNS
-from gridbot.report_cli import write_csv as assessment_csv_writer
 
 T = texts.ADMIN
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

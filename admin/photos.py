@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 import httpx
 
-from gridbot import texts
+import texts
 
 MAX_BYTES = 20 * 1024 * 1024  # getFile's own download limit
 IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"GIF8": "image/gif",

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import texts
 from dispatch.domain.policy import AROUND_THE_CLOCK, PRIORITIES, Policy, PolicyError
+from dispatch.domain.taxonomy import Taxonomy
 from dispatch.service.registry import Registry
-from gridbot import texts
-from gridbot.taxonomy import Taxonomy
 
 ALL = "*"  # an override row for all of a unit's categories
 BLANK_ROWS = 3
@@ -39,7 +39,7 @@ _SPLIT = re.compile(r"[\s,，、;；]+")
 
 
 class FormLike(Protocol):
-    def get(self, key: str, default: Any = None) -> Any: ...
+    def get(self, key: str, /) -> Any: ...
     def getlist(self, key: str) -> list[Any]: ...
 
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
-from dispatch.adapters.orm import CaseEventRow, CaseRow, MemberRow, MessageRow
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.orm import CaseEventRow, CaseRow, MemberRow, MessageRow
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Case
 from dispatch.domain.status import FINAL, OPEN, WITH_UNIT, CaseStatus
 from dispatch.service.registry import Registry
@@ -227,7 +227,8 @@ async def case_detail(uow: UnitOfWork, case_id: int) -> CaseDetail | None:
         if case.duplicate_of is not None:
             dup = await uow.session.scalar(select(CaseRow.number).where(CaseRow.id == case.duplicate_of))
         return CaseDetail(
-            case, events, messages, {r.id: r.name for r in rows}, {r.tg_id: r.name for r in rows},
+            case, events, messages, {r.id: r.name for r in rows},
+            {r.tg_id: r.name for r in rows if r.tg_id is not None},
             next((r for r in rows if r.id == case.reporter_id), None), dup)
 
 

@@ -14,8 +14,8 @@ import shapely
 from shapely.geometry import mapping as geo_mapping
 from sqlalchemy import func, select
 
-from dispatch.adapters.orm import CaseRow
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.orm import CaseRow
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.status import OPEN, WITH_UNIT, CaseStatus
 from dispatch.service.assessment_report import Period
 from dispatch.service.registry import Registry

@@ -15,11 +15,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import texts
 from admin import accounts
 from admin.accounts import SessionInfo
 from dispatch.domain.grids import LEVEL_ZH
-from gridbot import texts
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"

@@ -12,29 +12,19 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from dispatch.domain.case import Case, Rating
-from dispatch.domain.members import Member
+from dispatch.domain.case import Actor, Case, Rating
+from dispatch.domain.members import Member, Role
 from dispatch.service import membership
-from dispatch.service.cases import ReportDraft
-from gridbot.bootstrap import App
+from dispatch.service.app import App
+from dispatch.service.cases import CaseService, ReportDraft
+from dispatch.service.ports import Classifier
+
+__all__ = ["Classifier", "Commands", "Debouncer", "People", "WriteGate"]
 
 T = TypeVar("T")
-
-
-class Prediction(Protocol):
-    intent: str
-    category: str | None
-    confidence: float
-    emergency: bool
-    entities: Any
-    ranking: Any
-
-
-class Classifier(Protocol):
-    def predict(self, text: str) -> Prediction: ...
 
 
 class WriteGate:
@@ -103,6 +93,10 @@ class People:
     def forget(self, tg_id: int) -> None:
         self._cache.pop(tg_id, None)
 
+    def remember(self, member: Member) -> None:
+        if member.tg_id is not None:
+            self._cache[member.tg_id] = (time.monotonic(), member)
+
 
 @dataclass
 class Commands:
@@ -123,27 +117,45 @@ class Commands:
         return result
 
     @property
-    def _svc(self) -> Any:
+    def _svc(self) -> CaseService:
         return self.app.service
 
+    # -- who: the one place a Telegram user becomes a member ------------------------------------
+    async def member_of(self, tg_id: int, name: str = "") -> Member:
+        """The member behind a Telegram user (registered as a resident on first contact)."""
+        member = await self.people.get(tg_id)
+        if member is None:
+            async with self.gate():
+                member = await self._svc.telegram_member(tg_id, name)
+            self.people.remember(member)
+        return member
+
+    async def actor(self, tg_id: int, role: Role) -> Actor:
+        member = await self.member_of(tg_id)
+        return Actor(member.id, role.value, self.channel)
+
+    # -- the case commands -------------------------------------------------------------------------
     async def submit(self, draft: ReportDraft) -> Case:
         draft.channel = self.channel
         return await self._run(self._svc.submit_report, draft)
 
     async def accept(self, case_id: int, tg_id: int) -> Case:
-        return await self._run(self._svc.accept, case_id, tg_id, channel=self.channel)
+        return await self._run(self._svc.accept, case_id, await self.actor(tg_id, Role.UNIT_MEMBER))
 
     async def return_case(self, case_id: int, tg_id: int, reason: str) -> Case:
-        return await self._run(self._svc.return_case, case_id, tg_id, reason, channel=self.channel)
+        actor = await self.actor(tg_id, Role.UNIT_MEMBER)
+        return await self._run(self._svc.return_case, case_id, actor, reason)
 
     async def resolve(self, case_id: int, tg_id: int, note: str, photos: list[str]) -> Case:
-        return await self._run(self._svc.resolve, case_id, tg_id, note, photos, channel=self.channel)
+        actor = await self.actor(tg_id, Role.UNIT_MEMBER)
+        return await self._run(self._svc.resolve, case_id, actor, note, photos)
 
     async def verify(self, case_id: int, tg_id: int, passed: bool, note: str = "") -> Case:
-        return await self._run(self._svc.verify, case_id, tg_id, passed, note, channel=self.channel)
+        actor = await self.actor(tg_id, Role.GRID_WORKER)
+        return await self._run(self._svc.verify, case_id, actor, passed, note)
 
     async def rate(self, case_id: int, tg_id: int, rating: Rating) -> Case:
-        return await self._run(self._svc.rate, case_id, tg_id, rating, channel=self.channel)
+        return await self._run(self._svc.rate, case_id, await self.actor(tg_id, Role.RESIDENT), rating)
 
     # -- membership (not case commands, same discipline) ---------------------------------------
     async def redeem_invite(self, code: str, tg_id: int, name: str) -> membership.Redeemed:

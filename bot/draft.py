@@ -14,19 +14,19 @@ from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import Message, ReplyKeyboardRemove
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import People
 from bot.routers.common import MAX_PHOTOS, log
 from bot.states import Report
-from dispatch.domain.members import Role
+from dispatch.domain.members import Member, Role
+from dispatch.service.app import App
 from dispatch.service.cases import ReportDraft
 from dispatch.service.locate import locate
 from dispatch.service.registry import Registry
-from gridbot import texts
-from gridbot.bootstrap import App
 
 NEAR_METRES = 600
 MIN_PLACE_LEVEL = 3  # a typed address must at least name a community (社区/村)
@@ -198,13 +198,11 @@ async def edit_quietly(message: Message, text: str, markup: Any) -> None:
         log.debug("edit skipped: %s", exc)
 
 
-def make_draft(data: dict[str, Any], cb: CallbackQuery | Message, **extra: Any) -> ReportDraft:
-    user = cb.from_user
-    assert user is not None
+def make_draft(data: dict[str, Any], reporter: Member, **extra: Any) -> ReportDraft:
+    assert reporter.id is not None
     return ReportDraft(
         text=data.get("text") or "",
-        reporter_tg=user.id,
-        reporter_name=user.full_name,
+        reporter_id=reporter.id,
         category=data.get("cat") or "other",
         confidence=data.get("conf"),
         emergency=bool(data.get("emg")),

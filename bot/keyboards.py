@@ -15,7 +15,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from gridbot import texts
+import texts
 
 RATING_CODES = {"s": "satisfied", "b": "basically_satisfied", "u": "unsatisfied"}
 

@@ -20,9 +20,11 @@ def ask_threshold() -> float:
     return float(ASK_THRESHOLD)
 
 
-def load_classifier(registry: Registry, model_dir: Path | None = None) -> Any:
-    from nlu.api import load_model
+def load_classifier(registry: Registry, model_dir: Path | None = None, data_dir: Path | None = None) -> Any:
+    """`model_dir` fixed, or else the data directory's active retrained model (followed while
+    the process runs), or else the shipped one."""
+    from nlu.api import load_live_model, load_model
 
-    model = load_model(model_dir)
+    model = load_model(model_dir) if model_dir is not None else load_live_model(data_dir)
     model.add_places(registry.gazetteer.all_names())
     return model

@@ -1,4 +1,4 @@
-"""Outgoing rate limits for the Bot API (issue 5, "Delivery that loses nothing").
+"""Outgoing rate limits for the Bot API (delivery that loses nothing).
 
 Telegram's limits: about 30 messages/s overall, 1/s to one private chat, 20/min to one group.
 `SendLimiter` spaces calls out with a next-allowed-time per key (GCRA, i.e. a token bucket kept

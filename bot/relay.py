@@ -10,11 +10,11 @@
 Retries: `TelegramRetryAfter` is honoured (short waits in place, longer ones rescheduled);
 network and 5xx errors back off exponentially; 403 / chat not found are permanent: the row
 is marked failed (`outbox_store.failures`) and a person who blocked the bot is flagged.
-Interface for issue 5: `OutboxRelay(app, bot, gate).run(stop)`, `.run_once()`, `.kick()`.
+Interface: `OutboxRelay(app, bot, gate).run(stop)`, `.run_once()`, `.kick()`.
 
 What "exactly once" rests on, and where it ends:
 
-- A row is claimed by one relay at a time (`dispatch.adapters.outbox_claim`), and the relay
+- A row is claimed by one relay at a time (`dispatch.db.outbox_claim`), and the relay
   renews its claims while it works, so a slow batch (one private chat at 1 message/s, long
   `retry_after`s) never lets another relay take a row it is still sending. If renewing fails
   (the database is unreachable), no new send starts once the claim is close to lapsing.
@@ -46,7 +46,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -60,6 +60,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InputMediaPhoto, MediaUnion, Message
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import WriteGate
@@ -68,10 +69,10 @@ from bot.relay_progress import ProgressLog, to_the_end
 from bot.transcript import current_case
 from dispatch.domain.status import CaseStatus
 from dispatch.service import outbox_store, queries
+from dispatch.service.app import App
+from dispatch.service.notify import Notice
 from dispatch.service.outbox_store import CLAIM_TTL, Card, Outcome, Pending, Progress
 from dispatch.service.queries import CaseView
-from gridbot import texts
-from gridbot.bootstrap import App
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -142,6 +143,9 @@ class Batch:
         return [i for i in self.ids if i not in self.done and i not in self.lost]
 
 
+Deliverer = Callable[[Pending, CaseView, list[Card], Outcome], Awaitable[int | None]]
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -173,6 +177,18 @@ class OutboxRelay:
         self._sem = asyncio.Semaphore(concurrency)
         self._migrations: list[tuple[int, int]] = []  # groups that became supergroups
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        # One deliverer per kind of outbox row (what `dispatch.service.notify` writes).
+        self.deliverers: dict[str, Deliverer] = {
+            Notice.UNIT_CARD: self._deliver_unit_card,
+            Notice.CARD_UPDATE: self._deliver_card_update,
+            Notice.RESIDENT_NOTICE: self._deliver_resident_notice,
+            Notice.RATE_REQUEST: self._deliver_rate_request,
+            Notice.VERIFY_TASK: self._deliver_verify_task,
+            Notice.TRIAGE_NOTICE: self._deliver_triage_notice,
+            Notice.REMINDER: self._deliver_reminder,
+            Notice.ESCALATION: self._deliver_escalation,
+            Notice.GROUP_NOTICE: self._deliver_group_notice,
+        }
 
     def kick(self) -> None:
         """Something was queued: deliver now instead of at the next idle tick."""
@@ -376,14 +392,15 @@ class OutboxRelay:
                 outcome.error = "case not found"
                 self.stats.skipped += 1
                 return outcome
-            handler = getattr(self, f"_deliver_{row.kind}", None)
+            handler = self.deliverers.get(row.kind)
             if handler is None:
                 raise Permanent(f"unknown outbox kind {row.kind!r}")
             single = row.kind not in MULTI_PART
             if single and row.parts_done >= 1:  # it went out; the relay before died unrecorded
                 outcome.message_id, outcome.error = row.tg_message_id, RESUMED
                 return outcome
-            outcome.message_id = await handler(row, view, cards, outcome)
+            # (view is None only for kinds about no case, CASELESS, whose deliverers ignore it)
+            outcome.message_id = await handler(row, cast(CaseView, view), cards, outcome)
             if single and outcome.message_id is not None:
                 await self._step(row, 1, row.chat_id, outcome.message_id)
             if not (outcome.error or "").startswith("skipped"):
@@ -744,7 +761,7 @@ class OutboxRelay:
         return (await self._send_text(row.chat_id, text, reply_to=card, on_sent=_main(out))).message_id
 
     async def _deliver_group_notice(
-        self, row: Pending, view: CaseView | None, cards: list[Card], out: Outcome
+        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
     ) -> int | None:
         """A notice to a unit's group about the group itself (a requested or decided move)."""
         p = row.payload

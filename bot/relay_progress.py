@@ -19,8 +19,8 @@ from typing import TypeVar
 
 from bot.deps import WriteGate
 from dispatch.service import outbox_store
+from dispatch.service.app import App
 from dispatch.service.outbox_store import Progress
-from gridbot.bootstrap import App
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

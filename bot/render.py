@@ -12,12 +12,12 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
 
+import texts
 from bot import keyboards as kb
 from dispatch.domain.case import Case
 from dispatch.domain.status import CaseStatus
 from dispatch.service.queries import CaseView
 from dispatch.service.registry import Registry
-from gridbot import texts
 
 DESCRIPTION_CHARS = 600  # in cards and summaries; the case keeps the full text
 S = CaseStatus

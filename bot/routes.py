@@ -21,6 +21,7 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.filters import Filter, StateFilter
+from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
 from magic_filter import MagicFilter
 
@@ -45,6 +46,32 @@ class InLoop(Filter):
     def __str__(self) -> str:
         name = getattr(self.check, "__name__", None)
         return f"InLoop({name or repr(self.check)})"
+
+
+def pressed(*kinds: type[CallbackData]) -> InLoop:
+    """A press whose data could unpack as one of these (its prefix is theirs)."""
+    prefixes = {kind.__separator__: set[str]() for kind in kinds}
+    for kind in kinds:
+        prefixes[kind.__separator__].add(kind.__prefix__)
+
+    def check(cb: Any) -> bool:
+        data = cb.data
+        return data is not None and any(data.split(sep, 1)[0] in names for sep, names in prefixes.items())
+
+    check.__name__ = "pressed(" + ", ".join(kind.__name__ for kind in kinds) + ")"
+    return InLoop(check)
+
+
+def _buttons_pressed(handlers: list[tuple[Any, ...]]) -> list[type[CallbackData]] | None:
+    """The CallbackData classes the press handlers filter on, when every one of them filters
+    on one (`SomeCb.filter()`); None when some handler takes presses of any kind."""
+    kinds: list[type[CallbackData]] = []
+    for filters in handlers:
+        found = [f.callback_data for f in filters if isinstance(f, CallbackQueryFilter)]
+        if not found:
+            return None
+        kinds += [k for k in found if k not in kinds]
+    return kinds
 
 
 class InState(Filter):
@@ -232,8 +259,8 @@ class Routes:
             for observer, handler, filters, kwargs in self._handlers:
                 getattr(router, observer).register(handler, *(in_loop(f, False) for f in filters), **kwargs)
             return router
-        for observer, filters in self.router_filters().items():
-            getattr(router, observer).filter(*AllOf.of(filters))
+        for observer, root_filters in self.router_filters().items():
+            getattr(router, observer).filter(*AllOf.of(root_filters))
         for observer, handler, filters, kwargs in self._handlers:
             getattr(router, observer).register(handler, *AllOf.of([in_loop(f) for f in filters]), **kwargs)
         return router
@@ -245,10 +272,16 @@ class Routes:
     def router_filters(self) -> dict[str, list[Any]]:
         """Per kind of event, the router-level filters (after `in_loop`) with the shortcuts:
         first the states the router's handlers wait in (when all of them wait in one), then
-        the declared filters, then the skip_unless checks."""
+        the declared filters, then the skip_unless checks, then — for presses — the buttons
+        the handlers filter on (derived from their `CallbackData.filter()`s: a new kind of
+        button needs no line of its own here)."""
         roots: dict[str, list[Any]] = {}
         for observer, filters in (*self._filters, *self._skips):
             roots.setdefault(observer, []).extend(in_loop(f) for f in filters)
+        presses = [filters for o, _, filters, _ in self._handlers if o == "callback_query"]
+        kinds = _buttons_pressed(presses) if presses else None
+        if kinds:  # a press whose prefix is none of the router's buttons could match none of them
+            roots.setdefault("callback_query", []).append(pressed(*kinds))
         for observer in sorted(self.observers()):
             handlers = [[in_loop(f) for f in filters] for o, _, filters, _ in self._handlers if o == observer]
             states = _states_waited_in(handlers)

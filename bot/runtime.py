@@ -23,15 +23,15 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand, ErrorEvent
 
+import texts
 from bot.deps import Classifier, Commands, Debouncer, People, WriteGate
 from bot.nlu import ask_threshold
 from bot.relay import OutboxRelay
 from bot.routers import all_routers
 from bot.session import JsonAiohttpSession
 from bot.transcript import InboundMiddleware, OutboundMiddleware, Transcript
-from gridbot import texts
-from gridbot.bootstrap import App
-from gridbot.settings import TELEGRAM_PUBLIC_API
+from dispatch.service.app import App
+from dispatch.settings import TELEGRAM_PUBLIC_API
 
 log = logging.getLogger("bot")
 

@@ -32,7 +32,7 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import TelegramObject
-from aiohttp import ClientError
+from aiohttp import ClientError, ClientTimeout
 from pydantic import ValidationError
 
 _dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
@@ -137,7 +137,7 @@ class JsonAiohttpSession(AiohttpSession):
                 url,
                 data=_dumps(payload).encode(),
                 headers=_HEADERS,
-                timeout=self.timeout if timeout is None else timeout,
+                timeout=ClientTimeout(total=self.timeout if timeout is None else timeout),
             ) as resp:
                 raw_result = await resp.text()
         except TimeoutError as e:

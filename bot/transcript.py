@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.deps import WriteGate
 from dispatch.service import transcript as store
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 log = logging.getLogger(__name__)
 

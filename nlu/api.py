@@ -8,7 +8,8 @@
         ask the resident to pick among p.ranking (top 3)
 
 Model resolution for `load_model(path=None)`: `$GRIDBOT_NLU_MODEL` if set, else
-the model shipped in the package (`nlu/model/`).
+the active model retrained into the data directory (`gridbot nlu retrain`, see
+`nlu/store.py`), else the model shipped in the package (`nlu/model/`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from nlu import PACKAGE_DIR
 from nlu.pipeline import NluModel, Prediction
 
-__all__ = ["ASK_THRESHOLD", "NluModel", "Prediction", "default_model_dir", "load_model"]
+__all__ = ["ASK_THRESHOLD", "NluModel", "Prediction", "default_model_dir", "load_live_model", "load_model"]
 
 # Below this confidence the bot asks the resident to choose among the top-3
 # categories instead of filing the case directly. Chosen on 5-fold out-of-fold
@@ -37,8 +38,26 @@ MODEL_ENV = "GRIDBOT_NLU_MODEL"
 
 
 def default_model_dir() -> Path:
+    """$GRIDBOT_NLU_MODEL, else the active retrained model in the data directory, else the
+    shipped one."""
     env = os.environ.get(MODEL_ENV)
-    return Path(env) if env else PACKAGED_MODEL_DIR
+    if env:
+        return Path(env)
+    from nlu.store import active_dir, store_dir
+
+    return active_dir(store_dir()) or PACKAGED_MODEL_DIR
+
+
+def load_live_model(data_dir: Path | None = None) -> NluModel:
+    """For long-running processes: $GRIDBOT_NLU_MODEL if set (a fixed model), else a model
+    that follows the active model of the data directory's store (`nlu/live.py`; a
+    `LiveModel` answers like an `NluModel`)."""
+    if os.environ.get(MODEL_ENV):
+        return load_model()
+    from nlu.live import LiveModel
+    from nlu.store import store_dir
+
+    return LiveModel(store_dir(data_dir), PACKAGED_MODEL_DIR)  # type: ignore[return-value]
 
 
 def load_model(path: str | os.PathLike[str] | None = None) -> NluModel:

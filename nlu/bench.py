@@ -9,7 +9,7 @@ pins the process to one CPU. Wall-clock numbers suffer when other processes
 share the CPU, so throughput is also given per CPU-second of this process and
 latency also as per-message CPU time, and the load average is printed.
 
-Mount it (gridbot/cli.py):  `from nlu.bench import bench`
+Mount it (gridbot/cli/__init__.py):  `from nlu.bench import bench`
                             `bench_app.command("nlu")(bench)`
 It is also available as `gridbot nlu bench`.
 """

@@ -150,7 +150,7 @@ def train(
     model = fit(examples, TrainConfig(seed=seed), paths, log=log)
     save_model(model, out_dir)
     if dev_examples:
-        from gridbot.taxonomy import load_taxonomy
+        from dispatch.domain.taxonomy import load_taxonomy
         from nlu.api import ASK_THRESHOLD
         from nlu.evaluate import evaluate
 
@@ -181,7 +181,7 @@ def eval_(
 ) -> None:
     """Per-category P/R/F1, macro-F1, intent accuracy, emergency recall/false alarms,
     top confusions and a reliability table."""
-    from gridbot.taxonomy import load_taxonomy
+    from dispatch.domain.taxonomy import load_taxonomy
     from nlu.api import ASK_THRESHOLD
     from nlu.evaluate import evaluate, format_report
 

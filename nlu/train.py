@@ -56,7 +56,7 @@ class TrainConfig:
 
 
 def label_set() -> tuple[str, ...]:
-    from gridbot.taxonomy import load_taxonomy
+    from dispatch.domain.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
     return tuple(f"{REPORT}/{c}" for c in tax.category_ids) + tuple(

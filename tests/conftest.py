@@ -88,8 +88,8 @@ def clock() -> FixedClock:
 async def app(db_url: str, tmp_path: Path, clock: FixedClock) -> AsyncIterator[Any]:
     """The app on a migrated database with the demo county loaded."""
     from dispatch.service.imports import import_grids, import_members, import_units
+    from dispatch.settings import Settings
     from gridbot.bootstrap import bootstrap
-    from gridbot.settings import Settings
 
     settings = Settings(GRIDBOT_DATABASE_URL=db_url, GRIDBOT_DATA_DIR=tmp_path)
     app = await bootstrap(settings, clock=clock)
@@ -102,3 +102,16 @@ async def app(db_url: str, tmp_path: Path, clock: FixedClock) -> AsyncIterator[A
         yield app
     finally:
         await app.close()
+
+
+async def tg_member(app: Any, tg_id: int) -> int:
+    """The member id of a Telegram user, as the bot maps one (registered on first contact)."""
+    member = await app.service.telegram_member(tg_id)
+    return int(member.id)
+
+
+async def tg_actor(app: Any, tg_id: int, role: str, channel: str = "telegram") -> Any:
+    """A Telegram user acting in `role`: what the bot passes to the case commands."""
+    from dispatch.domain.case import Actor
+
+    return Actor(await tg_member(app, tg_id), role, channel)

@@ -1,20 +1,8 @@
-"""The packaged taxonomy is the team's shared one (../shared/taxonomy.yaml)."""
+"""The packaged taxonomy: category and intent ids, unit kinds, time limits."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from gridbot.taxonomy import UNIT_KINDS, load_taxonomy
-
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "taxonomy.yaml"
-
-
-@pytest.mark.skipif(not SHARED.exists(), reason="../shared is not beside this checkout")
-def test_packaged_copy_matches_shared() -> None:
-    packaged = Path(__file__).resolve().parent.parent / "gridbot" / "taxonomy.yaml"
-    assert packaged.read_text("utf-8") == SHARED.read_text("utf-8"), "copy ../shared/taxonomy.yaml to gridbot/"
+from dispatch.domain.taxonomy import UNIT_KINDS, load_taxonomy
 
 
 def test_taxonomy_loads() -> None:

@@ -9,7 +9,7 @@ Writes, deterministically (same input -> byte-identical output):
 
 and then checks what it wrote: valid polygons, exact tiling of every parent by
 its children, no overlapping siblings, every place inside its unit grid, and
-the routing rule of /work/shared/interfaces.md (exactly one winning unit for
+the routing rule of docs/formats.md (exactly one winning unit for
 every unit grid x every category).  Exit status 1 when a check fails.
 
 How the map is made
@@ -50,7 +50,7 @@ from shapely.ops import unary_union
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "gridbot" / "demo"
-TAXONOMY_CANDIDATES = [ROOT / "gridbot" / "taxonomy.yaml", ROOT.parent / "shared" / "taxonomy.yaml"]
+TAXONOMY_CANDIDATES = [ROOT / "dispatch" / "domain" / "taxonomy.yaml"]
 
 SEED = 20250611
 LON0, LAT0 = 115.03, 25.83  # centre of the county

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+import texts
 from admin import accounts
 from admin.accounts import SessionInfo
 from admin.web import (
@@ -23,7 +24,6 @@ from admin.web import (
     safe_next,
     set_session_cookie,
 )
-from gridbot import texts
 
 router = APIRouter()
 

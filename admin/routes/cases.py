@@ -10,7 +10,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from admin import exports, queries
 from admin.accounts import SessionInfo
-from admin.commands import ConsoleCommands, Outcome, supports_close
+from admin.commands import ConsoleCommands, Outcome
 from admin.routes.deliveries import failed_deliveries
 from admin.web import DISPATCHER, VIEWER, flash, gb, now, redirect, render_page
 from dispatch.domain.status import CaseStatus
@@ -106,7 +106,7 @@ async def case_page(request: Request, case_id: int, info: SessionInfo = VIEWER) 
         "d": detail, "c": detail.case, "nav": "cases", "failed": failed,
         "overdue": detail.case.is_overdue(now(request)),
         "can_reassign": status in REASSIGNABLE, "can_extend": status in EXTENDABLE,
-        "can_close": status in CLOSABLE and supports_close(app), "can_cancel": status in CANCELLABLE,
+        "can_close": status in CLOSABLE, "can_cancel": status in CANCELLABLE,
         "back": _list_referer(request),
     })
 

@@ -11,11 +11,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 
+import texts
 from admin import accounts, stats
 from admin.accounts import AccountError, SessionInfo
-from admin.models import AdminUserRow
 from admin.web import ADMIN, VIEWER, flash, gb, now, redirect, render_page
-from dispatch.adapters.orm import CaseRow, GroupBindingRow, MemberRow
+from dispatch.db.console_tables import AdminUserRow
+from dispatch.db.orm import CaseRow, GroupBindingRow, MemberRow
 from dispatch.domain.errors import DomainError
 from dispatch.domain.members import ROLES as MEMBER_ROLES
 from dispatch.domain.members import Role
@@ -23,7 +24,6 @@ from dispatch.domain.routing import CATCH_ALL, RoutingTable
 from dispatch.domain.status import OPEN
 from dispatch.service import chat_moves, config_log, membership
 from dispatch.service.config_log import AuditActor
-from gridbot import texts
 
 router = APIRouter(prefix="/config")
 T = texts.ADMIN

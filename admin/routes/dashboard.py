@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+import texts
 from admin import charts, exports, stats
 from admin.accounts import SessionInfo
 from admin.web import VIEWER, gb, now, render_page
 from dispatch.domain.assessment import POINTS
 from dispatch.service.assessment_report import Period, build_report
-from gridbot import texts
 
 router = APIRouter()
 T = texts.ADMIN
@@ -154,7 +154,7 @@ async def assessment(request: Request, info: SessionInfo = VIEWER) -> Response:
     period, month = period_of(request)
     level = level_of(request)
     report = await cached_report(request, period, level)
-    from gridbot.report_cli import COLUMNS, fmt
+    from dispatch.service.assessment_table import COLUMNS, fmt
 
     return await render_page(request, "assessment.html", {
         "nav": "assessment", "report": report, "month": month, "level": level,

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+import texts
 from admin.accounts import SessionInfo
 from admin.web import VIEWER, gb, render_page
-from dispatch.adapters.orm import CaseRow, MemberRow
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.orm import CaseRow, MemberRow
+from dispatch.db.uow import UnitOfWork
 from dispatch.service.outbox_store import Failure, failures
 from dispatch.service.registry import Registry
-from gridbot import texts
 
 router = APIRouter()
 T = texts.ADMIN

@@ -7,14 +7,14 @@ from aiogram import F
 from aiogram.filters import Command, CommandObject
 from aiogram.types import ChatMemberUpdated, Message
 
+import texts
 from bot import render
 from bot.deps import Commands
 from bot.routers.common import GROUP, could_be_command, log
 from bot.routes import InLoop, Routes
 from dispatch.domain.errors import NotAuthorised
+from dispatch.service.app import App
 from dispatch.service.membership import InviteInvalid, InviteUsed
-from gridbot import texts
-from gridbot.bootstrap import App
 
 routes = Routes(__name__)
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 
+import texts
 from bot.routes import InLoop
-from dispatch.adapters.repository import ConcurrentModification
-from dispatch.domain.errors import DomainError, IllegalTransition, NotAuthorised
+from dispatch.domain.errors import ConcurrentModification, DomainError, IllegalTransition, NotAuthorised
 from dispatch.service.cases import CaseNotFound
-from gridbot import texts
 
 log = logging.getLogger("bot")
 
@@ -49,21 +47,7 @@ def could_be_command(message: Message) -> bool:
     """What aiogram's `Command` filters (prefix "/") could match: a text, or a caption, whose
     first word starts with "/"."""
     text = message.text or message.caption
-    return bool(text) and text.lstrip().startswith("/")
-
-
-def pressed(*kinds: type[CallbackData]) -> InLoop:
-    """A press whose data could unpack as one of these (its prefix is theirs)."""
-    prefixes = {kind.__separator__: set[str]() for kind in kinds}
-    for kind in kinds:
-        prefixes[kind.__separator__].add(kind.__prefix__)
-
-    def check(cb: CallbackQuery) -> bool:
-        data = cb.data
-        return bool(data) and any(data.split(sep, 1)[0] in names for sep, names in prefixes.items())
-
-    check.__name__ = "pressed(" + ", ".join(kind.__name__ for kind in kinds) + ")"
-    return InLoop(check)
+    return text is not None and text.lstrip().startswith("/")
 
 
 def photo_id(message: Message) -> str | None:

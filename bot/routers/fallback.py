@@ -7,9 +7,9 @@ from __future__ import annotations
 from aiogram import F
 from aiogram.types import CallbackQuery, Message
 
+import texts
 from bot.routers.common import PRIVATE, log
 from bot.routes import Routes
-from gridbot import texts
 
 routes = Routes(__name__)
 

@@ -8,18 +8,18 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import Commands
-from bot.routers.common import PRIVATE, REFUSED, could_be_command, is_skip, pressed, refuse
+from bot.routers.common import PRIVATE, REFUSED, could_be_command, is_skip, refuse
 from bot.routes import Routes
 from bot.states import VerifyFail
 from bot.transcript import current_case
 from dispatch.domain.errors import IllegalTransition
 from dispatch.domain.status import CaseStatus
 from dispatch.service import queries
-from gridbot import texts
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 routes = Routes(__name__)
 
@@ -31,7 +31,6 @@ async def _verify_note_or_command(message: Message, raw_state: str | None = None
 
 # Anything else skips this router in one check (a handler for anything else must widen these).
 routes.message.skip_unless(_verify_note_or_command)
-routes.callback_query.skip_unless(pressed(kb.VerifyCb))
 
 
 @routes.callback_query(kb.VerifyCb.filter(F.ok))

@@ -18,6 +18,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import Classifier, Debouncer, People
@@ -34,19 +35,17 @@ from bot.draft import (
     with_msg,
 )
 from bot.routers import status
-from bot.routers.common import CB_PRIVATE, MAX_PHOTOS, PHOTO, PRIVATE, is_done, is_skip, photo_id, pressed
+from bot.routers.common import CB_PRIVATE, MAX_PHOTOS, PHOTO, PRIVATE, is_done, is_skip, photo_id
 from bot.routes import Routes
 from bot.states import Report
 from dispatch.domain.members import Role
 from dispatch.domain.numbering import find_case_numbers
+from dispatch.service.app import App
 from dispatch.service.locate import valid_point
-from gridbot import texts
-from gridbot.bootstrap import App
 
 routes = Routes(__name__)
 routes.message.filter(PRIVATE)
 routes.callback_query.filter(CB_PRIVATE)
-routes.callback_query.skip_unless(pressed(kb.CategoryCb))  # (a new kind of button: add it)
 
 
 # -- the way in --------------------------------------------------------------------------------------

@@ -7,14 +7,14 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 
+import texts
 from bot.deps import Commands, People
 from bot.routers.common import PRIVATE, could_be_command, is_cancel
 from bot.routes import InLoop, Routes
-from dispatch.domain.members import Role
+from dispatch.domain.members import Member, Role
+from dispatch.service.app import App
 from dispatch.service.membership import InviteInvalid, InviteUsed
 from dispatch.service.registry import Registry
-from gridbot import texts
-from gridbot.bootstrap import App
 
 routes = Routes(__name__)
 
@@ -75,7 +75,7 @@ async def start(message: Message, state: FSMContext, people: People, app: App, c
     await message.answer("\n\n".join(lines), reply_markup=ReplyKeyboardRemove())
 
 
-def role_lines(member: object, registry: Registry) -> list[str]:
+def role_lines(member: Member, registry: Registry) -> list[str]:
     out: list[str] = []
     has = member.has
     if has(Role.GRID_WORKER):

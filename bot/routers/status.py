@@ -10,22 +10,21 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import Commands
-from bot.routers.common import PRIVATE, REFUSED, could_be_command, log, pressed, refuse
+from bot.routers.common import PRIVATE, REFUSED, could_be_command, log, refuse
 from bot.routes import InLoop, Routes
 from dispatch.domain.case import Rating
 from dispatch.domain.status import OPEN
 from dispatch.service import queries
-from gridbot import texts
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 routes = Routes(__name__)
 # Only /my and the rating buttons reach this router's handlers; anything else skips it in one
 # check (a handler for anything else must widen these filters).
 routes.message.skip_unless(InLoop(could_be_command))
-routes.callback_query.skip_unless(pressed(kb.RateCb))
 
 
 def _tz(app: App) -> ZoneInfo:

@@ -11,23 +11,22 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import Commands, Debouncer, People
 from bot.draft import add_photo, edit_quietly, first_of_album, make_draft, with_msg
-from bot.routers.common import CB_PRIVATE, PHOTO, PRIVATE, log, photo_id, pressed
+from bot.routers.common import CB_PRIVATE, PHOTO, PRIVATE, log, photo_id
 from bot.routes import Routes
 from bot.states import Report
 from bot.transcript import Transcript, current_case
 from dispatch.domain.errors import DomainError
 from dispatch.domain.members import Role
-from gridbot import texts
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 routes = Routes(__name__)
 routes.message.filter(PRIVATE)
 routes.callback_query.filter(CB_PRIVATE)
-routes.callback_query.skip_unless(pressed(kb.DraftCb))  # (a new kind of button: add it)
 
 
 # -- the summary card ---------------------------------------------------------------------------------------
@@ -101,7 +100,8 @@ async def on_submit(
         return
     await state.clear()  # a second press is stale from here on
     try:
-        case = await commands.submit(make_draft(data, cb))
+        reporter = await commands.member_of(cb.from_user.id, cb.from_user.full_name)
+        case = await commands.submit(make_draft(data, reporter))
     except Exception:
         log.exception("submit failed for %s", cb.from_user.id)
         await state.set_state(Report.confirm)
@@ -200,9 +200,10 @@ async def on_spot_photo(
     data = await state.get_data()
     data["msgs"] = with_msg(data, transcript_id)
     fid = photo_id(message)
+    assert message.from_user is not None
     draft = make_draft(
         data,
-        message,
+        await commands.member_of(message.from_user.id, message.from_user.full_name),
         on_spot=True,
         on_spot_note=(message.caption or "").strip(),
         result_photos=[fid] if fid else [],

@@ -13,23 +13,22 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
+import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import Commands, Debouncer
-from bot.routers.common import GROUP, PHOTO, PRIVATE, REFUSED, is_skip, log, photo_id, pressed, refuse
+from bot.routers.common import GROUP, PHOTO, PRIVATE, REFUSED, is_skip, log, photo_id, refuse
 from bot.routes import Routes
 from bot.states import Resolve, ReturnCase
 from bot.transcript import current_case
 from dispatch.domain.errors import IllegalTransition, NotAuthorised
 from dispatch.domain.status import CaseStatus
 from dispatch.service import queries
-from gridbot import texts
-from gridbot.bootstrap import App
+from dispatch.service.app import App
 
 routes = Routes(__name__)
 # Presses of other buttons skip this router in one check (so must a new kind of button here be
 # added); messages skip it outside the states its handlers wait in (Routes does that itself).
-routes.callback_query.skip_unless(pressed(kb.UnitCb, kb.ReturnCb))
 
 
 async def _pre_check(cb: CallbackQuery, app: App, case_id: int, allowed: set[CaseStatus]) -> Any:

@@ -1,6 +1,6 @@
 """Assessment (考核) figures, computed from cases and their event log.
 
-Definitions follow ../shared/domain.md. "Had to be handled" (应处置) = cases that were
+Definitions: docs/assessment.md. "Had to be handled" (应处置) = cases that were
 dispatched to the subject during the period (or handled on the spot); rates are None
 when their denominator is zero, never a made-up 0 or 100 %."""
 

@@ -23,6 +23,30 @@ class Rating(StrEnum):
     UNSATISFIED = "unsatisfied"  # 不满意
 
 
+class Action(StrEnum):
+    """What a timeline event records (`case_events.action`)."""
+
+    REPORTED = "reported"
+    DISPATCHED = "dispatched"
+    REASSIGNED = "reassigned"
+    TRIAGED = "triaged"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    RESOLVED = "resolved"
+    RESOLVED_ON_SPOT = "resolved_on_spot"
+    VERIFIED = "verified"
+    RATED = "rated"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    LINKED_DUPLICATE = "linked_duplicate"
+    DUPLICATE_REPORTED = "duplicate_reported"
+    EXTENDED = "extended"
+    RECATEGORISED = "recategorised"
+    REMINDED = "reminded"
+    ESCALATED = "escalated"
+
+
 class Channel(StrEnum):
     TELEGRAM = "telegram"
     SANDBOX = "sandbox"
@@ -109,7 +133,7 @@ class Case:
     def _move(
         self,
         new: CaseStatus,
-        action: str,
+        action: Action,
         actor: Actor,
         now: datetime,
         note: str = "",
@@ -125,7 +149,7 @@ class Case:
 
     def record(
         self,
-        action: str,
+        action: Action,
         actor: Actor,
         now: datetime,
         note: str = "",
@@ -153,7 +177,7 @@ class Case:
     def report(self, actor: Actor, now: datetime) -> CaseEvent:
         """The first event: the case exists (发现/上报 → 立案)."""
         return self.record(
-            "reported",
+            Action.REPORTED,
             actor,
             now,
             new=self.status,
@@ -164,7 +188,8 @@ class Case:
     def dispatch(
         self, unit_id: str, due_at: datetime, actor: Actor, now: datetime, note: str = ""
     ) -> CaseEvent:
-        action = "reassigned" if self.status in (CaseStatus.DISPATCHED, CaseStatus.ACCEPTED) else "dispatched"
+        held = self.status in (CaseStatus.DISPATCHED, CaseStatus.ACCEPTED)
+        action = Action.REASSIGNED if held else Action.DISPATCHED
         previous = self.unit_id
         event = self._move(
             CaseStatus.DISPATCHED,
@@ -184,19 +209,19 @@ class Case:
         return event
 
     def send_to_triage(self, actor: Actor, now: datetime, reason: str) -> CaseEvent:
-        event = self._move(CaseStatus.TRIAGE, "triaged", actor, now, reason)
+        event = self._move(CaseStatus.TRIAGE, Action.TRIAGED, actor, now, reason)
         self.unit_id = None
         return event
 
     def accept(self, actor: Actor, now: datetime) -> CaseEvent:
-        event = self._move(CaseStatus.ACCEPTED, "accepted", actor, now)
+        event = self._move(CaseStatus.ACCEPTED, Action.ACCEPTED, actor, now)
         self.accepted_at = now
         self.accepted_by = actor.member_id
         return event
 
     def return_to_dispatcher(self, actor: Actor, now: datetime, reason: str) -> CaseEvent:
         """回退: the unit says the case is not theirs."""
-        event = self._move(CaseStatus.RETURNED, "returned", actor, now, reason, unit_id=self.unit_id)
+        event = self._move(CaseStatus.RETURNED, Action.RETURNED, actor, now, reason, unit_id=self.unit_id)
         self.return_count += 1
         return event
 
@@ -206,7 +231,7 @@ class Case:
         on_spot = self.status == CaseStatus.NEW
         event = self._move(
             CaseStatus.RESOLVED,
-            "resolved_on_spot" if on_spot else "resolved",
+            Action.RESOLVED_ON_SPOT if on_spot else Action.RESOLVED,
             actor,
             now,
             note,
@@ -221,7 +246,7 @@ class Case:
         """核查. Passing closes the case when the resident already rated it."""
         if not passed:
             return self.reopen(actor, now, note or "核查未通过", cause="verification")
-        event = self._move(CaseStatus.VERIFIED, "verified", actor, now, note)
+        event = self._move(CaseStatus.VERIFIED, Action.VERIFIED, actor, now, note)
         if self.rating is not None:
             self.close(Actor.system(), now, "核查通过且已评价", rating=self.rating)
         return event
@@ -232,26 +257,26 @@ class Case:
         """The resident's rating. 不满意 reopens (返工). A good rating closes the case,
         unless it is still waiting for 核查 (then verification closes it)."""
         if self.status not in (CaseStatus.RESOLVED, CaseStatus.VERIFIED):
-            raise IllegalTransition(self.number, self.status.value, "rated")
+            raise IllegalTransition(self.number, self.status.value, Action.RATED)
         if self.rating is not None:
             raise IllegalTransition(self.number, self.status.value, "rated again")
         if rating is Rating.UNSATISFIED:
             return self.reopen(actor, now, "群众不满意", cause="rating", rating=rating.value)
         self.rating = rating.value
         if self.status is CaseStatus.RESOLVED and await_verification:
-            return self.record("rated", actor, now, rating=rating.value)
+            return self.record(Action.RATED, actor, now, rating=rating.value)
         return self.close(actor, now, "群众评价", rating=rating.value)
 
     def reopen(self, actor: Actor, now: datetime, reason: str, **data: Any) -> CaseEvent:
         """返工: back to the unit; counted against it."""
-        event = self._move(CaseStatus.REOPENED, "reopened", actor, now, reason, **data)
+        event = self._move(CaseStatus.REOPENED, Action.REOPENED, actor, now, reason, **data)
         self.rework_count += 1
         self.resolved_at = None
         self.rating = None
         return event
 
     def close(self, actor: Actor, now: datetime, note: str = "", **data: Any) -> CaseEvent:
-        event = self._move(CaseStatus.CLOSED, "closed", actor, now, note, **data)
+        event = self._move(CaseStatus.CLOSED, Action.CLOSED, actor, now, note, **data)
         self.closed_at = now
         return event
 
@@ -261,13 +286,13 @@ class Case:
         return self.close(Actor.system(), now, note, rating=rating, by_default=True)
 
     def cancel(self, actor: Actor, now: datetime, reason: str) -> CaseEvent:
-        event = self._move(CaseStatus.CANCELLED, "cancelled", actor, now, reason)
+        event = self._move(CaseStatus.CANCELLED, Action.CANCELLED, actor, now, reason)
         self.closed_at = now
         return event
 
     def mark_duplicate(self, of_case_id: int, of_number: str, actor: Actor, now: datetime) -> CaseEvent:
         event = self._move(
-            CaseStatus.DUPLICATE, "linked_duplicate", actor, now, of_number, duplicate_of=of_case_id
+            CaseStatus.DUPLICATE, Action.LINKED_DUPLICATE, actor, now, of_number, duplicate_of=of_case_id
         )
         self.duplicate_of = of_case_id
         return event
@@ -275,14 +300,14 @@ class Case:
     def extend(self, actor: Actor, now: datetime, new_due_at: datetime, reason: str) -> CaseEvent:
         """延期: a dispatcher approved more time."""
         if self.status not in (CaseStatus.DISPATCHED, CaseStatus.ACCEPTED):
-            raise IllegalTransition(self.number, self.status.value, "extended")
+            raise IllegalTransition(self.number, self.status.value, Action.EXTENDED)
         if self.due_at is not None and new_due_at <= self.due_at:
             raise DomainError(f"case {self.number}: an extension must move the deadline later")
         old_due = self.due_at
         self.due_at = new_due_at
         self.extension_count += 1
         return self.record(
-            "extended",
+            Action.EXTENDED,
             actor,
             now,
             reason,
@@ -293,7 +318,7 @@ class Case:
     def recategorise(self, actor: Actor, now: datetime, category: str, note: str = "") -> CaseEvent:
         old = self.category
         self.category = category
-        return self.record("recategorised", actor, now, note, old_category=old, category=category)
+        return self.record(Action.RECATEGORISED, actor, now, note, old_category=old, category=category)
 
     # -- derived ---------------------------------------------------------------------
     def is_overdue(self, now: datetime) -> bool:

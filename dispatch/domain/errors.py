@@ -15,6 +15,10 @@ class IllegalTransition(DomainError):
         self.new = new
 
 
+class ConcurrentModification(DomainError):
+    """Someone else changed the case first; reload and try again."""
+
+
 class NotAuthorised(DomainError):
     """The actor may not perform this action on this case."""
 

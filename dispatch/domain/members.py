@@ -1,4 +1,8 @@
-"""Members (a Telegram user with roles) and who may do what to a case."""
+"""Members (people with roles) and who may do what to a case.
+
+A member is a person with a stable id (`ref`: a string given in the members file, or made
+from the Telegram id, `tg-<id>`, for someone who first wrote to the bot). A Telegram id is one
+optional attribute: a hotline caller, an Open311 client or a console account may have none."""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from dispatch.domain.grids import GridTree
 
 class Role(StrEnum):
     RESIDENT = "resident"
-    GRID_WORKER = "grid_worker"
+    GRID_WORKER = "grid_worker"  # 专职 or 专业网格员
+    GRID_LEADER = "grid_leader"  # 网格长, with grids
     UNIT_MEMBER = "unit_member"
     DISPATCHER = "dispatcher"
     ADMIN = "admin"
@@ -22,23 +27,39 @@ class Role(StrEnum):
 ROLES: frozenset[str] = frozenset(r.value for r in Role)
 
 
+MAX_REF = 64
+STAFF_ROLES = frozenset({Role.DISPATCHER.value, Role.ADMIN.value})
+
+
+def telegram_ref(tg_id: int) -> str:
+    """The stable id of a person known only by their Telegram id."""
+    return f"tg-{tg_id}"
+
+
 @dataclass(slots=True)
 class Member:
-    tg_id: int
+    tg_id: int | None
     name: str
     roles: set[str] = field(default_factory=lambda: {Role.RESIDENT.value})
-    grids: set[str] = field(default_factory=set)  # a grid worker's grids
+    grids: set[str] = field(default_factory=set)  # a grid worker's or grid leader's grids
     units: set[str] = field(default_factory=set)  # a unit member's units
-    id: int | None = None
+    id: int | None = None  # the database row
     phone: str | None = None
     blocked: bool = False  # the user blocked the bot (403)
+    ref: str = ""  # the stable id; "" = made from the Telegram id
+
+    def __post_init__(self) -> None:
+        if not self.ref:
+            if self.tg_id is None:
+                raise ValueError("a member needs an id or a Telegram id")
+            self.ref = telegram_ref(self.tg_id)
 
     def has(self, role: Role) -> bool:
         return role.value in self.roles
 
     @property
     def is_staff(self) -> bool:
-        return bool(self.roles & {Role.DISPATCHER.value, Role.ADMIN.value})
+        return bool(self.roles & STAFF_ROLES)
 
     @property
     def reporter_role(self) -> str:
@@ -59,20 +80,29 @@ def grids_cover(tree: GridTree, grids: Iterable[str], grid_id: str | None) -> bo
 def ensure_unit_member(member: Member, case: Case) -> None:
     """Only a member of the case's unit may accept, return or resolve it."""
     if case.unit_id is None or case.unit_id not in member.units:
-        raise NotAuthorised(f"member {member.tg_id} is not in unit {case.unit_id!r}")
+        raise NotAuthorised(f"member {member.ref} is not in unit {case.unit_id!r}")
 
 
 def ensure_grid_worker(member: Member, case: Case, tree: GridTree) -> None:
     """Only a grid worker of the case's grid (or a grid above it) may verify."""
     if not (member.has(Role.GRID_WORKER) and member.covers_grid(tree, case.grid_id)):
-        raise NotAuthorised(f"member {member.tg_id} is not a grid worker of {case.grid_id!r}")
+        raise NotAuthorised(f"member {member.ref} is not a grid worker of {case.grid_id!r}")
 
 
 def ensure_reporter(member: Member, case: Case) -> None:
     if case.reporter_id is None or case.reporter_id != member.id:
-        raise NotAuthorised(f"member {member.tg_id} did not report case {case.number}")
+        raise NotAuthorised(f"member {member.ref} did not report case {case.number}")
 
 
 def ensure_staff(member: Member) -> None:
     if not member.is_staff:
-        raise NotAuthorised(f"member {member.tg_id} is not a dispatcher or admin")
+        raise NotAuthorised(f"member {member.ref} is not a dispatcher or admin")
+
+
+def ensure_acts_as(member: Member, role: str, allowed: Iterable[str]) -> None:
+    """An actor claims a role: it must be one the command takes, and one the member holds
+    (anyone may act as a resident: the reporter of a case, whatever else they are)."""
+    if role not in allowed:
+        raise NotAuthorised(f"this command is not for the role {role!r}")
+    if role != Role.RESIDENT.value and role not in member.roles:
+        raise NotAuthorised(f"member {member.ref} does not hold the role {role!r}")

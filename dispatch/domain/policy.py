@@ -4,7 +4,7 @@ Pure: `parse_policy` turns a plain mapping (from YAML, JSON or a console form) i
 `Policy`, or raises a `PolicyError` naming the field; `policy_to_doc` is its inverse. An
 empty document is today's behaviour exactly: the taxonomy's hours, around the clock,
 reminders at 50 % and 80 %, escalation community → street → county, 核查 required,
-default rating after 72 h, duplicates within 150 m / 72 h."""
+default rating after 72 h, duplicates within 150 m / 72 h, no scheduled NLU retraining."""
 
 from __future__ import annotations
 
@@ -32,7 +32,10 @@ MAX_HOURS = 8760.0  # a year
 MAX_FACTOR = 10.0
 MAX_DISTANCE_M = 100_000.0
 AROUND_THE_CLOCK, WORKING_HOURS = "around_the_clock", "working_hours"
-SECTIONS = ("time_limits", "calendar", "reminders", "escalation", "verification", "rating", "duplicates")
+SECTIONS = (
+    "time_limits", "calendar", "reminders", "escalation", "verification", "rating", "duplicates", "nlu",
+)
+MAX_DAYS = 365.0
 
 # One line per problem; `PolicyError.code` picks it (the console has a Chinese twin in texts).
 MESSAGES = {
@@ -58,6 +61,7 @@ MESSAGES = {
     "level": "must list grid levels 3 (community), 2 (street), 1 (county), each once, nearest first",
     "rating": "must be one of " + ", ".join(r.value for r in Rating),
     "duplicate": "given twice",
+    "days": "must be a number of days > 0 and ≤ {max:g}",
 }
 
 
@@ -90,6 +94,14 @@ class CalendarPolicy:
 
 
 @dataclass(frozen=True)
+class RetrainPolicy:
+    """`gridbot nlu retrain` on a schedule: every `every_days`, run by the scheduler."""
+
+    enabled: bool = False
+    every_days: float = 7.0
+
+
+@dataclass(frozen=True)
 class Policy:
     category_hours: Mapping[str, float] = field(default_factory=dict)  # over the taxonomy's
     unit_hours: Mapping[str, float] = field(default_factory=dict)
@@ -99,6 +111,7 @@ class Policy:
     deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
     require_verification: bool = True
     duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
+    nlu_retrain: RetrainPolicy = field(default_factory=RetrainPolicy)
 
     def sla(self, taxonomy_hours: Mapping[str, float], tz: tzinfo | None = None) -> SlaPolicy:
         """The time limits: the taxonomy's hours with this policy's overrides."""
@@ -318,24 +331,41 @@ def _deadlines(doc: Mapping[str, Any]) -> tuple[DeadlinePolicy, bool]:
     return policy, required
 
 
+def _positive(r: _Reader, key: str, default: float, code: str, limit: float) -> float:
+    """An optional number in (0, limit]."""
+    if not r.has(key):
+        return default
+    value = _number(r.get(key), r.at(key), code, max=limit)
+    if not 0 < value <= limit:
+        raise PolicyError(r.at(key), code, max=limit)
+    return value
+
+
+def _flag(r: _Reader, key: str, default: bool) -> bool:
+    return _bool(r.get(key), r.at(key)) if r.has(key) else default
+
+
 def _duplicates(raw: Any) -> DuplicatePolicy:
     r = _Reader(raw, "duplicates", ("enabled", "distance_m", "window_hours", "min_similarity"))
     d = DuplicatePolicy()
-    distance = d.distance_m
-    if r.has("distance_m"):
-        distance = _number(r.get("distance_m"), r.at("distance_m"), "distance", max=MAX_DISTANCE_M)
-        if not 0 < distance <= MAX_DISTANCE_M:
-            raise PolicyError(r.at("distance_m"), "distance", max=MAX_DISTANCE_M)
+    distance = _positive(r, "distance_m", d.distance_m, "distance", MAX_DISTANCE_M)
     window = _hours(r.get("window_hours"), r.at("window_hours")) if r.has("window_hours") else d.window_hours
     similarity = d.min_similarity
     if r.has("min_similarity"):
         similarity = _number(r.get("min_similarity"), r.at("min_similarity"), "fraction")
         if not 0 <= similarity <= 1:
             raise PolicyError(r.at("min_similarity"), "fraction")
-    enabled = _bool(r.get("enabled"), r.at("enabled")) if r.has("enabled") else d.enabled
     return DuplicatePolicy(
-        distance_m=distance, window_hours=window, min_similarity=similarity, enabled=enabled
+        distance_m=distance, window_hours=window, min_similarity=similarity,
+        enabled=_flag(r, "enabled", d.enabled),
     )
+
+
+def _nlu(raw: Any) -> RetrainPolicy:
+    r = _Reader(_Reader(raw, "nlu", ("retrain",)).get("retrain"), "nlu.retrain", ("enabled", "every_days"))
+    d = RetrainPolicy()
+    return RetrainPolicy(enabled=_flag(r, "enabled", d.enabled),
+                         every_days=_positive(r, "every_days", d.every_days, "days", MAX_DAYS))
 
 
 def parse_policy(
@@ -351,6 +381,7 @@ def parse_policy(
         deadlines=deadlines,
         require_verification=required,
         duplicates=_duplicates(top.get("duplicates")),
+        nlu_retrain=_nlu(top.get("nlu")),
     )
 
 
@@ -402,5 +433,11 @@ def policy_to_doc(policy: Policy, taxonomy_hours: Mapping[str, float] | None = N
             "distance_m": _num(dup.distance_m),
             "window_hours": _num(dup.window_hours),
             "min_similarity": _num(dup.min_similarity),
+        },
+        "nlu": {
+            "retrain": {
+                "enabled": policy.nlu_retrain.enabled,
+                "every_days": _num(policy.nlu_retrain.every_days),
+            }
         },
     }

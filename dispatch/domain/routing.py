@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from dispatch.domain.errors import RoutingConfigError
 from dispatch.domain.grids import GridTree
-from gridbot import texts
 
 CATCH_ALL = "*"
 
@@ -35,11 +34,15 @@ class Unit:
 
 @dataclass(frozen=True, slots=True)
 class RouteResult:
+    """Where a case goes and why, as data: `unit_id` None means no unit (no grid, or no unit
+    covers the grid and category); `rule_grid_id` is the grid whose rule matched, and
+    `catch_all` says the unit took it as a catch-all ("*"). The text catalog says it in words."""
+
     grid_id: str | None
     category: str
     unit_id: str | None
-    reason: str
     rule_grid_id: str | None = None
+    catch_all: bool = False
 
 
 class RoutingTable:
@@ -98,31 +101,13 @@ def choose_unit(table: RoutingTable, tree: GridTree, grid_id: str, category: str
     return None
 
 
-def route(
-    table: RoutingTable,
-    tree: GridTree,
-    grid_id: str | None,
-    category: str,
-    category_name: str,
-    *,
-    no_grid_reason: str = texts.ROUTE_NO_LOCATION,
-    grid_note: str = "",
-) -> RouteResult:
+def route(table: RoutingTable, tree: GridTree, grid_id: str | None, category: str) -> RouteResult:
     """Route a case of `category` located in `grid_id` (any level)."""
     if grid_id is None:
-        return RouteResult(None, category, None, no_grid_reason)
+        return RouteResult(None, category, None)
     chosen = choose_unit(table, tree, grid_id, category)
-    grid_name = tree.name(grid_id)
     if chosen is None:
-        reason = texts.ROUTE_NO_UNIT.format(grid=grid_name, category=category_name)
-        return RouteResult(grid_id, category, None, reason + grid_note)
+        return RouteResult(grid_id, category, None)
     unit, rule_grid = chosen
-    template = (
-        texts.ROUTE_REASON_CATCH_ALL
-        if unit.is_catch_all and category not in unit.categories
-        else texts.ROUTE_REASON
-    )
-    reason = template.format(
-        grid=grid_name, category=category_name, unit=unit.name, rule_grid=tree.name(rule_grid)
-    )
-    return RouteResult(grid_id, category, unit.id, reason + grid_note, rule_grid)
+    catch_all = unit.is_catch_all and category not in unit.categories
+    return RouteResult(grid_id, category, unit.id, rule_grid, catch_all)

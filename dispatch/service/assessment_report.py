@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 
-from dispatch.adapters.orm import CaseEventRow, CaseRow, MemberRow
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.orm import CaseEventRow, CaseRow, MemberRow
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain import assessment as A
 from dispatch.service.registry import Registry
 

@@ -1,5 +1,10 @@
 """The commands every channel calls: submit, accept, return, resolve, verify, rate…
 
+Each command takes an `Actor`: who (a member id), in which role, through which channel. The
+channel maps its own notion of a person to a member first (the bot: a Telegram user, through
+`telegram_member`; the console: the logged-in account's member). Authorisation is here: the
+member must hold the role they act in, and the case rules of `dispatch.domain.members` apply.
+
 Each command is one transaction: the case row, its events and the outbox rows
 for its notifications commit together or not at all."""
 
@@ -10,13 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dispatch.adapters.uow import UnitOfWork
-from dispatch.domain.case import Actor, Case, CaseEvent, Photo, Priority, Rating
+import texts
+from dispatch.db.uow import UnitOfWork
+from dispatch.domain.case import Action, Actor, Case, CaseEvent, Photo, Priority, Rating
 from dispatch.domain.duplicates import LINKABLE, DuplicatePolicy, find_duplicate
 from dispatch.domain.errors import DomainError, NotAuthorised
 from dispatch.domain.members import (
     Member,
     Role,
+    ensure_acts_as,
     ensure_grid_worker,
     ensure_reporter,
     ensure_staff,
@@ -28,9 +35,9 @@ from dispatch.service import notify
 from dispatch.service.ports import Clock
 from dispatch.service.registry import Registry
 from dispatch.service.route_service import route_report
-from gridbot import texts
 
 MAX_DESCRIPTION = 4000
+STAFF = (Role.DISPATCHER, Role.ADMIN)
 _LINKABLE = sorted(s.value for s in LINKABLE)
 
 
@@ -43,8 +50,7 @@ class ReportDraft:
     """Everything a reporter gave us, ready to become a case."""
 
     text: str
-    reporter_tg: int
-    reporter_name: str = ""
+    reporter_id: int  # the member who reports (see CaseService.telegram_member)
     category: str = "other"
     confidence: float | None = None
     emergency: bool = False
@@ -87,12 +93,25 @@ class CaseService:
     def registry(self) -> Registry:
         return self._registry()
 
+    # -- people ----------------------------------------------------------------------------
+    async def telegram_member(self, tg_id: int, name: str = "") -> Member:
+        """The member behind a Telegram user: found by their Telegram id, or registered as a
+        resident the first time they write (the one place a Telegram id becomes a member)."""
+        async with self._uow() as uow:
+            member = await uow.members.by_tg(tg_id)
+            if member is None:  # a new person: nothing to load, one statement writes them
+                new = Member(tg_id=tg_id, name=name or str(tg_id))
+                member = await uow.members.register(new, self.clock.now())
+                await uow.commit()
+            return member
+
     # -- helpers -------------------------------------------------------------------------
-    async def _member(self, uow: UnitOfWork, tg_id: int, name: str = "") -> Member:
-        member = await uow.members.by_tg(tg_id)
-        if member is None:  # a new person: nothing to load, one statement writes them
-            new = Member(tg_id=tg_id, name=name or str(tg_id))
-            member = await uow.members.register(new, self.clock.now())
+    async def _acting(self, uow: UnitOfWork, actor: Actor, *roles: Role) -> Member:
+        """The actor's member, who must hold the role they act in (one of `roles`)."""
+        member = await uow.members.get(actor.member_id) if actor.member_id is not None else None
+        if member is None:
+            raise NotAuthorised(f"unknown member {actor.member_id!r}")
+        ensure_acts_as(member, actor.role, {r.value for r in roles})
         return member
 
     async def _case(self, uow: UnitOfWork, case_id: int) -> Case:
@@ -115,9 +134,6 @@ class CaseService:
         await uow.commit()
         return case
 
-    def _actor(self, member: Member, role: Role, channel: str) -> Actor:
-        return Actor(member_id=member.id, role=role.value, channel=channel)
-
     # -- 上报 → 立案 → 派遣 ----------------------------------------------------------------
     async def submit_report(self, draft: ReportDraft) -> Case:
         now = self.clock.now()
@@ -134,7 +150,9 @@ class CaseService:
             emergency=draft.emergency,
         )
         async with self._uow() as uow:
-            member = await self._member(uow, draft.reporter_tg, draft.reporter_name)
+            member = await uow.members.get(draft.reporter_id)
+            if member is None:
+                raise NotAuthorised(f"unknown member {draft.reporter_id!r}")
             role = member.reporter_role
             local_day = now.astimezone(self._tz).date()
             seq = await uow.cases.next_number_seq(self.config.case_prefix, f"{local_day:%Y%m%d}")
@@ -184,7 +202,8 @@ class CaseService:
                 await uow.cases.add_follower(original.id, member.id, now)
                 count = await uow.cases.duplicate_count(original.id)
                 linked = original.record(
-                    "duplicate_reported", system, now, case.number, duplicate_id=case.id, reports=count + 1
+                    Action.DUPLICATE_REPORTED, system, now, case.number,
+                    duplicate_id=case.id, reports=count + 1,
                 )
                 await uow.cases.save(original, now)
                 await notify.plan(uow, registry, original, linked, now, None)
@@ -222,13 +241,12 @@ class CaseService:
         )
         return match.case if match else None
 
-    async def unlink_duplicate(self, case_id: int, tg_id: int, channel: str = "telegram") -> Case:
+    async def unlink_duplicate(self, case_id: int, actor: Actor) -> Case:
         """A dispatcher decides a linked report is a problem of its own: it goes to triage."""
         async with self._uow() as uow:
-            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            member, case = await self._acting(uow, actor, *STAFF), await self._case(uow, case_id)
             ensure_staff(member)
             now = self.clock.now()
-            actor = self._actor(member, Role.DISPATCHER, channel)
             original_id = case.duplicate_of
             event = case.send_to_triage(actor, now, "取消重复关联")
             case.duplicate_of = None
@@ -237,60 +255,54 @@ class CaseService:
             return await self._commit(uow, case, [event], now)
 
     # -- the unit ---------------------------------------------------------------------------
-    async def accept(self, case_id: int, tg_id: int, channel: str = "telegram") -> Case:
+    async def accept(self, case_id: int, actor: Actor) -> Case:
         async with self._uow() as uow:
-            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            member, case = await self._acting(uow, actor, Role.UNIT_MEMBER), await self._case(uow, case_id)
             ensure_unit_member(member, case)
             now = self.clock.now()
-            event = case.accept(self._actor(member, Role.UNIT_MEMBER, channel), now)
+            event = case.accept(actor, now)
             return await self._commit(uow, case, [event], now)
 
-    async def return_case(self, case_id: int, tg_id: int, reason: str, channel: str = "telegram") -> Case:
+    async def return_case(self, case_id: int, actor: Actor, reason: str) -> Case:
         async with self._uow() as uow:
-            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            member, case = await self._acting(uow, actor, Role.UNIT_MEMBER), await self._case(uow, case_id)
             ensure_unit_member(member, case)
             now = self.clock.now()
-            actor = self._actor(member, Role.UNIT_MEMBER, channel)
             events = [case.return_to_dispatcher(actor, now, reason.strip() or "非本单位职责")]
-            events.append(case.send_to_triage(Actor(None, "system", channel), now, "单位退回, 待重新分拨"))
+            system = Actor(None, "system", actor.channel)
+            events.append(case.send_to_triage(system, now, "单位退回, 待重新分拨"))
             return await self._commit(uow, case, events, now)
 
-    async def resolve(
-        self, case_id: int, tg_id: int, note: str, photos: Sequence[str], channel: str = "telegram"
-    ) -> Case:
+    async def resolve(self, case_id: int, actor: Actor, note: str, photos: Sequence[str]) -> Case:
         async with self._uow() as uow:
-            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            member, case = await self._acting(uow, actor, Role.UNIT_MEMBER), await self._case(uow, case_id)
             ensure_unit_member(member, case)
             if case.status is CaseStatus.ACCEPTED and case.accepted_by not in (None, member.id):
                 raise NotAuthorised("only the member who accepted the case may resolve it")
             now = self.clock.now()
-            event = case.resolve(
-                self._actor(member, Role.UNIT_MEMBER, channel), now, note.strip(), list(photos)
-            )
+            event = case.resolve(actor, now, note.strip(), list(photos))
             return await self._commit(uow, case, [event], now)
 
     # -- 核查, rating, 返工 --------------------------------------------------------------------
-    async def verify(
-        self, case_id: int, tg_id: int, passed: bool, note: str = "", channel: str = "telegram"
-    ) -> Case:
+    async def verify(self, case_id: int, actor: Actor, passed: bool, note: str = "") -> Case:
         async with self._uow() as uow:
-            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            member, case = await self._acting(uow, actor, Role.GRID_WORKER), await self._case(uow, case_id)
             ensure_grid_worker(member, case, self.registry.tree)
             now = self.clock.now()
             before = len(case.events)
-            case.verify(self._actor(member, Role.GRID_WORKER, channel), now, passed, note)
+            case.verify(actor, now, passed, note)
             events = case.events[before:]
             await self._redispatch_if_reopened(case, now, events)
             return await self._commit(uow, case, list(case.events[before:]), now)
 
-    async def rate(self, case_id: int, tg_id: int, rating: Rating, channel: str = "telegram") -> Case:
+    async def rate(self, case_id: int, actor: Actor, rating: Rating) -> Case:
         async with self._uow() as uow:
-            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            member, case = await self._acting(uow, actor, Role.RESIDENT), await self._case(uow, case_id)
             ensure_reporter(member, case)
             now = self.clock.now()
             before = len(case.events)
             case.rate(
-                self._actor(member, Role.RESIDENT, channel),
+                actor,
                 now,
                 rating,
                 await_verification=self.config.require_verification
@@ -313,22 +325,15 @@ class CaseService:
 
     # -- dispatchers ----------------------------------------------------------------------------
     async def reassign(
-        self,
-        case_id: int,
-        tg_id: int,
-        unit_id: str,
-        note: str = "",
-        channel: str = "telegram",
-        category: str | None = None,
+        self, case_id: int, actor: Actor, unit_id: str, note: str = "", category: str | None = None
     ) -> Case:
         async with self._uow() as uow:
-            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            member, case = await self._acting(uow, actor, *STAFF), await self._case(uow, case_id)
             ensure_staff(member)
             registry = self.registry
             if unit_id not in registry.units:
                 raise DomainError(f"unknown unit {unit_id!r}")
             now = self.clock.now()
-            actor = self._actor(member, Role.DISPATCHER, channel)
             events: list[CaseEvent] = []
             if category is not None and category != case.category:
                 events.append(await self._recategorise(uow, case, actor, now, category, note))
@@ -353,54 +358,44 @@ class CaseService:
         )
         return case.recategorise(actor, now, category, note)
 
-    async def recategorise(
-        self, case_id: int, tg_id: int, category: str, note: str = "", channel: str = "telegram"
-    ) -> Case:
+    async def recategorise(self, case_id: int, actor: Actor, category: str, note: str = "") -> Case:
         async with self._uow() as uow:
-            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            member, case = await self._acting(uow, actor, *STAFF), await self._case(uow, case_id)
             ensure_staff(member)
             now = self.clock.now()
-            event = await self._recategorise(
-                uow, case, self._actor(member, Role.DISPATCHER, channel), now, category, note
-            )
+            event = await self._recategorise(uow, case, actor, now, category, note)
             return await self._commit(uow, case, [event], now)
 
-    async def cancel(self, case_id: int, tg_id: int, reason: str, channel: str = "telegram") -> Case:
+    async def cancel(self, case_id: int, actor: Actor, reason: str) -> Case:
+        """撤销: by the reporter while nobody has taken the case up, or by staff."""
         async with self._uow() as uow:
-            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
-            is_reporter = case.reporter_id == member.id and case.status in (
-                CaseStatus.NEW,
-                CaseStatus.TRIAGE,
-                CaseStatus.DISPATCHED,
-            )
-            if not is_reporter:
-                ensure_staff(member)
+            member = await self._acting(uow, actor, Role.RESIDENT, *STAFF)
+            case = await self._case(uow, case_id)
+            if actor.role == Role.RESIDENT.value:
+                ensure_reporter(member, case)
+                if case.status not in (CaseStatus.NEW, CaseStatus.TRIAGE, CaseStatus.DISPATCHED):
+                    raise NotAuthorised(f"case {case.number} is being handled: only staff may cancel it")
             now = self.clock.now()
-            role = Role.RESIDENT if is_reporter else Role.DISPATCHER
-            event = case.cancel(self._actor(member, role, channel), now, reason.strip() or "撤销")
+            event = case.cancel(actor, now, reason.strip() or "撤销")
             return await self._commit(uow, case, [event], now)
 
-    async def close(self, case_id: int, tg_id: int, reason: str, channel: str = "telegram") -> Case:
+    async def close(self, case_id: int, actor: Actor, reason: str) -> Case:
         """结案 by a dispatcher (a handled case whose rating or 核查 will not come)."""
         async with self._uow() as uow:
-            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            member, case = await self._acting(uow, actor, *STAFF), await self._case(uow, case_id)
             ensure_staff(member)
             now = self.clock.now()
-            event = case.close(
-                self._actor(member, Role.DISPATCHER, channel), now, reason.strip() or "调度员结案"
-            )
+            event = case.close(actor, now, reason.strip() or "调度员结案")
             return await self._commit(uow, case, [event], now)
 
-    async def extend(
-        self, case_id: int, tg_id: int, hours: float, reason: str, channel: str = "telegram"
-    ) -> Case:
+    async def extend(self, case_id: int, actor: Actor, hours: float, reason: str) -> Case:
         async with self._uow() as uow:
-            member, case = await self._member(uow, tg_id), await self._case(uow, case_id)
+            member, case = await self._acting(uow, actor, *STAFF), await self._case(uow, case_id)
             ensure_staff(member)
             if hours <= 0:
                 raise DomainError("an extension needs a positive number of hours")
             now = self.clock.now()
             start = case.due_at or now
             new_due = self.registry.sla.calendar.add_hours(start, hours)
-            event = case.extend(self._actor(member, Role.DISPATCHER, channel), now, new_due, reason)
+            event = case.extend(actor, now, new_due, reason)
             return await self._commit(uow, case, [event], now)

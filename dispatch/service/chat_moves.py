@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.adapters.orm import UnitChatMoveRow
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.orm import UnitChatMoveRow
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.errors import DomainError
 from dispatch.service import config_log
 from dispatch.service.config_log import AuditActor

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.adapters.orm import ConfigAuditRow, ConfigStateRow
+from dispatch.db.orm import ConfigAuditRow, ConfigStateRow
 from dispatch.domain.config_diff import diff_lines
 from dispatch.domain.members import Member
 from dispatch.domain.routing import Unit
@@ -121,6 +121,7 @@ def unit_doc(unit: Unit) -> dict[str, Any]:
 
 def member_doc(member: Member) -> dict[str, Any]:
     return {
+        "id": member.ref,
         "name": member.name,
         "tg_id": member.tg_id,
         "roles": sorted(member.roles),

@@ -6,17 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.config_diff import diff_lines
 from dispatch.domain.errors import ImportErrorLine
 from dispatch.domain.grid_import import parse_features, validate_hierarchy
 from dispatch.domain.grids import GridTree
-from dispatch.domain.members import ROLES, Member
+from dispatch.domain.members import MAX_REF, ROLES, Member, telegram_ref
 from dispatch.domain.routing import RoutingTable
+from dispatch.domain.taxonomy import UNIT_KINDS, load_taxonomy
 from dispatch.domain.unit_import import parse_units
 from dispatch.service import config_log
 from dispatch.service.config_log import AuditActor
-from gridbot.taxonomy import UNIT_KINDS, load_taxonomy
 
 
 async def import_grids(
@@ -90,28 +90,49 @@ async def import_units(
 
 
 def parse_members(doc: Any) -> list[Member]:
+    """People from a members file: each has a stable `id` (a string) or a Telegram id
+    (`tg_id`), or both; one made from the Telegram id (`tg-<id>`) when only that is given."""
     if not isinstance(doc, dict) or not isinstance(doc.get("members"), list):
         raise ImportErrorLine("expected a mapping with a 'members' list")
     out: list[Member] = []
-    seen: set[int] = set()
+    seen_tg: set[int] = set()
+    seen_ref: set[str] = set()
     for i, raw in enumerate(doc["members"]):
         where = f"member #{i + 1}"
         if not isinstance(raw, dict):
             raise ImportErrorLine(f"{where}: expected a mapping")
         tg_id = raw.get("tg_id")
-        if not isinstance(tg_id, int) or isinstance(tg_id, bool) or tg_id <= 0:
+        ref = raw.get("id")
+        if tg_id is None and ref is None:
+            raise ImportErrorLine(f"{where}: needs an id or a tg_id")
+        if tg_id is not None and (not isinstance(tg_id, int) or isinstance(tg_id, bool) or tg_id <= 0):
             raise ImportErrorLine(f"{where}: tg_id must be a positive integer")
-        if tg_id in seen:
-            raise ImportErrorLine(f"duplicate member tg_id {tg_id}")
-        seen.add(tg_id)
+        if ref is not None:
+            if isinstance(ref, bool) or not isinstance(ref, str | int):
+                raise ImportErrorLine(f"{where}: id must be a string")
+            ref = str(ref).strip()
+            if not ref or len(ref) > MAX_REF or any(ch.isspace() for ch in ref):
+                raise ImportErrorLine(f"{where}: id must be 1–{MAX_REF} characters without spaces")
+        if not ref:
+            assert tg_id is not None
+            ref = telegram_ref(tg_id)
+        where = f"member {ref}"
+        if tg_id is not None:
+            if tg_id in seen_tg:
+                raise ImportErrorLine(f"duplicate member tg_id {tg_id}")
+            seen_tg.add(tg_id)
+        if ref in seen_ref:
+            raise ImportErrorLine(f"duplicate member id {ref}")
+        seen_ref.add(ref)
         roles = raw.get("roles") or ["resident"]
         bad = [r for r in roles if r not in ROLES]
         if bad:
-            raise ImportErrorLine(f"member {tg_id}: unknown role {bad[0]!r}")
+            raise ImportErrorLine(f"{where}: unknown role {bad[0]!r}")
         out.append(
             Member(
+                ref=ref,
                 tg_id=tg_id,
-                name=str(raw.get("name") or tg_id),
+                name=str(raw.get("name") or ref),
                 roles=set(roles),
                 grids=set(raw.get("grids") or ()),
                 units=set(raw.get("units") or ()),
@@ -131,10 +152,10 @@ async def import_members(
         for m in members:
             for g in m.grids:
                 if g not in grid_ids:
-                    raise ImportErrorLine(f"member {m.tg_id}: unknown grid {g!r}")
+                    raise ImportErrorLine(f"member {m.ref}: unknown grid {g!r}")
             for u in m.units:
                 if u not in unit_ids:
-                    raise ImportErrorLine(f"member {m.tg_id}: unknown unit {u!r}")
+                    raise ImportErrorLine(f"member {m.ref}: unknown unit {u!r}")
             await uow.members.save(m, now)
         await _audit(uow, now, actor, "members", {"members": len(members)})
         await uow.commit()

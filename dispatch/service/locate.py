@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import texts
 from dispatch.service.registry import Registry
-from gridbot import texts
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from dispatch.adapters.orm import CardRow, GroupBindingRow
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.orm import CardRow, GroupBindingRow
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.errors import DomainError, NotAuthorised
 from dispatch.domain.members import Member, Role
 from dispatch.service import chat_moves, config_log

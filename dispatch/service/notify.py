@@ -6,32 +6,40 @@ delivers (so a late delivery never shows stale text)."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from dispatch.adapters.uow import UnitOfWork
-from dispatch.domain.case import Case, CaseEvent
+from dispatch.db.uow import UnitOfWork
+from dispatch.domain.case import Action, Case, CaseEvent
 from dispatch.domain.members import Role, grids_cover
 from dispatch.service.registry import Registry
 
+
+class Notice(StrEnum):
+    """The kinds of outbox rows (`outbox.kind`). Each has one deliverer in the bot's relay
+    (`bot/relay.py`, `DELIVERERS`); a kind without one is a test failure, not a silent drop."""
+
+    UNIT_CARD = "unit_card"  # a new case card in the unit's group
+    CARD_UPDATE = "card_update"  # the card edited to the case's current state
+    RESIDENT_NOTICE = "resident_notice"  # the reporter (and followers) told of progress
+    RATE_REQUEST = "rate_request"  # the reporter asked to rate
+    VERIFY_TASK = "verify_task"  # the grid workers asked to verify (核查)
+    TRIAGE_NOTICE = "triage_notice"  # the dispatchers told a case needs them
+    REMINDER = "reminder"  # the unit reminded of a deadline (the scheduler)
+    ESCALATION = "escalation"  # 督办: a case overdue, escalated (the scheduler)
+    GROUP_NOTICE = "group_notice"  # a unit's group told of a requested or decided move (no case)
+
+
 # Events the reporter is told about.
-RESIDENT_ACTIONS = frozenset(
-    {"dispatched", "accepted", "resolved", "reopened", "closed", "cancelled", "linked_duplicate"}
-)
+RESIDENT_ACTIONS = frozenset({
+    Action.DISPATCHED, Action.ACCEPTED, Action.RESOLVED, Action.REOPENED, Action.CLOSED,
+    Action.CANCELLED, Action.LINKED_DUPLICATE,
+})
 # Events that change what a unit's card shows.
-CARD_ACTIONS = frozenset(
-    {
-        "accepted",
-        "returned",
-        "resolved",
-        "reopened",
-        "closed",
-        "cancelled",
-        "extended",
-        "reassigned",
-        "recategorised",
-        "verified",
-        "duplicate_reported",
-    }
-)
+CARD_ACTIONS = frozenset({
+    Action.ACCEPTED, Action.RETURNED, Action.RESOLVED, Action.REOPENED, Action.CLOSED,
+    Action.CANCELLED, Action.EXTENDED, Action.REASSIGNED, Action.RECATEGORISED, Action.VERIFIED,
+    Action.DUPLICATE_REPORTED,
+})
 
 
 async def grid_workers_for(uow: UnitOfWork, registry: Registry, grid_id: str | None) -> list[int]:
@@ -65,39 +73,40 @@ async def plan(
     add = uow.outbox.add
     base = {"case_id": case.id, "action": event.action}
 
-    if event.action in ("dispatched", "reassigned") and case.unit_id:
+    if event.action in (Action.DISPATCHED, Action.REASSIGNED) and case.unit_id:
         unit = registry.units.get(case.unit_id)
         if unit is not None and unit.chat_id is not None:
-            add(chat_id=unit.chat_id, kind="unit_card", payload=base, now=now, case_id=case.id)
-    if event.action in CARD_ACTIONS or event.action == "reassigned":
-        add(chat_id=0, kind="card_update", payload=base, now=now, case_id=case.id)
+            add(chat_id=unit.chat_id, kind=Notice.UNIT_CARD, payload=base, now=now, case_id=case.id)
+    if event.action in CARD_ACTIONS:
+        add(chat_id=0, kind=Notice.CARD_UPDATE, payload=base, now=now, case_id=case.id)
     if reporter_tg is not None and event.action in RESIDENT_ACTIONS:
-        add(chat_id=reporter_tg, kind="resident_notice", payload=base, now=now, case_id=case.id)
-    if event.action in RESIDENT_ACTIONS and event.action != "linked_duplicate" and not new_case:
+        add(chat_id=reporter_tg, kind=Notice.RESIDENT_NOTICE, payload=base, now=now, case_id=case.id)
+    if event.action in RESIDENT_ACTIONS and event.action != Action.LINKED_DUPLICATE and not new_case:
         # people whose duplicate reports were linked to this case follow its progress
         for tg in await uow.cases.follower_tg_ids(case.id):
             if tg != reporter_tg:
                 add(
                     chat_id=tg,
-                    kind="resident_notice",
+                    kind=Notice.RESIDENT_NOTICE,
                     payload={**base, "follower": True},
                     now=now,
                     case_id=case.id,
                 )
-    if event.action in ("resolved",) and reporter_tg is not None:
-        add(chat_id=reporter_tg, kind="rate_request", payload=base, now=now, case_id=case.id)
+    if event.action in (Action.RESOLVED,) and reporter_tg is not None:
+        add(chat_id=reporter_tg, kind=Notice.RATE_REQUEST, payload=base, now=now, case_id=case.id)
     if event.action == "resolved":
         for tg in await grid_workers_for(uow, registry, case.grid_id):
-            add(chat_id=tg, kind="verify_task", payload=base, now=now, case_id=case.id)
-    if event.action in ("triaged", "returned") or (event.action == "reported" and case.emergency):
+            add(chat_id=tg, kind=Notice.VERIFY_TASK, payload=base, now=now, case_id=case.id)
+    emergency_report = event.action == Action.REPORTED and case.emergency
+    if event.action in (Action.TRIAGED, Action.RETURNED) or emergency_report:
         if registry.dispatch_chat_id is not None:  # the dispatchers' group
             add(
                 chat_id=registry.dispatch_chat_id,
-                kind="triage_notice",
+                kind=Notice.TRIAGE_NOTICE,
                 payload=base,
                 now=now,
                 case_id=case.id,
             )
         else:  # each dispatcher privately
             for tg in await dispatchers(uow):
-                add(chat_id=tg, kind="triage_notice", payload=base, now=now, case_id=case.id)
+                add(chat_id=tg, kind=Notice.TRIAGE_NOTICE, payload=base, now=now, case_id=case.id)

@@ -1,6 +1,6 @@
 """The outbox as a delivery queue: claim due rows, record what happened to each.
 
-Rows are claimed through `dispatch.adapters.outbox_claim` (SKIP LOCKED on PostgreSQL, an
+Rows are claimed through `dispatch.db.outbox_claim` (SKIP LOCKED on PostgreSQL, an
 atomic re-checking UPDATE on SQLite, a claim that expires unless its relay renews it), so
 several relays never deliver the same row twice. `failures` lists what could not be delivered
 (permanent errors: a person blocked the bot, a chat or group that is gone)."""
@@ -14,9 +14,9 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, select, update
 
-from dispatch.adapters import outbox_claim
-from dispatch.adapters.orm import CardRow, MemberRow, OutboxRow
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db import outbox_claim
+from dispatch.db.orm import CardRow, MemberRow, OutboxRow
+from dispatch.db.uow import UnitOfWork
 
 CLAIM_TTL = timedelta(minutes=2)
 

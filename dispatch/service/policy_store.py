@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.adapters.orm import ConfigStateRow
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.orm import ConfigStateRow
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.errors import DomainError
 from dispatch.domain.policy import Policy, parse_policy, policy_to_doc
+from dispatch.domain.taxonomy import Taxonomy, load_taxonomy
 from dispatch.service import config_log
 from dispatch.service.config_log import AuditActor
-from gridbot.taxonomy import Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
 POLICY = "policy"

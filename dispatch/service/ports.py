@@ -8,11 +8,20 @@ from typing import Any, Protocol
 
 
 class Prediction(Protocol):
-    intent: str
-    category: str | None
-    confidence: float
-    emergency: bool
-    entities: Sequence[Any]
+    """What a classifier returns (read-only: any object with these attributes will do)."""
+
+    @property
+    def intent(self) -> str: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def emergency(self) -> bool: ...
+    @property
+    def entities(self) -> Sequence[Any]: ...
+    @property
+    def ranking(self) -> Sequence[tuple[str, float]]: ...  # the best categories, best first
 
 
 class Classifier(Protocol):

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from dispatch.adapters import mapping
-from dispatch.adapters.orm import CaseEventRow, CaseRow
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db import mapping
+from dispatch.db.orm import CaseEventRow, CaseRow
+from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Case
 from dispatch.domain.errors import NotAuthorised
 from dispatch.domain.members import Member, Role, ensure_grid_worker, ensure_unit_member

@@ -15,10 +15,10 @@ from dispatch.domain.grids import GridTree
 from dispatch.domain.policy import Policy
 from dispatch.domain.routing import RoutingTable, Unit
 from dispatch.domain.sla import SlaPolicy
-from gridbot.taxonomy import Taxonomy, load_taxonomy
+from dispatch.domain.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
-    from dispatch.adapters.uow import UnitOfWork
+    from dispatch.db.uow import UnitOfWork
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 

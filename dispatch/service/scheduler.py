@@ -1,4 +1,5 @@
-"""The deadline scheduler: reminders, escalation (督办) and closing unrated cases.
+"""The deadline scheduler: reminders, escalation (督办) and closing unrated cases; it also
+starts the scheduled NLU retraining (`retrain_schedule.py`).
 
 One scheduler runs across all processes (a database lease). `tick()` does one pass
 at the clock's `now`, so tests drive a simulated week without sleeping."""
@@ -16,11 +17,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dispatch.adapters import lease
-from dispatch.adapters.orm import CaseRow
-from dispatch.adapters.repository import ConcurrentModification
-from dispatch.adapters.uow import UnitOfWork
-from dispatch.domain.case import Actor, Case, CaseEvent
+import texts
+from dispatch.db import lease
+from dispatch.db.orm import CaseRow
+from dispatch.db.uow import UnitOfWork
+from dispatch.domain.case import Action, Actor, Case, CaseEvent
 from dispatch.domain.deadlines import (
     AutoClose,
     DeadlinePolicy,
@@ -29,12 +30,13 @@ from dispatch.domain.deadlines import (
     Reminder,
     due_actions,
 )
+from dispatch.domain.errors import ConcurrentModification
 from dispatch.domain.routing import CATCH_ALL, Unit
 from dispatch.domain.status import CaseStatus
 from dispatch.service import notify
 from dispatch.service.ports import Clock
 from dispatch.service.registry import Registry
-from gridbot import texts
+from dispatch.service.retrain_schedule import RetrainSchedule
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,7 @@ class Scheduler:
         self._policy = policy
         self._require_verification = require_verification
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.retrain = RetrainSchedule(lambda: self.registry.policy.nlu_retrain, clock)
 
     @property
     def registry(self) -> Registry:
@@ -169,7 +172,7 @@ class Scheduler:
                     pct = round(action.share * 100)
                     events.append(
                         case.record(
-                            "reminded",
+                            Action.REMINDED,
                             system,
                             now,
                             texts.SCHED_REMINDER_NOTE.format(pct=pct),
@@ -179,7 +182,7 @@ class Scheduler:
                     )
                     state.reminders_sent += 1
                     result.reminders += 1
-                    self._queue(uow, case, "reminder", now, share=action.share)
+                    self._queue(uow, case, notify.Notice.REMINDER, now, share=action.share)
                 elif isinstance(action, Escalation):
                     level = policy.escalation_levels[action.step - 1]
                     target = escalation_target(registry, case, level)
@@ -188,7 +191,7 @@ class Scheduler:
                     )
                     events.append(
                         case.record(
-                            "escalated",
+                            Action.ESCALATED,
                             system,
                             now,
                             note,
@@ -201,8 +204,10 @@ class Scheduler:
                     state.escalated_at = now
                     result.escalations += 1
                     if target is not None and target.chat_id is not None:
-                        self._queue(uow, case, "escalation", now, chat_id=target.chat_id, step=action.step)
-                    self._queue(uow, case, "escalation", now, step=action.step)
+                        self._queue(
+                            uow, case, notify.Notice.ESCALATION, now, chat_id=target.chat_id, step=action.step
+                        )
+                    self._queue(uow, case, notify.Notice.ESCALATION, now, step=action.step)
                 elif isinstance(action, AutoClose):
                     events.append(case.close_by_default(now, action.rating, texts.SCHED_AUTO_CLOSE_NOTE))
                     result.auto_closed += 1
@@ -219,7 +224,7 @@ class Scheduler:
         self,
         uow: UnitOfWork,
         case: Case,
-        kind: str,
+        kind: notify.Notice,
         now: datetime,
         *,
         chat_id: int | None = None,
@@ -246,10 +251,12 @@ class Scheduler:
                     r = await self.tick()
                     if r.reminders or r.escalations or r.auto_closed:
                         log.info("scheduler: %s", r)
+                    await self.retrain.maybe_start()
             except Exception:
                 log.exception("scheduler tick failed")
             try:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
             except TimeoutError:
                 pass
+        await self.retrain.close()
         await lease.release(sessions, LEASE_NAME, self.holder)

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, update
 
-from dispatch.adapters.orm import MessageRow
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.orm import MessageRow
+from dispatch.db.uow import UnitOfWork
 
 FIELDS = (
     "case_id",

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from dispatch.service.cases import ReportDraft
+from tests.conftest import tg_member
 
 PASSWORD = "correct horse 1"
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -36,8 +37,8 @@ async def login(client: httpx.AsyncClient, username: str, password: str = PASSWO
 
 async def _load_demo(url: str, data_dir: Path) -> None:
     from dispatch.service.imports import import_grids, import_members, import_units
+    from dispatch.settings import Settings
     from gridbot.bootstrap import bootstrap
-    from gridbot.settings import Settings
     from tests.conftest import demo_docs
 
     app = await bootstrap(Settings(GRIDBOT_DATABASE_URL=url, GRIDBOT_DATA_DIR=data_dir))
@@ -96,8 +97,8 @@ async def _pg_copy(template: str) -> str:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def app(request: pytest.FixtureRequest, tmp_path: Path, clock: Any) -> AsyncIterator[Any]:
     """Like the shared `app` fixture (demo county on SQLite and PostgreSQL), from a template."""
+    from dispatch.settings import Settings
     from gridbot.bootstrap import bootstrap
-    from gridbot.settings import Settings
     from tests.conftest import drop_pg_database
 
     if request.param == "sqlite":
@@ -132,10 +133,10 @@ async def users(app: Any, clock: Any) -> dict[str, Any]:
 async def cases(app: Any) -> dict[str, Any]:
     svc = app.service
     dispatched = await svc.submit_report(ReportDraft(
-        text="解放路菜市场门口天天有人摆摊卖菜", reporter_tg=100001, category="street_vending",
+        text="解放路菜市场门口天天有人摆摊卖菜", reporter_id=await tg_member(app, 100001), category="street_vending",
         lat=MARKET[0], lon=MARKET[1], photos=["AgACphoto-market-1"], confidence=0.93))
     triage = await svc.submit_report(ReportDraft(
-        text="有个地方的路灯不亮了", reporter_tg=100002, category="street_vending"))
+        text="有个地方的路灯不亮了", reporter_id=await tg_member(app, 100002), category="street_vending"))
     return {"dispatched": dispatched, "triage": triage}
 
 

@@ -7,8 +7,9 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from admin.accounts import console_tg_id, create_user
-from dispatch.adapters.orm import MemberRow, OutboxRow
+from admin.accounts import create_user
+from dispatch.db.orm import MemberRow, OutboxRow
+from dispatch.domain.case import Actor
 from tests.admin.conftest import PASSWORD, csrf_of, logged_in, login
 
 
@@ -111,12 +112,14 @@ async def test_viewer_cannot_act(admin_app: Any, app: Any, users: Any, cases: An
 
 async def test_console_users_act_through_a_linked_member(app: Any, clock: Any, users: Any) -> None:
     dispatcher = users["dispatcher"]
-    assert dispatcher.tg_id == console_tg_id(dispatcher.id) and dispatcher.tg_id < -10**13
+    assert dispatcher.tg_id is None and dispatcher.member_id is not None  # no Telegram id needed
+    assert dispatcher.actor("admin") == Actor(dispatcher.member_id, "dispatcher", "admin")
     assert users["viewer"].tg_id is None and users["viewer"].member_id is None
+    assert users["viewer"].actor("admin") is None  # read-only
     async with app.uow() as uow:
         member = await uow.session.scalar(select(MemberRow).where(MemberRow.id == dispatcher.member_id))
-        # staff for the commands, but never a dispatcher who would be sent Telegram notices
-        assert member.roles == ["admin"] and member.name == "dispatcher-用户"
+        assert member.roles == ["dispatcher"] and member.name == "dispatcher-用户"
+        assert member.ref == "console-dispatcher" and member.tg_id is None
     linked = await create_user(app.uow(), "tg-dispatcher", PASSWORD, "dispatcher", clock.now(),
                                link_tg=400001)
     async with app.uow() as uow:

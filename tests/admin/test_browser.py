@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from admin.synthetic import insert_cases
 from dispatch.service.cases import ReportDraft
+from gridbot.bench.synthetic_cases import insert_cases
 from tests.admin.conftest import MARKET, PASSWORD
+from tests.conftest import tg_member
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
@@ -84,11 +85,11 @@ async def test_console_in_chromium(app: Any, users: Any, clock: Any) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await insert_cases(app, 600, seed=7, days=22)
     case = await app.service.submit_report(ReportDraft(
-        text=f"解放路菜市场门口天天有人摆摊卖菜，堵得走不动路 {XSS}", reporter_tg=100001,
+        text=f"解放路菜市场门口天天有人摆摊卖菜，堵得走不动路 {XSS}", reporter_id=await tg_member(app, 100001),
         category="street_vending", lat=MARKET[0], lon=MARKET[1], photos=["AgACphoto-market-1"],
         confidence=0.93, address="解放路菜市场"))
     await add_transcript(app, case)
-    await app.service.submit_report(ReportDraft(text="河边的护栏断了一截", reporter_tg=100002,
+    await app.service.submit_report(ReportDraft(text="河边的护栏断了一截", reporter_id=await tg_member(app, 100002),
                                                 category="street_vending", address="不知道哪里"))
 
     port = free_port()

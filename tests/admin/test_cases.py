@@ -12,9 +12,10 @@ import openpyxl
 from sqlalchemy import select
 
 from admin import queries
-from dispatch.adapters.orm import CaseEventRow, NluCorrectionRow
+from dispatch.db.orm import CaseEventRow, NluCorrectionRow
 from dispatch.service.cases import ReportDraft
 from tests.admin.conftest import MARKET, csrf_of, logged_in
+from tests.conftest import tg_member
 
 FLASH_RE = re.compile(r'class="flash flash-(\w+)" role="status">([^<]*)<')
 XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
@@ -103,7 +104,7 @@ async def test_triage_queue_dispatches(admin_app: Any, app: Any, users: Any, cas
 
 async def test_script_in_a_report_stays_inert(admin_app: Any, app: Any, users: Any) -> None:
     case = await app.service.submit_report(ReportDraft(
-        text=f"门口有人摆摊{XSS}", reporter_tg=100001, category="street_vending",
+        text=f"门口有人摆摊{XSS}", reporter_id=await tg_member(app, 100001), category="street_vending",
         address=f"解放路{XSS}", lat=MARKET[0], lon=MARKET[1]))
     async with app.uow() as uow:
         await uow.messages.add(case_id=case.id, chat_id=100001, user_id=100001, direction="in",
@@ -152,7 +153,7 @@ async def test_filters_grid_subtree_overdue_text_and_dates(admin_app: Any, app: 
 
 
 async def test_keyset_paging_visits_every_case_once(app: Any, clock: Any, users: Any) -> None:
-    from admin.synthetic import insert_cases
+    from gridbot.bench.synthetic_cases import insert_cases
 
     await insert_cases(app, 130, seed=3)
     registry, tz = app.registry, app.settings.timezone
@@ -188,7 +189,7 @@ async def test_exports_follow_the_filter(admin_app: Any, app: Any, users: Any, c
 
 async def test_formulas_in_exports_are_neutralised(admin_app: Any, app: Any, users: Any) -> None:
     await app.service.submit_report(ReportDraft(
-        text='=HYPERLINK("http://evil.example","点我")', reporter_tg=100001, category="garbage"))
+        text='=HYPERLINK("http://evil.example","点我")', reporter_id=await tg_member(app, 100001), category="garbage"))
     c = await logged_in(admin_app, "viewer")
     rows = list(csv.reader(io.StringIO((await c.get("/cases/export.csv")).content.decode("utf-8-sig"))))
     assert rows[1][8].startswith("'=HYPERLINK")

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from dispatch.adapters.orm import OutboxRow
+from dispatch.db.orm import OutboxRow
 from tests.admin.conftest import logged_in
 
 

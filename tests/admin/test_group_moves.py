@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dispatch.adapters.orm import ConfigAuditRow, OutboxRow
+from dispatch.db.orm import ConfigAuditRow, OutboxRow
 from dispatch.service import membership
 from tests.admin.conftest import csrf_of, logged_in
 

@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from admin.synthetic import insert_cases
 from dispatch.service.assessment_report import Period, build_report
-from gridbot.report_cli import write_csv
+from dispatch.service.assessment_table import write_csv
+from gridbot.bench.synthetic_cases import insert_cases
 from tests.admin.conftest import csrf_of, logged_in
 from tests.admin.test_browser import png
 
@@ -136,7 +136,7 @@ def test_cli_create_user(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None
     r = runner.invoke(cli, ["admin", "create-user", "chief", "--role", "admin", "--name", "值班主任"],
                       input="long password 1\nlong password 1\n")
     assert r.exit_code == 0, r.output
-    assert "created console user chief (admin, acts as member tg_id -1000000000000001)" in r.output
+    assert "created console user chief (admin, acts as member #1 in the role admin)" in r.output
     r = runner.invoke(cli, ["admin", "create-user", "chief", "--password", "another one 1"])
     assert r.exit_code == 1 and "已存在" in r.output
     r = runner.invoke(cli, ["admin", "create-user", "x", "--role", "boss", "--password", "long enough"])
@@ -147,7 +147,7 @@ def test_cli_create_user(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None
 
 async def test_case_list_benchmark_small() -> None:
     """The 100,000-case run is `gridbot bench admin`; this keeps the machinery honest."""
-    from admin.bench import print_result, run_bench
+    from gridbot.bench.admin import print_result, run_bench
 
     result = await run_bench(3000, rounds=3)
     print(print_result(result))

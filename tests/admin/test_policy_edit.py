@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dispatch.adapters.orm import ConfigAuditRow
+from dispatch.db.orm import ConfigAuditRow
 from dispatch.service import config_log
 from dispatch.service.cases import ReportDraft
 from dispatch.service.config_log import AuditActor
 from tests.admin.conftest import MARKET, csrf_of, logged_in
+from tests.conftest import tg_member
 
 
 class _Form(HTMLParser):
@@ -102,8 +103,8 @@ async def audit_count(app: Any) -> int:
         return int(await uow.session.scalar(select(func.count()).select_from(ConfigAuditRow)) or 0)
 
 
-def vending(text: str) -> ReportDraft:
-    return ReportDraft(text=text, reporter_tg=100001, category="street_vending", lat=MARKET[0], lon=MARKET[1])
+async def vending(app: Any, text: str) -> ReportDraft:
+    return ReportDraft(text=text, reporter_id=await tg_member(app, 100001), category="street_vending", lat=MARKET[0], lon=MARKET[1])
 
 
 async def test_admin_edit_changes_next_deadline_and_is_audited(admin_app: Any, app: Any, users: Any,
@@ -118,7 +119,7 @@ async def test_admin_edit_changes_next_deadline_and_is_audited(admin_app: Any, a
     assert r.status_code == 303 and r.headers["location"] == "/config/policy"
     page = await c.get("/config/policy")
     assert "处置规则已保存" in page.text and ("cat__street_vending", "3") in form_fields(page.text)
-    case = await app.service.submit_report(vending("解放路菜市场门口有人摆摊"))
+    case = await app.service.submit_report(await vending(app, "解放路菜市场门口有人摆摊"))
     assert case.unit_id == "zf-chengguan" and case.due_at == clock.now() + timedelta(hours=3)
     assert await audit_count(app) == before + 1
     async with app.uow() as uow:
@@ -129,7 +130,7 @@ async def test_admin_edit_changes_next_deadline_and_is_audited(admin_app: Any, a
     r = await post(c, set_override(
         form_fields(page.text), "zf-chengguan", "*", "6"))
     assert r.status_code == 303
-    case = await app.service.submit_report(vending("五一路有流动摊贩占道"))
+    case = await app.service.submit_report(await vending(app, "五一路有流动摊贩占道"))
     assert case.due_at == clock.now() + timedelta(hours=6)
     audit = await c.get("/config/audit")
     assert audit.status_code == 200
@@ -179,6 +180,22 @@ async def test_stale_form_is_refused(admin_app: Any, app: Any, users: Any) -> No
     assert (await post(c, change(fields, cat__garbage="5"))).status_code == 303
     r = await post(c, change(fields, cat__garbage="6"))
     assert r.status_code == 409 and "刚被其他人修改" in r.text
+    assert app.registry.sla.hours_for("garbage", None, 0) == 5
+    await c.aclose()
+
+
+async def test_saving_the_form_keeps_the_nlu_retrain_schedule(admin_app: Any, app: Any, users: Any,
+                                                               clock: Any) -> None:
+    from dispatch.domain.policy import RetrainPolicy
+    from dispatch.service import policy_store
+
+    await policy_store.save_policy_doc(app.uow(), {"nlu": {"retrain": {"enabled": True, "every_days": 2}}},
+                                       AuditActor("cli", "test"), clock.now())
+    await app.reload()
+    c = await logged_in(admin_app, "admin")
+    fields = form_fields((await c.get("/config/policy")).text)
+    assert (await post(c, change(fields, cat__garbage="5"))).status_code == 303
+    assert app.registry.policy.nlu_retrain == RetrainPolicy(True, 2.0)  # not on the form, not lost
     assert app.registry.sla.hours_for("garbage", None, 0) == 5
     await c.aclose()
 

@@ -32,10 +32,11 @@ def nlu() -> ScriptedNlu:
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Any]:
-    from bot.sandbox.demo import demo_world
-    from bot.sandbox.server import start_sandbox
+    from gridbot.demo import DEMO_DIR
+    from tgsandbox.demo import demo_world
+    from tgsandbox.server import start_sandbox
 
-    handle = await start_sandbox(**demo_world())
+    handle = await start_sandbox(**demo_world(DEMO_DIR))
     try:
         yield handle
     finally:

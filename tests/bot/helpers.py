@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.sandbox.client import SandboxUser, buttons_of
-from dispatch.adapters.orm import CaseRow, MessageRow, OutboxRow
+from dispatch.db.orm import CaseRow, MessageRow, OutboxRow
 from tests.bot.fakes import png
+from tgsandbox.client import SandboxUser, buttons_of
 
 NUMBER_RE = re.compile(r"QH-\d{8}-\d{4}")
 

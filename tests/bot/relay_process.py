@@ -18,8 +18,8 @@ async def main(url: str, data_dir: str, api_base: str, token: str, ttl_s: float,
     from bot.ratelimit import Limits, SendLimiter
     from bot.relay import OutboxRelay
     from bot.runtime import make_bot, pin_response_models
+    from dispatch.settings import Settings
     from gridbot.bootstrap import bootstrap
-    from gridbot.settings import Settings
 
     pin_response_models()
     app = await bootstrap(Settings(GRIDBOT_DATABASE_URL=url, GRIDBOT_DATA_DIR=data_dir), migrate=False)

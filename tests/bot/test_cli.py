@@ -94,7 +94,7 @@ def test_sandbox_command_starts_everything_and_stops_on_ctrl_c(data_dir: Path) -
 def test_sandbox_with_two_bot_workers_answers_and_stops_cleanly(data_dir: Path) -> None:
     import asyncio
 
-    from bot.sandbox.client import SandboxClient
+    from tgsandbox.client import SandboxClient
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "gridbot.cli", "sandbox", "--port", "0", "--admin-port", "0",

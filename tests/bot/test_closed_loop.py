@@ -3,10 +3,10 @@ report → dispatch card → 接单 → 办结 with a photo → resident rates �
 
 from __future__ import annotations
 
-from bot.sandbox.client import buttons_of
 from tests.bot.conftest import CHENGXI_GROUP, RESIDENT, UNIT_CHENGXI, WORKER_WUFENG
 from tests.bot.fakes import png
 from tests.bot.helpers import case_row, has_button, report, transcript, watching
+from tgsandbox.client import buttons_of
 
 
 async def test_report_accept_resolve_rate_verify_closed(app, people, runtime):

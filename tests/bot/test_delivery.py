@@ -1,4 +1,4 @@
-"""Delivery that loses nothing (issue 5): 1,000 notifications through a Bot API that answers a
+"""Delivery that loses nothing: 1,000 notifications through a Bot API that answers a
 share of calls with 429 (small retry_after), 500 or a dropped connection and delays others —
 every one arrives exactly once, also when the relay is stopped mid-batch and restarted. Plus
 the send limiter on its own, with a fake clock (no sleeping). Two relays at once:
@@ -16,9 +16,10 @@ from sqlalchemy import select
 
 from bot.ratelimit import Limits, SendLimiter, Throttled
 from bot.relay import MAYBE_TWICE
-from dispatch.adapters.orm import OutboxRow
+from dispatch.db.orm import OutboxRow
 from dispatch.service.cases import ReportDraft
 from tests.bot.conftest import RESIDENT, RESIDENT2, market_point
+from tests.conftest import tg_member
 
 N_ROWS = 1000
 N_CASES = 20
@@ -107,7 +108,7 @@ async def quiet_runtime(app: Any, sandbox: Any, nlu: Any) -> Any:
     """The bot without polling and without its own relay: the test drives relays itself."""
     from bot.runtime import build_runtime
 
-    rt = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url, channel="sandbox")
+    rt = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url)
     await rt.start(polling=False, relay=False)
     try:
         yield rt
@@ -217,7 +218,7 @@ async def _setup(app: Any, sandbox: Any, rt: Any, clock: Any) -> tuple[list[int]
         case = await rt.commands.submit(
             ReportDraft(
                 text=f"第{i}号：五丰菜市场门口有人摆摊",
-                reporter_tg=RESIDENT if i % 2 else RESIDENT2,
+                reporter_id=await tg_member(app, RESIDENT if i % 2 else RESIDENT2),
                 category="street_vending",
                 lat=lat,
                 lon=lon,

@@ -1,4 +1,4 @@
-"""Claims are exclusive (issue 5): relays that claim the outbox at the same moment never get
+"""Claims are exclusive: relays that claim the outbox at the same moment never get
 the same row, on PostgreSQL (FOR UPDATE SKIP LOCKED) and on SQLite (no SKIP LOCKED, no shared
 lock between processes: the claiming UPDATE itself must re-check that the row is still due)."""
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dispatch.adapters.orm import OutboxRow
+from dispatch.db.orm import OutboxRow
 from dispatch.service import outbox_store
 from dispatch.service.outbox_store import Outcome
 from tests.bot.test_delivery import _notices

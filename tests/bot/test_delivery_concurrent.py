@@ -1,4 +1,4 @@
-"""Two relays at once (issue 5): 1,000 notifications through the faulty sandbox Bot API, two
+"""Two relays at once: 1,000 notifications through the faulty sandbox Bot API, two
 relays claiming from the same outbox — on PostgreSQL with `FOR UPDATE SKIP LOCKED`, on SQLite
 with the atomic claiming UPDATE. Each relay has its own holder, its own rate limiter and (on
 SQLite) its own write gate, as two processes would. Every notification arrives exactly once,

@@ -1,4 +1,4 @@
-"""A relay that dies without recording (issue 5's honest limit): SIGKILL or a lost database
+"""A relay that dies without recording (the honest limit): SIGKILL or a lost database
 connection mid-batch leaves messages sent whose outcome was never written. Nothing is lost —
 the rows come back when the dead relay's claims lapse — and every row that may have gone out
 twice is marked, so the repeats are detectable (the Bot API has no idempotency key, so they

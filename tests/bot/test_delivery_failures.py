@@ -1,4 +1,4 @@
-"""Permanent delivery failures (issue 5): a person who blocked the bot, a chat that does not
+"""Permanent delivery failures: a person who blocked the bot, a chat that does not
 exist, a group that was deleted, a group the bot was removed from. Each row is failed after one
 attempt with Telegram's reason, never retried, listed by `outbox_store.failures` (for the admin
 console), the person who blocked the bot is flagged — and the case's other notifications still
@@ -10,12 +10,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dispatch.adapters.orm import OutboxRow
+from dispatch.db.orm import OutboxRow
 from dispatch.service import outbox_store
 from dispatch.service.cases import ReportDraft
 from tests.bot import test_delivery as delivery
 from tests.bot.conftest import CENTRE_GROUP, CHENGXI_GROUP, RESIDENT, RESIDENT2, market_point
 from tests.bot.test_delivery import _relay
+from tests.conftest import tg_member
 
 quiet_runtime = delivery.quiet_runtime  # the fixture: the bot without polling and without its relay
 NOBODY = 999_999_999
@@ -30,7 +31,7 @@ async def test_permanent_failures_are_recorded_once_and_shown(app, sandbox, quie
         case = await quiet_runtime.commands.submit(
             ReportDraft(
                 text="五丰菜市场门口有人摆摊",
-                reporter_tg=RESIDENT,
+                reporter_id=await tg_member(app, RESIDENT),
                 category="street_vending",
                 lat=lat,
                 lon=lon,
@@ -114,7 +115,7 @@ async def test_a_row_that_keeps_failing_transiently_is_given_up_after_max_attemp
         case = await quiet_runtime.commands.submit(
             ReportDraft(
                 text="五丰菜市场门口有人摆摊",
-                reporter_tg=RESIDENT,
+                reporter_id=await tg_member(app, RESIDENT),
                 category="street_vending",
                 lat=lat,
                 lon=lon,

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dispatch.adapters.orm import OutboxRow
+from dispatch.db.orm import OutboxRow
 from dispatch.service.cases import ReportDraft
 from tests.bot import test_delivery as delivery
 from tests.bot.conftest import CHENGXI_GROUP, RESIDENT, RESIDENT2, market_point

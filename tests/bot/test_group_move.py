@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from dispatch.adapters.orm import ConfigAuditRow
+from dispatch.db.orm import ConfigAuditRow
 from dispatch.service import chat_moves, membership
 from dispatch.service.config_log import AuditActor
 from tests.bot.conftest import CHENGXI_GROUP, RESIDENT, UNIT_CHENGXI
-from tests.bot.helpers import case_row, report, seen_or_wait, watching
+from tests.bot.helpers import case_row, report, watching
+from tests.conftest import tg_actor
 
 CHENGXI = "zf-chengxi"
 OUTSIDER = 300888
@@ -46,10 +47,9 @@ async def test_a_leaked_bind_code_only_asks_and_an_admin_approves(app, people, r
     assert app.registry.units[CHENGXI].chat_id == CHENGXI_GROUP  # nothing moved
 
     # The next case's card still goes to the real group, never to the outsider's.
+    real_group = await watching(people.user(UNIT_CHENGXI, chat_id=CHENGXI_GROUP))
     number = await report(people.user(RESIDENT), "五丰菜市场门口有人摆摊", place_button="就在五丰菜市场")
-    await seen_or_wait(
-        people.user(UNIT_CHENGXI, chat_id=CHENGXI_GROUP), lambda m: number in m.get("text", "")
-    )
+    await real_group.wait_for_message(lambda m: number in m.get("text", ""), timeout=15)
     assert not any(number in m.get("text", "") for m in await in_group.messages())
 
     # An admin approves (say it was the unit's new group after all): the unit moves, audit-logged.
@@ -70,9 +70,11 @@ async def test_a_leaked_bind_code_only_asks_and_an_admin_approves(app, people, r
     assert (entry.actor_kind, entry.actor) == ("admin", "admin")
     assert (entry.before, entry.after) == ({"chat_id": CHENGXI_GROUP}, {"chat_id": -5000101})
     first = await case_row(app, number)
-    await app.service.cancel(first.id, RESIDENT, "报错了")  # (else the next report is its duplicate)
+    await app.service.cancel(
+        first.id, await tg_actor(app, RESIDENT, "resident"), "报错了"
+    )  # (else the next report is its duplicate)
     number2 = await report(people.user(RESIDENT), "五丰菜市场门口有人摆摊", place_button="就在五丰菜市场")
-    await seen_or_wait(in_group, lambda m: number2 in m.get("text", ""))
+    await in_group.wait_for_message(lambda m: number2 in m.get("text", ""), timeout=15)
 
 
 async def test_a_rejected_move_is_told_to_the_group_that_asked(app, people, runtime):

@@ -8,13 +8,14 @@ import asyncio
 from dispatch.service.cases import ReportDraft
 from tests.bot.conftest import CHENGXI_GROUP, RESIDENT, market_point
 from tests.bot.helpers import outbox, seen_or_wait
+from tests.conftest import tg_member
 
 
 async def _submit(app, runtime) -> int:
     lat, lon = market_point(app)
     case = await runtime.commands.submit(
         ReportDraft(
-            text="五丰菜市场门口有人摆摊", reporter_tg=RESIDENT, category="street_vending", lat=lat, lon=lon
+            text="五丰菜市场门口有人摆摊", reporter_id=await tg_member(app, RESIDENT), category="street_vending", lat=lat, lon=lon
         )
     )
     return case
@@ -100,3 +101,17 @@ async def test_scheduler_reminder_and_escalation_reach_the_unit_group(app, peopl
     assert (await scheduler.tick()).escalations == 1
     await seen_or_wait(member, lambda m: "督办" in m.get("text", "") and case.number in m.get("text", ""),
                        timeout=10)
+
+
+def test_every_kind_of_notice_has_one_deliverer() -> None:
+    """What `notify` writes, the relay can deliver: a kind without a deliverer would be an
+    outbox row nobody ever sends."""
+    from types import SimpleNamespace
+
+    from bot.relay import OutboxRelay
+    from dispatch.service.notify import Notice
+
+    app = SimpleNamespace(settings=SimpleNamespace(timezone="Asia/Shanghai"))
+    relay = OutboxRelay(app, bot=None, gate=None)  # type: ignore[arg-type]
+    assert set(relay.deliverers) == set(Notice)
+    assert all(callable(d) for d in relay.deliverers.values())

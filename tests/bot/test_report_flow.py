@@ -7,11 +7,11 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot.sandbox.client import buttons_of
-from dispatch.adapters.orm import NluCorrectionRow
+from dispatch.db.orm import NluCorrectionRow
 from tests.bot.conftest import DISPATCHER, RESIDENT, RESIDENT2, market_point
 from tests.bot.fakes import png
 from tests.bot.helpers import case_row, number_in, report, transcript, watching
+from tgsandbox.client import buttons_of
 
 
 async def test_low_confidence_asks_top3_then_other_categories(app, people, runtime):
@@ -156,7 +156,7 @@ async def test_cancel_from_any_step(app, people, runtime):
 async def app_cases(app) -> int:
     from sqlalchemy import func
 
-    from dispatch.adapters.orm import CaseRow
+    from dispatch.db.orm import CaseRow
 
     async with app.uow() as uow:
         return int(await uow.session.scalar(select(func.count()).select_from(CaseRow)))

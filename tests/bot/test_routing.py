@@ -80,11 +80,30 @@ CONTENTS: list[dict[str, Any]] = [
     {"new_chat_members": [USER]},
     {"new_chat_title": "T"},
 ]
-PRESSES = [
+def _generated_presses() -> list[str]:
+    """For every kind of button in the keyboards: a well-formed press, and the malformed ones
+    (prefix alone, an empty field, a field missing, one too many, a number that is not one, a
+    number too large for any id) — so a new kind of button is covered without a line here."""
+    from aiogram.filters.callback_data import CallbackData
+
+    kinds = [k for k in vars(kb).values()
+             if isinstance(k, type) and issubclass(k, CallbackData) and k is not CallbackData]
+    assert kinds
+    sample = {int: "5", bool: "1", str: "ok"}
+    out: list[str] = []
+    for k in kinds:
+        p, s = k.__prefix__, k.__separator__
+        values = [sample.get(f.annotation, "x") for f in k.model_fields.values()]  # type: ignore[arg-type]
+        out += [s.join([p, *values]), p, p + s, s.join([p, *values[:-1]]), s.join([p, *values, "y"]),
+                s.join([p, *("x" for _ in values)]), s.join([p, *("9" * 25 for _ in values)])]
+    return out
+
+
+PRESSES = sorted({
     "d:ok:5", "d:cat:5", "d:no:5", "d:spot:5", "d:zz:5", "d:ok:x", "d", "d:", "k:5:road", "k",
     "u:acc:1", "u:ret:1", "u:res:1", "u", "rr:1:x", "rr:1:x:y", "r:1:s", "r", "v:1:1", "v:1:0",
-    "v", "x:ok:5", "garbage", "",
-]  # fmt: skip
+    "v", "x:ok:5", "garbage", "", *_generated_presses(),
+})  # fmt: skip
 STATES = [None] + [
     s.state
     for s in (

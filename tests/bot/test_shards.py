@@ -1,4 +1,4 @@
-"""Several bot workers (bot/shards.py): a parent polls the sandbox and hands each update to
+"""Several bot workers (gridbot/processes/shards.py): a parent polls the sandbox and hands each update to
 the worker of its sender; the workers are real child processes running the real bot.
 
 The closed loop crosses workers on purpose: the resident (100001) is on worker 1, the unit
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.shards import ShardError, ShardPool, check_workers, sender_of, shard_of
+from gridbot.processes.shards import ShardError, ShardPool, check_workers, sender_of, shard_of
 from tests.bot.conftest import CHENGXI_GROUP, RESIDENT, RESIDENT2, UNIT_CHENGXI_2, WORKER_WUFENG
 from tests.bot.fakes import png
 from tests.bot.helpers import case_row, report, watching, webhook_set
@@ -76,9 +76,9 @@ class Sharded:
 @pytest.fixture
 async def sharded(app: Any, sandbox: Any, nlu: Any) -> AsyncIterator[Sharded]:
     from bot.runtime import build_runtime
-    from bot.shard_intake import poll_into
+    from gridbot.processes.shard_intake import poll_into
 
-    parent = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url, channel="sandbox")
+    parent = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url)
     await parent.start(polling=False)  # relay + transcript here; updates go to the workers
     pool = ShardPool(
         2, settings=app.settings, token=sandbox.token, api_base=sandbox.url, channel="sandbox",
@@ -180,7 +180,7 @@ print("CPU 0", flush=True)
 async def _stand_in_worker(tmp_path: Any, deadly: int = -1) -> tuple[Any, Any]:
     import sys
 
-    from bot.shards import Worker
+    from gridbot.processes.shards import Worker
 
     script = tmp_path / "stand_in.py"
     script.write_text(STAND_IN)
@@ -198,7 +198,7 @@ def _seen(log: Any) -> list[tuple[int, int]]:
 
 
 async def test_an_update_whose_worker_died_goes_to_the_next_one_first(tmp_path, monkeypatch):
-    monkeypatch.setattr("bot.shards.RESTART_DELAYS_S", (0.05,))
+    monkeypatch.setattr("gridbot.processes.shards.RESTART_DELAYS_S", (0.05,))
     worker, log = await _stand_in_worker(tmp_path)
     for uid in (1, 2, 3, 4):
         worker.send({"update_id": uid, "message": {"text": "x"}})
@@ -216,7 +216,7 @@ async def test_an_update_whose_worker_died_goes_to_the_next_one_first(tmp_path, 
 
 
 async def test_an_update_that_keeps_killing_its_worker_is_dropped(tmp_path, monkeypatch):
-    monkeypatch.setattr("bot.shards.RESTART_DELAYS_S", (0.05,))
+    monkeypatch.setattr("gridbot.processes.shards.RESTART_DELAYS_S", (0.05,))
     worker, log = await _stand_in_worker(tmp_path, deadly=7)
     worker.send({"update_id": 7, "message": {"text": "poison"}})
     worker.send({"update_id": 8, "message": {"text": "fine"}})
@@ -237,12 +237,12 @@ async def test_webhook_mode_with_two_workers(app, sandbox, nlu):
     import aiohttp
 
     from bot.runtime import build_runtime
-    from bot.shard_intake import ShardedBot
+    from gridbot.processes.shard_intake import ShardedBot
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    runtime = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url, channel="sandbox")
+    runtime = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url)
     url = f"http://127.0.0.1:{port}/tg/hook"
     sharded = await ShardedBot.start(
         runtime, 2, settings=app.settings, token=sandbox.token, api_base=sandbox.url, channel="sandbox",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.sandbox.client import buttons_of
-from dispatch.adapters.orm import CaseEventRow
+from dispatch.db.orm import CaseEventRow
 from tests.bot.conftest import (
     CHENGXI_GROUP,
     DISPATCHER,
@@ -18,6 +17,7 @@ from tests.bot.conftest import (
 )
 from tests.bot.fakes import png
 from tests.bot.helpers import case_row, has_button, report, seen_or_wait, watching
+from tgsandbox.client import buttons_of
 
 
 async def _card(people, number):

@@ -11,12 +11,13 @@ from typing import Any
 
 from dispatch.service.cases import ReportDraft
 from nlu.corpus import load_examples
+from tests.conftest import tg_actor, tg_member
 
 
 async def test_corrections_export_round_trip(app: Any, tmp_path: Path) -> None:
     case = await app.service.submit_report(ReportDraft(
-        text="门口那个井盖响得厉害", reporter_tg=100001, category="noise", lat=25.838018, lon=115.021984))
-    await app.service.recategorise(case.id, 400001, "road_facility", "是井盖松动")
+        text="门口那个井盖响得厉害", reporter_id=await tg_member(app, 100001), category="noise", lat=25.838018, lon=115.021984))
+    await app.service.recategorise(case.id, await tg_actor(app, 400001, "dispatcher"), "road_facility", "是井盖松动")
     out = tmp_path / "corrections.jsonl"
     env = dict(os.environ, GRIDBOT_DATABASE_URL=app.settings.effective_database_url,
                GRIDBOT_DATA_DIR=str(tmp_path))

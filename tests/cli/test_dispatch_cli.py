@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gridbot.synthetic import catch_all_units, make_county
+from gridbot.bench.synthetic_county import catch_all_units, make_county
 
 
 def run(args: list[str], env: dict[str, str], stdin: str | bytes = b"") -> subprocess.CompletedProcess[str]:
@@ -159,7 +159,7 @@ def test_bad_files_fail_cleanly_and_import_nothing(
 def test_db_upgrade(env: dict[str, str]) -> None:
     from alembic.script import ScriptDirectory
 
-    from dispatch.adapters.db import MIGRATIONS
+    from dispatch.db.db import MIGRATIONS
 
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     r = run(["db", "upgrade"], env)

@@ -14,8 +14,9 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from dispatch.adapters.orm import ConfigAuditRow
+from dispatch.db.orm import ConfigAuditRow
 from dispatch.service.cases import ReportDraft
+from tests.conftest import tg_member
 
 MARKET = (25.838018, 115.021984)
 
@@ -57,7 +58,7 @@ async def test_import_show_export_round_trip(app: Any, tmp_path: Path, clock: An
     assert await app.reload_if_changed()
     assert app.registry.policy.calendar.working_hours
     case = await app.service.submit_report(ReportDraft(
-        text="解放路菜市场门口有人摆摊", reporter_tg=100001, category="street_vending",
+        text="解放路菜市场门口有人摆摊", reporter_id=await tg_member(app, 100001), category="street_vending",
         lat=MARKET[0], lon=MARKET[1]))
     assert case.due_at == clock.now() + timedelta(hours=1.5)  # Monday 09:00 + 1.5 working hours
     async with app.uow() as uow:

@@ -5,7 +5,7 @@ import pytest
 from dispatch.domain.grid_import import parse_features
 from dispatch.domain.grids import GridTree
 from dispatch.domain.routing import RoutingTable, Unit
-from gridbot.synthetic import make_county
+from gridbot.bench.synthetic_county import make_county
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import pytest
 from dispatch.domain.case import Rating
 from dispatch.service.assessment_report import Period, build_report
 from dispatch.service.cases import ReportDraft
+from tests.conftest import tg_actor, tg_member
 from tests.dispatch.test_case_flow import MARKET, RESIDENT, WORKER, unit_member
 
 
@@ -20,27 +21,27 @@ async def month(app: Any, clock: Any) -> Any:
     # A: 占道经营, handled in 1 h of its 2 h, rated satisfied, verified → closed
     a = await svc.submit_report(
         ReportDraft(
-            text="有人摆摊", reporter_tg=RESIDENT, category="street_vending", lat=MARKET[0], lon=MARKET[1]
+            text="有人摆摊", reporter_id=await tg_member(app, RESIDENT), category="street_vending", lat=MARKET[0], lon=MARKET[1]
         )
     )
-    await svc.accept(a.id, zf)
+    await svc.accept(a.id, await tg_actor(app, zf, "unit_member"))
     clock.advance(hours=1)
-    await svc.resolve(a.id, zf, "已劝离", ["p"])
-    await svc.rate(a.id, RESIDENT, Rating.SATISFIED)
-    await svc.verify(a.id, WORKER, True)
+    await svc.resolve(a.id, await tg_actor(app, zf, "unit_member"), "已劝离", ["p"])
+    await svc.rate(a.id, await tg_actor(app, RESIDENT, "resident"), Rating.SATISFIED)
+    await svc.verify(a.id, await tg_actor(app, WORKER, "grid_worker"), True)
     # B: 垃圾, resolved after 5 h of its 4 h, resident unhappy → 返工, then left open past its deadline
     b = await svc.submit_report(
-        ReportDraft(text="垃圾满了", reporter_tg=RESIDENT, category="garbage", lat=MARKET[0], lon=MARKET[1])
+        ReportDraft(text="垃圾满了", reporter_id=await tg_member(app, RESIDENT), category="garbage", lat=MARKET[0], lon=MARKET[1])
     )
-    await svc.accept(b.id, hw)
+    await svc.accept(b.id, await tg_actor(app, hw, "unit_member"))
     clock.advance(hours=5)
-    await svc.resolve(b.id, hw, "已清运", ["p"])
-    await svc.rate(b.id, RESIDENT, Rating.UNSATISFIED)
+    await svc.resolve(b.id, await tg_actor(app, hw, "unit_member"), "已清运", ["p"])
+    await svc.rate(b.id, await tg_actor(app, RESIDENT, "resident"), Rating.UNSATISFIED)
     # C: a grid worker's on-the-spot case
     await svc.submit_report(
         ReportDraft(
             text="楼道杂物已清",
-            reporter_tg=WORKER,
+            reporter_id=await tg_member(app, WORKER),
             category="clutter",
             lat=MARKET[0],
             lon=MARKET[1],
@@ -49,10 +50,10 @@ async def month(app: Any, clock: Any) -> Any:
     )
     # D: wrongly sent to 执法, returned, re-dispatched to 环卫 by a dispatcher
     d = await svc.submit_report(
-        ReportDraft(text="垃圾堆", reporter_tg=RESIDENT, category="clutter", lat=MARKET[0], lon=MARKET[1])
+        ReportDraft(text="垃圾堆", reporter_id=await tg_member(app, RESIDENT), category="clutter", lat=MARKET[0], lon=MARKET[1])
     )
-    await svc.return_case(d.id, zf, "是垃圾不是杂物")
-    await svc.reassign(d.id, 400001, "hw-chengqu", category="garbage")
+    await svc.return_case(d.id, await tg_actor(app, zf, "unit_member"), "是垃圾不是杂物")
+    await svc.reassign(d.id, await tg_actor(app, 400001, "dispatcher"), "hw-chengqu", category="garbage")
     clock.advance(days=2)
     return await build_report(app.uow(), app.registry, Period.month("2026-11"), grid_level=3)
 

@@ -9,9 +9,9 @@ import pytest
 
 from dispatch.domain.errors import ImportErrorLine
 from dispatch.domain.grid_import import parse_features, validate_hierarchy
+from dispatch.domain.taxonomy import UNIT_KINDS, load_taxonomy
 from dispatch.domain.unit_import import parse_units
-from gridbot.synthetic import make_county
-from gridbot.taxonomy import UNIT_KINDS, load_taxonomy
+from gridbot.bench.synthetic_county import make_county
 
 
 def county() -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 from dispatch.domain.errors import ImportErrorLine
 from dispatch.service.imports import import_grids, import_units
 from dispatch.service.registry import load_registry
-from gridbot.synthetic import catch_all_units, make_county
+from gridbot.bench.synthetic_county import catch_all_units, make_county
 
 
 async def test_round_trip_and_idempotent_reimport(app: Any, clock: Any) -> None:

@@ -16,8 +16,8 @@ from dispatch.domain.deadlines import DeadlinePolicy
 from dispatch.domain.duplicates import DuplicatePolicy
 from dispatch.domain.policy import Policy, PolicyError, parse_policy, policy_to_doc
 from dispatch.domain.sla import AroundTheClock, SlaPolicy
+from dispatch.domain.taxonomy import load_taxonomy
 from dispatch.service.registry import taxonomy_hours
-from gridbot.taxonomy import load_taxonomy
 
 CATS = load_taxonomy().category_ids
 UNITS = {"zf-chengguan", "hw-chengqu", "yl-binjiang-park"}

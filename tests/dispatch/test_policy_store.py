@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from dispatch.adapters.orm import ConfigAuditRow
+from dispatch.db.orm import ConfigAuditRow
 from dispatch.domain.policy import PolicyError
 from dispatch.domain.status import CaseStatus
 from dispatch.service import config_log
@@ -19,7 +19,7 @@ from dispatch.service.config_log import AuditActor
 from dispatch.service.imports import import_units
 from dispatch.service.policy_store import PolicyConflict, read_policy, save_policy_doc
 from dispatch.service.scheduler import Scheduler
-from tests.conftest import demo_docs
+from tests.conftest import demo_docs, tg_actor, tg_member
 from tests.dispatch.test_case_flow import MARKET, RESIDENT, unit_member
 
 TESTER = AuditActor("cli", "tester")
@@ -32,8 +32,8 @@ async def save(app: Any, doc: Any, **kw: Any) -> Any:
     return stored
 
 
-def vending(text: str = "菜市场门口有人摆摊", **kw: Any) -> ReportDraft:
-    return ReportDraft(text=text, reporter_tg=RESIDENT, category="street_vending",
+async def vending(app: Any, text: str = "菜市场门口有人摆摊", **kw: Any) -> ReportDraft:
+    return ReportDraft(text=text, reporter_id=await tg_member(app, RESIDENT), category="street_vending",
                        lat=MARKET[0], lon=MARKET[1], **kw)
 
 
@@ -47,22 +47,22 @@ async def audit_rows(app: Any) -> list[ConfigAuditRow]:
 
 async def test_overrides_reach_the_next_cases_deadline(app: Any, clock: Any) -> None:
     now = clock.now()
-    first = await app.service.submit_report(vending())
+    first = await app.service.submit_report(await vending(app))
     assert first.unit_id == "zf-chengguan" and first.due_at == now + timedelta(hours=2)  # taxonomy
     await save(app, {"time_limits": {"categories": {"street_vending": 3}}, **NO_DUPLICATES})
-    case = await app.service.submit_report(vending())
+    case = await app.service.submit_report(await vending(app))
     assert case.duplicate_of is None
     assert case.due_at == now + timedelta(hours=3)
     await save(app, {"time_limits": {"categories": {"street_vending": 3}, "units": {"zf-chengguan": 6}},
                      **NO_DUPLICATES})
-    case = await app.service.submit_report(vending())
+    case = await app.service.submit_report(await vending(app))
     assert case.due_at == now + timedelta(hours=6)  # the unit beats the category
     await save(app, {"time_limits": {"units": {"zf-chengguan": 6},
                                      "unit_categories": {"zf-chengguan": {"street_vending": 1.5}},
                                      "priority_factors": {"emergency": 0.5}}, **NO_DUPLICATES})
-    case = await app.service.submit_report(vending())
+    case = await app.service.submit_report(await vending(app))
     assert case.due_at == now + timedelta(hours=1.5)  # (unit, category) beats the unit
-    case = await app.service.submit_report(vending(text="摊贩的煤气罐着火了", emergency=True))
+    case = await app.service.submit_report(await vending(app, text="摊贩的煤气罐着火了", emergency=True))
     assert case.due_at == now + timedelta(hours=0.75)  # × the emergency factor
     async with app.uow() as uow:
         old = await uow.cases.get(first.id)
@@ -72,7 +72,7 @@ async def test_overrides_reach_the_next_cases_deadline(app: Any, clock: Any) -> 
 async def test_working_hours_calendar_sets_due_at(app: Any, clock: Any) -> None:
     clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=SHANGHAI).astimezone(UTC))  # Friday 16:00
     await save(app, {"calendar": {"mode": "working_hours", "holidays": ["2026-11-30"]}})
-    case = await app.service.submit_report(vending())  # 2 working hours
+    case = await app.service.submit_report(await vending(app))  # 2 working hours
     # 1.5 h on Friday; Saturday, Sunday and the Monday holiday off; 0.5 h on Tuesday.
     assert case.due_at == datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
 
@@ -135,7 +135,7 @@ async def test_another_process_notices_the_change(app: Any, clock: Any) -> None:
         assert other.service.config.require_verification is False
         assert other.service.config.duplicates.distance_m == 50
         assert other.service.config.case_prefix == "QH"  # the deployment's settings stay
-        case = await other.service.submit_report(vending())
+        case = await other.service.submit_report(await vending(other))
         assert case.due_at == clock.now() + timedelta(hours=5)
         assert not await other.reload_if_changed()  # nothing new
         # Imports move the version too: units renamed by the CLI reach the running process.
@@ -151,7 +151,7 @@ async def test_another_process_notices_the_change(app: Any, clock: Any) -> None:
 async def test_scheduler_follows_the_configured_reminders_and_escalation(app: Any, clock: Any) -> None:
     scheduler = Scheduler(app.sessions, lambda: app.registry, clock)
     case = await app.service.submit_report(
-        ReportDraft(text="垃圾桶满了", reporter_tg=RESIDENT, category="garbage", lat=MARKET[0], lon=MARKET[1])
+        ReportDraft(text="垃圾桶满了", reporter_id=await tg_member(app, RESIDENT), category="garbage", lat=MARKET[0], lon=MARKET[1])
     )
     start = clock.now()  # 4 h allowed
     # Configured while the case is open: the scheduler reads the policy at each tick.
@@ -176,11 +176,11 @@ async def test_without_verification_the_rating_window_alone_closes(app: Any, clo
     await save(app, {"verification": {"required": False}, "rating": {"timeout_hours": 24,
                                                                       "default": "basically_satisfied"}})
     case = await app.service.submit_report(
-        ReportDraft(text="小广告", reporter_tg=RESIDENT, category="illegal_ads", lat=MARKET[0], lon=MARKET[1])
+        ReportDraft(text="小广告", reporter_id=await tg_member(app, RESIDENT), category="illegal_ads", lat=MARKET[0], lon=MARKET[1])
     )
     member = await unit_member(app, "zf-chengguan")
-    await app.service.accept(case.id, member)
-    await app.service.resolve(case.id, member, "已清理", ["p"])
+    await app.service.accept(case.id, await tg_actor(app, member, "unit_member"))
+    await app.service.resolve(case.id, await tg_actor(app, member, "unit_member"), "已清理", ["p"])
     clock.advance(hours=23)
     assert (await scheduler.tick()).auto_closed == 0
     clock.advance(hours=2)

@@ -30,23 +30,23 @@ CASES = [
 def test_route_table(
     tree: GridTree, table: RoutingTable, grid: str, category: str, expected: str, why: str
 ) -> None:
-    result = route(table, tree, grid, category, category)
+    result = route(table, tree, grid, category)
     assert result.unit_id == expected, why
-    assert tree.name(grid) in result.reason
+    assert result.grid_id == grid
 
 
-def test_reason_names_grid_unit_and_rule(tree: GridTree, table: RoutingTable) -> None:
-    r = route(table, tree, "S-01-01-02-01", "street_vending", "占道经营")
-    assert r.reason == "第1街道第2社区第1网格 · 占道经营 → zf-street1 (规则: 第1街道)"
-    r = route(table, tree, "S-01-01-01-02", "garbage", "垃圾与环境卫生")
-    assert "兜底" in r.reason
+def test_result_says_which_rule_matched(tree: GridTree, table: RoutingTable) -> None:
+    r = route(table, tree, "S-01-01-02-01", "street_vending")
+    assert (r.unit_id, r.rule_grid_id, r.catch_all) == ("zf-street1", "S-01-01", False)
+    r = route(table, tree, "S-01-01-01-02", "garbage")
+    assert r.catch_all and r.unit_id is not None
 
 
 def test_no_grid_and_no_unit(tree: GridTree) -> None:
-    r = route(RoutingTable([]), tree, None, "garbage", "垃圾")
-    assert r.unit_id is None and r.grid_id is None and r.reason
-    r = route(RoutingTable([]), tree, "S-01-01-01-01", "garbage", "垃圾")
-    assert r.unit_id is None and r.grid_id == "S-01-01-01-01" and "没有负责单位" in r.reason
+    r = route(RoutingTable([]), tree, None, "garbage")
+    assert r.unit_id is None and r.grid_id is None
+    r = route(RoutingTable([]), tree, "S-01-01-01-01", "garbage")
+    assert r.unit_id is None and r.grid_id == "S-01-01-01-01"
 
 
 def test_ties_are_configuration_errors(tree: GridTree) -> None:

@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dispatch.adapters import lease
-from dispatch.adapters.orm import OutboxRow
+from dispatch.db import lease
+from dispatch.db.orm import OutboxRow
 from dispatch.domain.status import CaseStatus
 from dispatch.service.cases import ReportDraft
 from dispatch.service.scheduler import Scheduler
+from tests.conftest import tg_actor, tg_member
 from tests.dispatch.test_case_flow import MARKET, RESIDENT, WORKER, unit_member
 
 
@@ -39,7 +40,7 @@ async def actions(app: Any, case_id: int) -> list[str]:
 async def test_reminders_then_escalation_up_the_hierarchy(app: Any, clock: Any) -> None:
     s = scheduler(app, clock)
     case = await app.service.submit_report(
-        ReportDraft(text="垃圾桶满了", reporter_tg=RESIDENT, category="garbage", lat=MARKET[0], lon=MARKET[1])
+        ReportDraft(text="垃圾桶满了", reporter_id=await tg_member(app, RESIDENT), category="garbage", lat=MARKET[0], lon=MARKET[1])
     )
     start = clock.now()  # 4 h allowed
     unit_chat = app.registry.units["hw-chengqu"].chat_id
@@ -63,7 +64,7 @@ async def test_reminders_then_escalation_up_the_hierarchy(app: Any, clock: Any) 
     clock.set(start + timedelta(hours=6))
     assert (await s.tick()).escalations == 0  # the next step waits one more time limit
     member = await unit_member(app, "hw-chengqu")
-    await app.service.accept(case.id, member)  # accepted but still late: escalation goes on
+    await app.service.accept(case.id, await tg_actor(app, member, "unit_member"))  # accepted but still late: escalation goes on
     clock.set(start + timedelta(hours=8, minutes=2))
     assert (await s.tick()).escalations == 1
     clock.set(start + timedelta(hours=12, minutes=3))
@@ -77,7 +78,7 @@ async def test_reminders_then_escalation_up_the_hierarchy(app: Any, clock: Any) 
     centre = next(u for u in app.registry.units.values() if "*" in u.categories and "G-01" in u.grids)
     assert esc[2].data["target_unit_id"] == centre.id
 
-    await app.service.resolve(case.id, member, "已清运", ["p"])
+    await app.service.resolve(case.id, await tg_actor(app, member, "unit_member"), "已清运", ["p"])
     clock.set(start + timedelta(days=4))
     assert (await s.tick()).escalations == 0
 
@@ -85,11 +86,11 @@ async def test_reminders_then_escalation_up_the_hierarchy(app: Any, clock: Any) 
 async def test_extension_resets_reminders(app: Any, clock: Any) -> None:
     s = scheduler(app, clock)
     case = await app.service.submit_report(
-        ReportDraft(text="垃圾", reporter_tg=RESIDENT, category="garbage", lat=MARKET[0], lon=MARKET[1])
+        ReportDraft(text="垃圾", reporter_id=await tg_member(app, RESIDENT), category="garbage", lat=MARKET[0], lon=MARKET[1])
     )
     clock.advance(hours=2)
     assert (await s.tick()).reminders == 1
-    await app.service.extend(case.id, 400001, 20, "需要调车")  # due now start+24h
+    await app.service.extend(case.id, await tg_actor(app, 400001, "dispatcher"), 20, "需要调车")  # due now start+24h
     clock.advance(hours=1)
     assert (await s.tick()).reminders == 0  # 3 h into a 24 h window
     clock.advance(hours=10)
@@ -99,16 +100,16 @@ async def test_extension_resets_reminders(app: Any, clock: Any) -> None:
 async def test_unrated_case_closes_by_default(app: Any, clock: Any) -> None:
     s = scheduler(app, clock)
     case = await app.service.submit_report(
-        ReportDraft(text="小广告", reporter_tg=RESIDENT, category="illegal_ads", lat=MARKET[0], lon=MARKET[1])
+        ReportDraft(text="小广告", reporter_id=await tg_member(app, RESIDENT), category="illegal_ads", lat=MARKET[0], lon=MARKET[1])
     )
     member = await unit_member(app, "zf-chengguan")
-    await app.service.accept(case.id, member)
-    await app.service.resolve(case.id, member, "已清理", ["p"])
+    await app.service.accept(case.id, await tg_actor(app, member, "unit_member"))
+    await app.service.resolve(case.id, await tg_actor(app, member, "unit_member"), "已清理", ["p"])
     clock.advance(hours=71)
     assert (await s.tick()).auto_closed == 0  # the resident still has time to rate
     clock.advance(hours=9)
     assert (await s.tick()).auto_closed == 0  # no rating, but still waiting for 核查
-    await app.service.verify(case.id, WORKER, True)
+    await app.service.verify(case.id, await tg_actor(app, WORKER, "grid_worker"), True)
     assert (await s.tick()).auto_closed == 1  # verified, rating window (from resolution) over
     async with app.uow() as uow:
         closed = await uow.cases.get(case.id)

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from dispatch.adapters.db import make_engine, session_factory, upgrade_async
-from dispatch.adapters.sqlite_inline import InlineConnection
-from dispatch.adapters.uow import UnitOfWork
+from dispatch.db.db import make_engine, session_factory, upgrade_async
+from dispatch.db.sqlite_inline import InlineConnection
+from dispatch.db.uow import UnitOfWork
+from dispatch.settings import Settings
 
 
-async def _driver_connection_type(url: str) -> type:
-    engine = make_engine(url)
+async def _driver_connection_type(url: str, threads: bool) -> type:
+    engine = make_engine(url, sqlite_threads=threads)
     try:
         async with engine.connect() as conn:
             raw = await conn.get_raw_connection()
@@ -25,22 +26,21 @@ async def _driver_connection_type(url: str) -> type:
 
 async def test_inline_by_default_threads_on_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}"
-    monkeypatch.delenv("GRIDBOT_SQLITE_THREADS", raising=False)
-    assert await _driver_connection_type(url) is InlineConnection
-    monkeypatch.setenv("GRIDBOT_SQLITE_THREADS", "1")
-    assert await _driver_connection_type(url) is not InlineConnection
+    assert await _driver_connection_type(url, False) is InlineConnection
+    assert await _driver_connection_type(url, True) is not InlineConnection
+    monkeypatch.setenv("GRIDBOT_SQLITE_THREADS", "1")  # read by the one settings class
+    assert Settings().sqlite_threads is True
+    monkeypatch.delenv("GRIDBOT_SQLITE_THREADS")
+    assert Settings().sqlite_threads is False
 
 
-@pytest.mark.parametrize("threads", ["", "1"])
-async def test_many_tasks_share_the_pool_without_losing_a_number(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: str
-) -> None:
+@pytest.mark.parametrize("threads", [False, True])
+async def test_many_tasks_share_the_pool_without_losing_a_number(tmp_path: Path, threads: bool) -> None:
     """200 concurrent transactions each take a case number: all distinct, none lost,
     in both modes (the pool hands a connection to one task at a time)."""
-    monkeypatch.setenv("GRIDBOT_SQLITE_THREADS", threads)
     url = f"sqlite+aiosqlite:///{tmp_path / 'b.sqlite3'}"
     await upgrade_async(url)
-    engine = make_engine(url)
+    engine = make_engine(url, sqlite_threads=threads)
     sessions = session_factory(engine)
     try:
 
@@ -67,9 +67,8 @@ async def test_a_locked_database_is_waited_for_without_blocking_the_loop(
     the error comes through."""
     import sqlite3
 
-    from dispatch.adapters import sqlite_inline
+    from dispatch.db import sqlite_inline
 
-    monkeypatch.delenv("GRIDBOT_SQLITE_THREADS", raising=False)
     path = tmp_path / "c.sqlite3"
     url = f"sqlite+aiosqlite:///{path}"
     engine = make_engine(url)
@@ -119,7 +118,7 @@ async def test_a_locked_database_is_waited_for_without_blocking_the_loop(
 def test_which_errors_are_worth_waiting_for() -> None:
     import sqlite3
 
-    from dispatch.adapters.sqlite_inline import is_busy
+    from dispatch.db.sqlite_inline import is_busy
 
     locked = sqlite3.OperationalError("database is locked")
     locked.sqlite_errorcode = 5  # type: ignore[attr-defined]

@@ -6,9 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dispatch.adapters.orm import MessageRow
+from dispatch.db.orm import MessageRow
 from dispatch.service import transcript as store
 from dispatch.service.cases import ReportDraft
+from tests.conftest import tg_member
 
 
 def _row(chat_id: int, text: str, clock: Any, case_id: int | None = None) -> dict[str, Any]:
@@ -26,7 +27,7 @@ async def test_link_since_links_only_this_chats_unlinked_messages_from_the_first
         ])
         await uow.commit()
     assert ids == sorted(ids) and len(set(ids)) == 4
-    case = await app.service.submit_report(ReportDraft(text="有人乱倒垃圾", reporter_tg=100001, category="garbage"))
+    case = await app.service.submit_report(ReportDraft(text="有人乱倒垃圾", reporter_id=await tg_member(app, 100001), category="garbage"))
     case_id = case.id
     assert case_id is not None
     async with app.uow() as uow:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.config import SandboxConfig
-from bot.sandbox.server import SandboxHandle, start_sandbox
+from tgsandbox.client import SandboxClient
+from tgsandbox.config import SandboxConfig
+from tgsandbox.server import SandboxHandle, start_sandbox
 
 RESIDENT = 100001  # has pressed START
 NEWCOMER = 100002  # has not

@@ -15,8 +15,8 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.sandbox.config import SandboxConfig
-from bot.sandbox.faults import RateLimitConfig
+from tgsandbox.config import SandboxConfig
+from tgsandbox.faults import RateLimitConfig
 
 from .conftest import BASIC_GROUP, MEMBER, NEWCOMER, RESIDENT, UNIT_GROUP, close_bot
 

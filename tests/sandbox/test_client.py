@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.sandbox.client import SandboxAPIError, SandboxUser
+from tgsandbox.client import SandboxAPIError, SandboxUser
 
 from .conftest import MEMBER, NEWCOMER, RESIDENT, UNIT_GROUP
 from .images import solid

@@ -13,7 +13,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.sandbox.faults import FaultConfig, FaultInjector
+from tgsandbox.faults import FaultConfig, FaultInjector
 
 from .conftest import RESIDENT
 
@@ -109,7 +109,7 @@ async def test_delay_past_the_client_timeout_still_delivers(sandbox, bot, client
 
 
 async def test_retrying_sender_delivers_each_notification_once(sandbox, bot, client):
-    """What issue 5's relay must achieve: with faults that happen before processing, retries
+    """What the relay must achieve: with faults that happen before processing, retries
     deliver every notification exactly once; lost responses (drop_after) are the one case
     that can only be caught by the sandbox counting duplicates."""
     sandbox.set_faults(rate_429=0.1, rate_500=0.1, rate_drop=0.05, rate_drop_after=0.03,

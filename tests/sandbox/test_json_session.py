@@ -10,9 +10,9 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.sandbox.server import SandboxHandle
 from bot.session import JsonAiohttpSession
 from tests.sandbox.conftest import RESIDENT, close_bot
+from tgsandbox.server import SandboxHandle
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -15,8 +15,9 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from bot.sandbox.demo import demo_world
-from bot.sandbox.server import SandboxHandle, start_sandbox
+from gridbot.demo import DEMO_DIR
+from tgsandbox.demo import demo_world
+from tgsandbox.server import SandboxHandle, start_sandbox
 
 from .conftest import Poller
 from .images import street_scene
@@ -34,7 +35,7 @@ SANITATION_MEMBER = 300012  # 杨秀珍
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[SandboxHandle]:
-    handle = await start_sandbox(**demo_world())
+    handle = await start_sandbox(**demo_world(DEMO_DIR))
     try:
         yield handle
     finally:

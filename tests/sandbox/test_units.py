@@ -6,14 +6,14 @@ import asyncio
 
 import pytest
 
-from bot.sandbox.entities import format_text, parse_html, utf16_len
-from bot.sandbox.errors import BotAPIError
-from bot.sandbox.events import EventLog, chat_key, user_key
-from bot.sandbox.faults import RateLimitConfig, RateLimiter
-from bot.sandbox.files import FileStore, sniff_image
-from bot.sandbox.markdown import parse_markdown_v2
-from bot.sandbox.state import SandboxError, World
-from bot.sandbox.updates import UpdateQueue
+from tgsandbox.entities import format_text, parse_html, utf16_len
+from tgsandbox.errors import BotAPIError
+from tgsandbox.events import EventLog, chat_key, user_key
+from tgsandbox.faults import RateLimitConfig, RateLimiter
+from tgsandbox.files import FileStore, sniff_image
+from tgsandbox.markdown import parse_markdown_v2
+from tgsandbox.state import SandboxError, World
+from tgsandbox.updates import UpdateQueue
 
 from .images import solid
 
@@ -171,7 +171,7 @@ def test_user_cannot_write_where_they_do_not_belong():
 
 
 def test_messages_per_chat_are_bounded():
-    from bot.sandbox.config import SandboxConfig
+    from tgsandbox.config import SandboxConfig
 
     world = World(SandboxConfig(max_messages_per_chat=3))
     world.seed(users=[{"id": 1, "name": "甲", "started": True}])

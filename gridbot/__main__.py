@@ -1,0 +1,5 @@
+"""`python -m gridbot`: the same as the `gridbot` command."""
+
+from gridbot.cli import main
+
+main()

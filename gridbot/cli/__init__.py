@@ -1,0 +1,582 @@
+"""The `gridbot` command line.
+
+Every subcommand imports what it needs inside its own function so that light
+commands (`nlu classify`, `route`) never pay for aiogram, FastAPI or sklearn.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gridbot.cli.nlu_retrain import retrain as nlu_retrain
+from gridbot.cli.nlu_retrain import rollback as nlu_rollback
+from nlu.bench import bench as bench_nlu
+from nlu.cli import app as nlu_app
+
+app = typer.Typer(
+    name="gridbot",
+    help="gridbot: city grid management in chat (网格化管理).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+nlu_app.command("retrain")(nlu_retrain)
+nlu_app.command("rollback")(nlu_rollback)
+app.add_typer(nlu_app, name="nlu", help="Chinese NLU: classify, train, evaluate, retrain.")
+
+grids_app = typer.Typer(help="Grid hierarchy (网格) import and lookup.", no_args_is_help=True)
+units_app = typer.Typer(help="Responsible units (责任单位).", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo county (青禾县).", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks: throughput and latency percentiles.", no_args_is_help=True)
+app.add_typer(grids_app, name="grids")
+app.add_typer(units_app, name="units")
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(bench_app, name="bench")
+bench_app.command("nlu")(bench_nlu)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print one clear line on stderr and exit non-zero."""
+    typer.echo(f"gridbot: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Any:
+    from dispatch.settings import Settings
+
+    return Settings()
+
+
+def _run(coro: Any) -> Any:
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def _load_json(path: Path) -> Any:
+    import json
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        fail(f"{path}: invalid UTF-8 at byte {exc.start}")
+    except json.JSONDecodeError as exc:
+        fail(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+
+
+def _load_yaml(path: Path) -> Any:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        fail(f"{path}: invalid UTF-8 at byte {exc.start}")
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        fail(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', None) or exc}")
+
+
+async def _import(kind: str, doc: Any) -> dict[str, int]:
+    from datetime import UTC, datetime
+
+    from dispatch.db.db import make_engine, session_factory, upgrade_async
+    from dispatch.db.uow import UnitOfWork
+    from dispatch.service import imports
+    from dispatch.service.config_log import AuditActor
+
+    settings = _settings()
+    settings.ensure_data_dir()
+    url = settings.effective_database_url
+    await upgrade_async(url)
+    engine = make_engine(url)
+    try:
+        uow = UnitOfWork(session_factory(engine))
+        fn = {"grids": imports.import_grids, "units": imports.import_units,
+              "members": imports.import_members}[kind]
+        return await fn(uow, doc, datetime.now(UTC), AuditActor.cli())
+    finally:
+        await engine.dispose()
+
+
+def _import_cli(kind: str, doc: Any, source: str) -> None:
+    from dispatch.domain.errors import DomainError
+
+    try:
+        counts = _run(_import(kind, doc))
+    except DomainError as exc:
+        fail(f"{source}: {exc}")
+    except OSError as exc:
+        fail(f"database: {exc}")
+    summary = ", ".join(f"{k} {v}" for k, v in counts.items())
+    typer.echo(f"imported {source}: {summary}")
+
+
+@grids_app.command("import")
+def grids_import(path: Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection (WGS84)")]) -> None:
+    """Import or update grids; all or nothing."""
+    _import_cli("grids", _load_json(path), str(path))
+
+
+@units_app.command("import")
+def units_import(path: Annotated[Path, typer.Argument(help="units YAML")]) -> None:
+    """Import or update units; routing ties are refused."""
+    _import_cli("units", _load_yaml(path), str(path))
+
+
+@app.command("members")
+def members_import(path: Annotated[Path, typer.Argument(help="members YAML")]) -> None:
+    """Import members (residents, grid workers, unit members, dispatchers)."""
+    _import_cli("members", _load_yaml(path), str(path))
+
+
+# -- the closed-loop policy (处置规则) ------------------------------------------------------------
+policy_app = typer.Typer(
+    help="The closed-loop policy: time limits, reminders, escalation, 核查, rating, duplicates.",
+    no_args_is_help=True,
+)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("show")
+def policy_show(
+    configured: Annotated[bool, typer.Option(
+        "--configured", help="what is stored (category hours only where overridden), not the effective")
+    ] = False,
+) -> None:
+    """Print the effective policy as YAML."""
+    from gridbot.cli.policy import HEADER, dump_yaml, policy_doc
+
+    doc, version = _run(policy_doc(_settings(), effective=not configured))
+    typer.echo(HEADER.format(version=version) + dump_yaml(doc), nl=False)
+
+
+@policy_app.command("export")
+def policy_export(
+    path: Annotated[Path, typer.Argument(help="YAML file to write")],
+    effective: Annotated[bool, typer.Option(
+        "--effective", help="every category's hours, not only the overridden ones")] = False,
+) -> None:
+    """Write the configured policy to a YAML file (`policy import` takes it back)."""
+    from gridbot.cli.policy import HEADER, dump_yaml, policy_doc
+
+    doc, version = _run(policy_doc(_settings(), effective=effective))
+    try:
+        path.write_text(HEADER.format(version=version) + dump_yaml(doc), encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    typer.echo(f"exported policy version {version} to {path}")
+
+
+@policy_app.command("import")
+def policy_import(path: Annotated[Path, typer.Argument(help="policy YAML (see docs/policy.md)")]) -> None:
+    """Validate a policy file and make it the policy; all or nothing, audit-logged."""
+    from dispatch.domain.errors import DomainError
+    from gridbot.cli.policy import import_policy
+
+    doc = _load_yaml(path)
+    if doc is None:
+        fail(f"{path}: the file is empty (to go back to the defaults, import a file holding {{}})")
+    try:
+        version, changed = _run(import_policy(_settings(), doc))
+    except DomainError as exc:
+        fail(f"{path}: {exc}")
+    typer.echo(f"imported {path}: policy version {version} ({changed} settings changed)")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply database migrations."""
+    from dispatch.db.db import current_revision, upgrade
+
+    settings = _settings()
+    settings.ensure_data_dir()
+    url = settings.effective_database_url
+    try:
+        upgrade(url, revision)
+        rev = current_revision(url)
+    except Exception as exc:  # database unreachable, bad URL …
+        fail(f"database upgrade failed: {exc}")
+    typer.echo(f"database at revision {rev}")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo county 青禾县: grids, units and people."""
+    from importlib import resources
+
+    import yaml
+
+    demo = resources.files("gridbot").joinpath("demo")
+    import json
+
+    _import_cli("grids", json.loads(demo.joinpath("county.geojson").read_text("utf-8")), "demo grids")
+    _import_cli("units", yaml.safe_load(demo.joinpath("units.yaml").read_text("utf-8")), "demo units")
+    _import_cli("members", yaml.safe_load(demo.joinpath("people.yaml").read_text("utf-8")), "demo people")
+
+
+@app.command("route")
+def route_cmd(
+    strict: Annotated[bool, typer.Option(help="stop at the first bad line")] = False,
+    model: Annotated[Path | None, typer.Option(help="NLU model directory")] = None,
+) -> None:
+    """Route JSON Lines {id, text, lat?, lon?, category?} from stdin to units."""
+    from gridbot.cli.route import run_route
+
+    code = run_route(_settings(), strict=strict, model=model)
+    raise typer.Exit(code)
+
+
+@bench_app.command("grids")
+def bench_grids(
+    points: int = 100_000,
+    startup_runs: Annotated[
+        int, typer.Option(help="how often to time `gridbot route` start-up (0: skip)")
+    ] = 5,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Unit-grid lookup throughput (≥1,000 unit grids) and `gridbot route` start-up."""
+    import json
+
+    from gridbot.bench.grids import bench_lookup, bench_route_startup, print_lookup
+
+    result = bench_lookup(points)
+    if startup_runs:
+        result["route_startup"] = bench_route_startup(startup_runs)
+    if json_out:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    print_lookup(result)
+    if startup_runs:
+        s = result["route_startup"]
+        typer.echo(f"gridbot route start-up: median {s['median_s'] * 1e3:.0f} ms"
+                   f" (min {s['min_s'] * 1e3:.0f}, max {s['max_s'] * 1e3:.0f}, {s['runs']} runs)")
+
+
+@app.command("report")
+def report_cmd(
+    month: Annotated[str | None, typer.Option(help="the month, e.g. 2026-11")] = None,
+    start: Annotated[str | None, typer.Option(help="first day, e.g. 2026-11-01")] = None,
+    end: Annotated[str | None, typer.Option(help="last day (inclusive)")] = None,
+    level: Annotated[
+        int, typer.Option(help="grid level of the grid table: 2 street, 3 community, 4 unit grid")
+    ] = 3,
+    csv_out: Annotated[bool, typer.Option("--csv", help="CSV instead of tables")] = False,
+) -> None:
+    """Assessment (考核): 按期办结率, 返工率, 满意率, 主动发现率…, rankings, grid-worker points."""
+    from datetime import date
+
+    from dispatch.service.assessment_report import Period, build_report
+    from dispatch.service.assessment_table import print_report, write_csv
+
+    settings = _settings()
+    try:
+        if month:
+            period = Period.month(month, settings.timezone)
+        elif start and end:
+            period = Period.between(date.fromisoformat(start), date.fromisoformat(end), settings.timezone)
+        else:
+            fail("give --month YYYY-MM, or --start and --end")
+    except ValueError as exc:
+        fail(str(exc))
+    if level not in (1, 2, 3, 4):
+        fail("--level must be 1–4")
+
+    async def go() -> Any:
+        from gridbot.bootstrap import bootstrap
+
+        app_ = await bootstrap(settings)
+        try:
+            return await build_report(app_.uow(), app_.registry, period, level)
+        finally:
+            await app_.close()
+
+    report = _run(go())
+    (write_csv if csv_out else print_report)(report)
+
+
+# -- the admin console (管理后台) -------------------------------------------------------------
+admin_app = typer.Typer(help="The admin console: `gridbot admin [--host --port]` serves it.",
+                        invoke_without_command=True)
+app.add_typer(admin_app, name="admin")
+
+
+@admin_app.callback()
+def admin_serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    bot_username: Annotated[str | None, typer.Option(help="the bot's @username, for invite links")] = None,
+) -> None:
+    """Serve the console (when no subcommand is given)."""
+    if ctx.invoked_subcommand is not None:
+        return
+
+    async def go() -> None:
+        import asyncio
+
+        from admin.accounts import count_users
+        from admin.app import serve
+        from gridbot.bootstrap import bootstrap
+        from gridbot.config_watch import start_config_watch
+
+        app_ = await bootstrap(_settings())
+        try:
+            if not await count_users(app_.uow()):
+                typer.echo("gridbot admin: no console accounts yet: run "
+                           "`gridbot admin create-user NAME --role admin`", err=True)
+            typer.echo(f"gridbot admin: http://{host}:{port}/")
+            stop = asyncio.Event()
+            watcher = start_config_watch(app_, stop)  # edits made by the CLI or other processes
+            try:
+                await serve(app_, host, port, bot_username=bot_username, report_cache_seconds=60)
+            finally:
+                stop.set()
+                await watcher
+        finally:
+            await app_.close()
+
+    _run(go())
+
+
+@admin_app.command("create-user")
+def admin_create_user(
+    username: Annotated[str, typer.Argument(help="login name")],
+    role: Annotated[str, typer.Option(help="admin, dispatcher or viewer")] = "viewer",
+    name: Annotated[str | None, typer.Option(help="display name (shown in case timelines)")] = None,
+    link_tg: Annotated[int | None, typer.Option(
+        help="act as this existing dispatcher/admin member (Telegram id), not a console-only one")] = None,
+    password: Annotated[str | None, typer.Option(
+        help="the password (default: asked for; or set GRIDBOT_ADMIN_PASSWORD)",
+        envvar="GRIDBOT_ADMIN_PASSWORD")] = None,
+) -> None:
+    """Create a console account (argon2-hashed password)."""
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+
+    async def go() -> Any:
+        from datetime import UTC, datetime
+
+        from admin.accounts import create_user
+        from dispatch.db.db import make_engine, session_factory, upgrade_async
+        from dispatch.db.uow import UnitOfWork
+
+        settings = _settings()
+        settings.ensure_data_dir()
+        await upgrade_async(settings.effective_database_url)
+        engine = make_engine(settings.effective_database_url)
+        try:
+            return await create_user(UnitOfWork(session_factory(engine)), username, password or "", role,
+                                     datetime.now(UTC), name or "", link_tg)
+        finally:
+            await engine.dispose()
+
+    from dispatch.domain.errors import DomainError
+
+    try:
+        user = _run(go())
+    except DomainError as exc:
+        fail(str(exc))
+    if user.acting_role is None:
+        actor = ", read-only"
+    else:
+        linked = f", Telegram id {user.tg_id}" if user.tg_id is not None else ""
+        actor = f", acts as member #{user.member_id} in the role {user.acting_role}{linked}"
+    typer.echo(f"created console user {user.username} ({user.role}{actor})")
+
+
+@admin_app.command("set-password")
+def admin_set_password(
+    username: Annotated[str, typer.Argument(help="login name")],
+    password: Annotated[str | None, typer.Option(envvar="GRIDBOT_ADMIN_PASSWORD")] = None,
+) -> None:
+    """Reset a console password (and end that user's sessions)."""
+    if password is None:
+        password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+
+    async def go() -> None:
+        from admin.accounts import set_password
+        from gridbot.bootstrap import bootstrap
+
+        app_ = await bootstrap(_settings())
+        try:
+            await set_password(app_.uow(), username, password or "")
+        finally:
+            await app_.close()
+
+    from dispatch.domain.errors import DomainError
+
+    try:
+        _run(go())
+    except DomainError as exc:
+        fail(str(exc))
+    typer.echo(f"password of {username} changed")
+
+
+@bench_app.command("admin")
+def bench_admin_cmd(
+    cases: Annotated[int, typer.Option(help="generated cases")] = 100_000,
+    rounds: Annotated[int, typer.Option(help="requests per page kind")] = 20,
+    database_url: Annotated[str | None, typer.Option(
+        help="database to fill (default: a fresh SQLite file in a temporary directory)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Case-list page times (p50/p95) with N generated cases; the target is p95 ≤ 300 ms."""
+    import json
+
+    from gridbot.bench.admin import print_result, run_bench
+
+    result = _run(run_bench(cases, rounds, database_url))
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if json_out else print_result(result))
+
+
+# -- the Telegram bot: aiogram is imported inside the commands only ------------------
+@app.command("sandbox")
+def sandbox_cmd(
+    host: Annotated[str, typer.Option(help="address for the sandbox page and Bot API")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port (0: any free port)")] = 8081,
+    scheduler: Annotated[bool, typer.Option(help="run the deadline scheduler too")] = True,
+    admin_port: Annotated[int, typer.Option(help="port of the admin console (0: do not start it)")] = 8000,
+    workers: Annotated[int | None, typer.Option(
+        help="bot worker processes for updates (default: GRIDBOT_BOT_WORKERS or 1; docs/workers.md)")] = None,
+) -> None:
+    """Everything local: database, demo county, sandbox Bot API + web chat, the bot, the admin
+    console. Prints the URLs."""
+    import logging
+
+    from gridbot.processes.launch import LaunchError, run_sandbox
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = _settings()
+        _run(run_sandbox(settings, host=host, port=port, echo=typer.echo, scheduler=scheduler,
+                         admin_port=admin_port, workers=settings.bot_workers if workers is None else workers))
+    except LaunchError as exc:
+        fail(str(exc))
+
+
+@app.command("run")
+def run_cmd(
+    webhook: Annotated[str | None, typer.Option(
+        help="public HTTPS URL for a webhook (default: long polling)")] = None,
+    listen: Annotated[str, typer.Option(help="host:port the webhook server listens on")] = "0.0.0.0:8080",
+    webhook_secret: Annotated[str | None, typer.Option(envvar="GRIDBOT_WEBHOOK_SECRET",
+                                                          help="X-Telegram-Bot-Api-Secret-Token")] = None,
+    scheduler: Annotated[bool, typer.Option(help="run the deadline scheduler too")] = True,
+    workers: Annotated[int | None, typer.Option(
+        help="bot worker processes for updates (default: GRIDBOT_BOT_WORKERS or 1; docs/workers.md)")] = None,
+) -> None:
+    """Run the bot on Telegram with TELEGRAM_BOT_TOKEN (long polling, or --webhook URL)."""
+    import logging
+
+    from gridbot.processes.launch import LaunchError, run_telegram
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = _settings()
+        n = settings.bot_workers if workers is None else workers
+        _run(run_telegram(settings, webhook=webhook, listen=listen, webhook_secret=webhook_secret,
+                          scheduler=scheduler, echo=typer.echo, workers=n))
+    except LaunchError as exc:
+        fail(str(exc))
+
+
+@app.command("invite")
+def invite_cmd(
+    unit: Annotated[str | None, typer.Option(help="unit id: an invite for a unit member")] = None,
+    grid: Annotated[str | None, typer.Option(help="grid id: an invite for a grid worker")] = None,
+    bind: Annotated[bool, typer.Option(
+        "--bind", help="with --unit: a /bind code for the unit's group")] = False,
+    bot_username: Annotated[str | None, typer.Option(
+        help="the bot's @username (default: ask Telegram)")] = None,
+) -> None:
+    """Print an invite deep link (https://t.me/<bot>?start=<code>) or a group /bind code."""
+    from dispatch.domain.errors import DomainError
+
+    if (unit is None) == (grid is None):
+        fail("give exactly one of --unit ID or --grid ID")
+    if bind and unit is None:
+        fail("--bind needs --unit")
+    purpose = "bind_group" if bind else ("unit_member" if unit else "grid_worker")
+
+    from gridbot.processes.launch import create_invite_link
+
+    try:
+        code, link = _run(create_invite_link(_settings(), purpose, unit or grid or "", bot_username))
+    except DomainError as exc:
+        fail(str(exc))
+    typer.echo(link)
+    if purpose == "bind_group":
+        typer.echo("send that line in the unit's group (as an admin or a member of the unit)", err=True)
+    elif link.startswith("/start"):
+        typer.echo("no TELEGRAM_BOT_TOKEN: in `gridbot sandbox` the person sends that line to the bot "
+                   "(with a token, or --bot-username, this prints https://t.me/<bot>?start=<code>)", err=True)
+
+
+@bench_app.command("bot")
+def bench_bot_cmd(
+    residents: Annotated[int, typer.Option(help="simulated residents (concurrent)")] = 50,
+    reports: Annotated[int, typer.Option(help="complete reports per resident")] = 4,
+    nlu: Annotated[str, typer.Option(help="model (the packaged NLU) or fake (keyword stub)")] = "model",
+    database_url: Annotated[str | None, typer.Option(help="default: a fresh SQLite file")] = None,
+    http_residents: Annotated[
+        bool, typer.Option(help="simulated residents use the web page's HTTP API (default: in-process)")
+    ] = False,
+    workers: Annotated[int, typer.Option(
+        help="bot worker processes (1: one process polls and handles; n: a parent polls, "
+             "n workers handle)")] = 1,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """N simulated residents through the sandbox: complete reports/s and reply latency p50/p95."""
+    import json
+
+    from gridbot.bench.bot import print_result, run_bench
+    from gridbot.processes.shards import ShardError
+
+    try:
+        result = run_bench(residents=residents, reports=reports, nlu=nlu, database_url=database_url,
+                           echo=lambda s: typer.echo(s, err=True), http_residents=http_residents,
+                           workers=workers)
+    except ShardError as exc:
+        fail(str(exc))
+    if json_out:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print_result(result, typer.echo)
+
+
+@app.command("corrections")
+def corrections_export(
+    out: Annotated[Path, typer.Option(help="JSONL file to write (for `gridbot nlu train --corrections`)")],
+) -> None:
+    """Export category corrections made by residents and dispatchers as labelled NLU examples."""
+    from gridbot.cli.nlu_retrain import fetch_corrections
+    from nlu.corpus import append_correction
+
+    rows = fetch_corrections()
+    out.unlink(missing_ok=True)
+    for _, text, category in rows:
+        append_correction(out, text, category)
+    typer.echo(f"wrote {len(rows)} corrections to {out}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
