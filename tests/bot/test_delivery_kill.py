@@ -28,6 +28,7 @@ from dispatch.service.cases import ReportDraft
 from tests.bot import test_delivery as delivery
 from tests.bot.conftest import CHENGXI_GROUP, RESIDENT, RESIDENT2, market_point
 from tests.bot.test_delivery import _notices, _residents_start
+from tests.conftest import tg_member
 
 quiet_runtime = delivery.quiet_runtime  # the fixture: the bot without polling and without its relay
 
@@ -49,7 +50,7 @@ async def _load(app: Any, sandbox: Any, rt: Any, clock: Any) -> None:
         case = await rt.commands.submit(
             ReportDraft(
                 text=f"第{i}号{words}",
-                reporter_tg=RESIDENT if i % 2 else RESIDENT2,
+                reporter_id=await tg_member(app, RESIDENT if i % 2 else RESIDENT2),
                 category="street_vending",
                 lat=lat + i * 1e-5,
                 lon=lon,
