@@ -165,10 +165,15 @@ class Commands:
         self.people.forget(tg_id)
         return result
 
-    async def bind_group(self, code: str, chat_id: int, tg_id: int) -> membership.Redeemed:
+    async def bind_group(
+        self, code: str, chat_id: int, tg_id: int, title: str | None = None
+    ) -> membership.Redeemed:
         async with self.gate():
-            result = await membership.bind_group(self.app.uow(), code, chat_id, tg_id, self.app.clock.now())
+            result = await membership.bind_group(
+                self.app.uow(), code, chat_id, tg_id, self.app.clock.now(), title
+            )
         await self.app.reload()
+        self.wake_relay()  # a move (asked or done) tells the unit's old group
         return result
 
     async def migrate_chat(self, old: int, new: int) -> int:

@@ -21,10 +21,15 @@ What "exactly once" rests on, and where it ends:
 - A stopped relay (task cancelled: SIGTERM, Ctrl-C, `BotRuntime.stop`) lets each call already
   at the Bot API finish, records the message it produced, and gives back the rows it had not
   started, so a restart resumes at once and sends nothing twice.
-- A relay that dies without a chance to record (SIGKILL, power loss) loses at most the
-  outcomes of its last `tick_s`. Those rows come back when their claim lapses, are delivered
-  again and are marked (`last_error`: "… may have reached Telegram already"): at least once,
-  and detectable, but possibly twice.
+- Every Bot API call of a delivery is recorded as it succeeds (`bot.relay_progress`: the
+  row's `parts_done`, its main message), before the next part starts: a delivery is several
+  calls (a unit card: card, old card replaced, photos, location), and a relay that dies
+  without a chance to record (SIGKILL, power loss) is continued by the next one from the part
+  after the last recorded, once its claim lapses — a row whose parts all went out is just
+  marked sent. What can go out twice is a call whose request reached Telegram but whose step
+  was not committed yet: the calls in flight when the relay died (a few milliseconds per
+  call). Such rows are marked (`last_error`: "… may have reached Telegram already"):
+  at least once, and detectable.
 - A send whose request reached Telegram but whose response was lost (connection dropped
   after the call ran, a client timeout) looks like a network error and is retried: the Bot API
   has no idempotency key, so this case is at-least-once too.
@@ -41,7 +46,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -59,12 +64,13 @@ import texts
 from bot import render
 from bot.deps import WriteGate
 from bot.ratelimit import SendLimiter, Throttled
+from bot.relay_progress import ProgressLog, to_the_end
 from bot.transcript import current_case
 from dispatch.domain.status import CaseStatus
 from dispatch.service import outbox_store, queries
 from dispatch.service.app import App
 from dispatch.service.notify import Notice
-from dispatch.service.outbox_store import CLAIM_TTL, Card, Outcome, Pending
+from dispatch.service.outbox_store import CLAIM_TTL, Card, Outcome, Pending, Progress
 from dispatch.service.queries import CaseView
 
 log = logging.getLogger(__name__)
@@ -86,6 +92,11 @@ RENEW_AT, SAFE = 0.5, 0.25
 MAYBE_TWICE = (
     "delivered again: the relay before stopped without recording, its send may have reached Telegram already"
 )
+RESUMED = "already at Telegram: recorded by the relay before, which stopped before its outcome"
+# Kinds whose delivery is one message (recorded as part 1 once it went out). Unit cards and
+# verify tasks record their parts themselves; card updates are edits (repeating one is harmless).
+MULTI_PART = ("unit_card", "verify_task", "card_update")
+CASELESS = ("group_notice",)  # kinds about no case
 GONE = ("message to edit not found", "message can't be edited", "MESSAGE_ID_INVALID")
 NOT_MODIFIED = "message is not modified"
 S = CaseStatus
@@ -160,6 +171,7 @@ class OutboxRelay:
         self.tz: tzinfo = ZoneInfo(app.settings.timezone)
         self.stats = RelayStats()
         self.limiter = limiter or SendLimiter()  # Telegram's limits, before every call
+        self.progress = ProgressLog(app, gate)  # each part of a delivery, as it goes out
         self._wake = asyncio.Event()
         self._sem = asyncio.Semaphore(concurrency)
         self._migrations: list[tuple[int, int]] = []  # groups that became supergroups
@@ -174,6 +186,7 @@ class OutboxRelay:
             Notice.TRIAGE_NOTICE: self._deliver_triage_notice,
             Notice.REMINDER: self._deliver_reminder,
             Notice.ESCALATION: self._deliver_escalation,
+            Notice.GROUP_NOTICE: self._deliver_group_notice,
         }
 
     def kick(self) -> None:
@@ -250,16 +263,14 @@ class OutboxRelay:
         keeper = asyncio.create_task(self._keep(batch, finished))
         stopped = await _settle(tasks)  # every group, including the calls in flight when stopped
         finished.set()
-        await _to_the_end(keeper)
+        await to_the_end(keeper)
         for t in tasks:
             if t.done() and not t.cancelled() and t.exception() is not None:
                 log.error("relay: a delivery group crashed", exc_info=t.exception())
         if stopped is not None:
             log.info("relay: stopped mid-batch; recording %d outcome(s)", len(batch.outcomes))
         try:
-            await _to_the_end(
-                self._finish(batch, "relay stopped" if stopped is not None else "claim lapsing")
-            )
+            await to_the_end(self._finish(batch, "relay stopped" if stopped is not None else "claim lapsing"))
         except Exception:
             if stopped is None:
                 raise
@@ -376,14 +387,21 @@ class OutboxRelay:
         """Deliver one row; `outcome` is filled in as it goes (the main message's id as soon as
         Telegram accepted it, cards posted), so a stop in the middle knows what went out."""
         try:
-            if view is None:
+            if view is None and row.kind not in CASELESS:
                 outcome.error = "case not found"
                 self.stats.skipped += 1
                 return outcome
             handler = self.deliverers.get(row.kind)
             if handler is None:
                 raise Permanent(f"unknown outbox kind {row.kind!r}")
-            outcome.message_id = await handler(row, view, cards, outcome)
+            single = row.kind not in MULTI_PART
+            if single and row.parts_done >= 1:  # it went out; the relay before died unrecorded
+                outcome.message_id, outcome.error = row.tg_message_id, RESUMED
+                return outcome
+            # (view is None only for kinds about no case, CASELESS, whose deliverers ignore it)
+            outcome.message_id = await handler(row, cast(CaseView, view), cards, outcome)
+            if single and outcome.message_id is not None:
+                await self._step(row, 1, row.chat_id, outcome.message_id)
             if not (outcome.error or "").startswith("skipped"):
                 self.stats.sent += 1
             return outcome
@@ -578,43 +596,61 @@ class OutboxRelay:
     async def _deliver_unit_card(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
     ) -> int | None:
+        """Four parts, each recorded as it goes out: 1 the card, 2 the old card in this group
+        marked replaced, 3 the report's photos, 4 the location pin (the last two as replies)."""
         c = view.case
+        resumed = _resumed(row)
         unit = self.app.registry.units.get(c.unit_id or "")
         if unit is None or unit.chat_id is None or c.status not in (S.DISPATCHED, S.ACCEPTED):
             out.error = "skipped: the case left this unit"
             self.stats.skipped += 1
-            return None
-        chat_id = unit.chat_id  # the unit's group now (it may have moved since the row was written)
-        text, markup = render.unit_card(view, self.app.registry, chat_id, self.tz)
-        card = await self._send_text(chat_id, text, markup, on_sent=_main(out, c.id or 0, "unit"))
-        new = Card(c.id or 0, chat_id, card.message_id, "unit")
-        for old in [k for k in cards if k.chat_id == chat_id and k.purpose == "unit"]:
-            old_text, _ = render.unit_card(view, self.app.registry, chat_id, self.tz, replaced=True)
-            await self._best_effort("old card", partial(self._replace_card, old, old_text), old.chat_id)
-            cards.remove(old)
-        cards.append(new)
+            return resumed[1] if resumed else None
+        if resumed:  # the card is out (maybe more): continue in the chat it went to
+            chat_id, mid = resumed
+        else:
+            chat_id = unit.chat_id  # the unit's group now (it may have moved since the row was written)
+            text, markup = render.unit_card(view, self.app.registry, chat_id, self.tz)
+            sent = await self._send_text(chat_id, text, markup, on_sent=_main(out, c.id or 0, "unit"))
+            mid = sent.message_id
+            await self._step(row, 1, chat_id, mid)
+        new = Card(c.id or 0, chat_id, mid, "unit")
+        if row.parts_done < 2:
+            for old in [k for k in cards if k.chat_id == chat_id and k.purpose == "unit" and k != new]:
+                old_text, _ = render.unit_card(view, self.app.registry, chat_id, self.tz, replaced=True)
+                await self._best_effort("old card", partial(self._replace_card, old, old_text), old.chat_id)
+            await self._step(row, 2, cards=[new])  # where the case's card is now
+        cards[:] = [k for k in cards if not (k.chat_id == chat_id and k.purpose == "unit")] + [new]
         photos = [p.file_id for p in c.photos if p.kind == "report"]
-        if photos:
+        if photos and row.parts_done < 3:
             await self._best_effort(
                 "card photos",
-                lambda: self._send_photos(chat_id, photos, reply_to=card.message_id),
+                lambda: self._send_photos(chat_id, photos, reply_to=mid),
                 chat_id,
                 raw=False,
             )
-        if c.lat is not None and c.lon is not None:
+            await self._step(row, 3)
+        if c.lat is not None and c.lon is not None and row.parts_done < 4:
             lat, lon = c.lat, c.lon
             await self._best_effort(
                 "card pin",
                 lambda: self.bot.send_location(
-                    chat_id,
-                    lat,
-                    lon,
-                    reply_to_message_id=card.message_id,
-                    allow_sending_without_reply=True,
+                    chat_id, lat, lon, reply_to_message_id=mid, allow_sending_without_reply=True
                 ),
                 chat_id,
             )
-        return card.message_id
+            await self._step(row, 4)
+        return mid
+
+    async def _step(
+        self,
+        row: Pending,
+        part: int,
+        chat_id: int | None = None,
+        message_id: int | None = None,
+        cards: list[Card] | None = None,
+    ) -> None:
+        """Part `part` of `row`'s delivery went out: record it before the next part starts."""
+        await self.progress.write(Progress(row.id, part, chat_id, message_id, tuple(cards or ())))
 
     async def _replace_card(self, old: Card, text: str) -> Any:
         return await self.bot.edit_message_text(
@@ -685,19 +721,27 @@ class OutboxRelay:
     async def _deliver_verify_task(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
     ) -> int | None:
+        """Two parts, each recorded as it goes out: 1 the result photos, 2 the card."""
         c = view.case
+        resumed = _resumed(row)
+        if resumed and row.parts_done >= 2:
+            out.error = RESUMED
+            return resumed[1]
         if c.status is not S.RESOLVED:
             out.error = "skipped: no longer waiting for verification"
             self.stats.skipped += 1
             return None
         results = [p.file_id for p in c.photos if p.kind == "result"]
-        if results:
+        if results and row.parts_done < 1:
             await self._best_effort(
                 "verify photos", lambda: self._send_photos(row.chat_id, results[-10:]), row.chat_id, raw=False
             )
+            await self._step(row, 1)
         text, markup = render.verify_card(view, self.app.registry)
         m = await self._send_text(row.chat_id, text, markup, on_sent=_main(out, c.id or 0, "verify"))
-        cards.append(Card(c.id or 0, row.chat_id, m.message_id, "verify"))
+        card = Card(c.id or 0, row.chat_id, m.message_id, "verify")
+        await self._step(row, 2, row.chat_id, m.message_id, [card])
+        cards.append(card)
         return m.message_id
 
     async def _deliver_reminder(
@@ -727,6 +771,18 @@ class OutboxRelay:
         text = text_for(view, row.payload, self.app.registry, self.tz)
         return (await self._send_text(row.chat_id, text, reply_to=card, on_sent=_main(out))).message_id
 
+    async def _deliver_group_notice(
+        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
+    ) -> int | None:
+        """A notice to a unit's group about the group itself (a requested or decided move)."""
+        p = row.payload
+        template = texts.GROUP_MOVE_NOTICES.get(str(p.get("action")))
+        if template is None:
+            raise Permanent(f"unknown group notice {p.get('action')!r}")
+        title = render.esc(str(p.get("title") or p.get("to_chat") or ""))
+        text = template.format(unit=render.esc(self.app.registry.unit_name(str(p.get("unit")))), title=title)
+        return (await self._send_text(row.chat_id, text, on_sent=_main(out))).message_id
+
     async def _deliver_triage_notice(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
     ) -> int | None:
@@ -735,6 +791,13 @@ class OutboxRelay:
         card = Card(view.case.id or 0, row.chat_id, m.message_id, "triage")
         cards[:] = [k for k in cards if not (k.chat_id == row.chat_id and k.purpose == "triage")] + [card]
         return m.message_id
+
+
+def _resumed(row: Pending) -> tuple[int, int] | None:
+    """(chat, message id) of the row's main message if a relay before sent it (recorded)."""
+    if row.part_chat_id is None or row.tg_message_id is None:
+        return None
+    return row.part_chat_id, row.tg_message_id
 
 
 def _note_accepted(result: Any, on_sent: Callable[[Any], None] | None = None) -> None:
@@ -808,17 +871,3 @@ async def _settle(tasks: list[asyncio.Task[None]]) -> asyncio.CancelledError | N
             for t in pending:
                 t.cancel()
     return stopped
-
-
-async def _to_the_end(aw: Awaitable[T]) -> T:
-    """Run `aw` to completion even if the caller is cancelled meanwhile (then re-raise that)."""
-    fut = asyncio.ensure_future(aw)
-    cancelled: asyncio.CancelledError | None = None
-    while not fut.done():
-        try:
-            await asyncio.wait({fut})
-        except asyncio.CancelledError as exc:
-            cancelled = exc
-    if cancelled is not None:
-        raise cancelled
-    return fut.result()

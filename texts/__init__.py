@@ -296,6 +296,17 @@ BIND_BAD = "绑定码无效或已过期。请管理员运行 gridbot invite --un
 BIND_USAGE = "用法：/bind 绑定码（由管理员生成）"
 BIND_NOT_GROUP = "请在单位的工作群里发送 /bind。"
 BIND_NOT_ALLOWED = "只有管理员或该单位的工作人员可以绑定工作群。"
+BIND_MOVE_PENDING = (
+    "「{unit}」已有工作群。换群申请已提交，等待管理员批准；批准前新案件不会推送到本群。"
+)
+# -- moving a unit's work group (notices to the groups; {title}: the new group) --------------
+GROUP_MOVE_NOTICES = {
+    "move_requested": "⚠️ 有人在另一个群（{title}）发送了 /bind，申请把「{unit}」的工作群改到那里。"
+    "须经管理员批准；如非本单位所为，请联系管理员拒绝。",
+    "move_done_old": "ℹ️ 管理员已批准：「{unit}」的工作群已改为另一个群（{title}），今后的案件不再推送到本群。",
+    "move_done_new": "✅ 管理员已批准：本群现为「{unit}」的工作群，新案件会推送到这里。",
+    "move_rejected": "❌ 管理员拒绝了把「{unit}」的工作群改到本群的申请。",
+}
 GROUP_HELLO = "大家好，我是{bot}。请管理员发送 /bind 绑定码，把本群绑定到责任单位。"
 
 # -- alerts and bad input -----------------------------------------------------------------------
@@ -448,6 +459,7 @@ ADMIN: dict[str, str] = {
     "delivery_kind_triage_notice": "待分拨提醒",
     "delivery_kind_reminder": "超时提醒",
     "delivery_kind_escalation": "督办通知",
+    "delivery_kind_group_notice": "换群通知",
     "nav_config": "配置",
     "nav_grids": "网格",
     "nav_units": "责任单位",
@@ -740,6 +752,19 @@ ADMIN.update({
     "cfg_chat_taken": "该 Telegram 群已绑定到 {unit}",
     "cfg_member_saved": "已保存成员 {name}。",
     "cfg_unit_saved": "已保存责任单位 {name}，分拨规则已重新加载。",
+    "cfg_moves": "换群申请",
+    "cfg_moves_hint": "有人在另一个 Telegram 群发送了 /bind。批准后本单位的案件改发到新群，原群会收到通知；"
+    "拒绝后申请的群会收到通知。请先与单位核实。",
+    "cfg_move_when": "申请时间",
+    "cfg_move_by": "申请人 Telegram ID",
+    "cfg_move_from": "现工作群",
+    "cfg_move_to": "申请改为",
+    "cfg_move_approve": "批准换群",
+    "cfg_move_reject": "拒绝",
+    "cfg_move_bad": "无效的操作",
+    "cfg_move_gone": "该换群申请已处理或不存在",
+    "cfg_move_approved": "已批准：本单位的工作群已改为 {chat}，原群和新群都会收到通知。",
+    "cfg_move_rejected": "已拒绝改为群 {chat} 的申请，申请的群会收到通知。",
 })
 
 # -- Console: the closed-loop policy (处置规则) and the configuration audit log -----------------

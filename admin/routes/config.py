@@ -21,7 +21,7 @@ from dispatch.domain.errors import DomainError
 from dispatch.domain.members import Role
 from dispatch.domain.routing import CATCH_ALL, RoutingTable
 from dispatch.domain.status import OPEN
-from dispatch.service import config_log, directory, membership
+from dispatch.service import chat_moves, config_log, directory, membership
 from dispatch.service.config_log import AuditActor
 
 router = APIRouter(prefix="/config")
@@ -133,9 +133,34 @@ async def unit_edit(request: Request, unit_id: str, info: SessionInfo = ADMIN) -
         unit = await uow.units.get(unit_id)
     if unit is None:
         return await render_page(request, "error.html", {"message": T["cfg_no_unit"]}, 404)
+    moves = await chat_moves.pending(app.uow(), unit_id)
     return await render_page(request, "config_unit_edit.html", {
         "nav": "config", "sub": "units", "u": unit, "grids": grid_options(app.registry),
-        "cats": app.registry.taxonomy.categories, "catch_all": CATCH_ALL})
+        "cats": app.registry.taxonomy.categories, "catch_all": CATCH_ALL, "moves": moves})
+
+
+@router.post("/units/{unit_id}/moves/{move_id}")
+async def unit_move_decide(request: Request, unit_id: str, move_id: int,
+                           decision: Annotated[str, Form()] = "", info: SessionInfo = ADMIN) -> Response:
+    """Approve or reject a request to move the unit's work group (made by /bind in a group)."""
+    app = gb(request)
+    back = f"/config/units/{unit_id}"
+    if decision not in ("approve", "reject"):
+        await flash(request, "error", T["cfg_move_bad"])
+        return redirect(back)
+    try:
+        move = await chat_moves.decide(app.uow(), move_id, decision == "approve", console_actor(info),
+                                       now(request), unit_id)
+    except chat_moves.MoveNotPending:
+        await flash(request, "error", T["cfg_move_gone"])
+        return redirect(back)
+    except DomainError as exc:
+        await flash(request, "error", T["err_prefix"] + str(exc))
+        return redirect(back)
+    await app.reload()
+    done = T["cfg_move_approved"] if move.state == chat_moves.APPROVED else T["cfg_move_rejected"]
+    await flash(request, "ok", done.format(chat=move.to_chat_id))
+    return redirect(back)
 
 
 @router.post("/units/{unit_id}")
@@ -176,6 +201,7 @@ async def unit_save(request: Request, unit_id: str, name: Annotated[str, Form()]
             await uow.units.upsert_many([edited], now(request))
             await config_log.record(uow.session, now(request), console_actor(info), "unit", unit_id,
                                     config_log.unit_doc(unit), config_log.unit_doc(edited))
+            chat_moves.moved_by_form(uow, unit_id, unit.chat_id, chat, now(request))  # groups told
             await uow.commit()
     except DomainError as exc:
         await flash(request, "error", T["err_prefix"] + str(exc))

@@ -26,6 +26,7 @@ class Notice(StrEnum):
     TRIAGE_NOTICE = "triage_notice"  # the dispatchers told a case needs them
     REMINDER = "reminder"  # the unit reminded of a deadline (the scheduler)
     ESCALATION = "escalation"  # 督办: a case overdue, escalated (the scheduler)
+    GROUP_NOTICE = "group_notice"  # a unit's group told of a requested or decided move (no case)
 
 
 # Events the reporter is told about.

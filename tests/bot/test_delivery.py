@@ -179,14 +179,39 @@ async def _bot_messages(sandbox: Any) -> dict[tuple[int, int], str]:
         await client.close()
 
 
-async def _setup(app: Any, sandbox: Any, rt: Any, clock: Any) -> tuple[list[int], dict[int, str]]:
-    """N_CASES cases (their own notifications delivered first), then N_ROWS resident notices."""
+async def _residents_start(sandbox: Any) -> None:
     client = sandbox.client()
     try:
         for person in (RESIDENT, RESIDENT2):  # residents must have pressed START
             await client.user(person).send_text("/start")
     finally:
         await client.close()
+
+
+async def _notices(app: Any, case_ids: list[int | None], n: int, now: Any) -> list[int]:
+    """`n` resident notices ("closed") of these cases, to both residents in turn, due `now`."""
+    async with app.uow() as uow:
+        rows = [
+            OutboxRow(
+                created_at=now,
+                case_id=case_ids[i % len(case_ids)],
+                chat_id=RESIDENT if i % 2 else RESIDENT2,
+                kind="resident_notice",
+                payload={"action": "closed"},
+                next_attempt_at=now,
+            )
+            for i in range(n)
+        ]
+        uow.session.add_all(rows)
+        await uow.session.flush()
+        ids = [r.id for r in rows]
+        await uow.commit()
+    return ids
+
+
+async def _setup(app: Any, sandbox: Any, rt: Any, clock: Any) -> tuple[list[int], dict[int, str]]:
+    """N_CASES cases (their own notifications delivered first), then N_ROWS resident notices."""
+    await _residents_start(sandbox)
     lat, lon = market_point(app)
     numbers: dict[int, str] = {}
     for i in range(N_CASES):
@@ -203,25 +228,7 @@ async def _setup(app: Any, sandbox: Any, rt: Any, clock: Any) -> tuple[list[int]
     relay = _relay(app, rt)
     while await relay.run_once():
         pass
-    now = clock.now()
-    case_ids = sorted(numbers)
-    async with app.uow() as uow:
-        rows = [
-            OutboxRow(
-                created_at=now,
-                case_id=case_ids[i % N_CASES],
-                chat_id=RESIDENT if i % 2 else RESIDENT2,
-                kind="resident_notice",
-                payload={"action": "closed"},
-                next_attempt_at=now,
-            )
-            for i in range(N_ROWS)
-        ]
-        uow.session.add_all(rows)
-        await uow.session.flush()
-        ids = [r.id for r in rows]
-        await uow.commit()
-    return ids, numbers
+    return await _notices(app, sorted(numbers), N_ROWS, clock.now()), numbers
 
 
 def _faulty(sandbox: Any) -> None:

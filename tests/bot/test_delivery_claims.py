@@ -13,30 +13,14 @@ from sqlalchemy import select
 from dispatch.db.orm import OutboxRow
 from dispatch.service import outbox_store
 from dispatch.service.outbox_store import Outcome
+from tests.bot.test_delivery import _notices
 
 N_ROWS = 600
 CLAIMERS = 6
 
 
 async def _queue(app: Any, n: int) -> list[int]:
-    now = app.clock.now()
-    async with app.uow() as uow:
-        rows = [
-            OutboxRow(
-                created_at=now,
-                case_id=None,
-                chat_id=100001,
-                kind="resident_notice",
-                payload={"action": "closed"},
-                next_attempt_at=now,
-            )
-            for _ in range(n)
-        ]
-        uow.session.add_all(rows)
-        await uow.session.flush()
-        ids = [r.id for r in rows]
-        await uow.commit()
-    return ids
+    return await _notices(app, [None], n, app.clock.now())
 
 
 async def test_concurrent_claims_never_hand_out_a_row_twice(app: Any) -> None:

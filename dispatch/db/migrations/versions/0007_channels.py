@@ -1,7 +1,7 @@
 """ways in besides chat: 12345 hotline orders, Open311 API keys, requests and audit
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import dispatch.db.orm
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
