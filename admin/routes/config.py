@@ -4,7 +4,6 @@ here, edited on the policy page), console accounts."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -19,9 +18,9 @@ from dispatch.db.console_tables import AdminUserRow
 from dispatch.db.orm import CaseRow, GroupBindingRow, MemberRow
 from dispatch.domain.errors import DomainError
 from dispatch.domain.members import Role
-from dispatch.domain.routing import CATCH_ALL, RoutingTable
+from dispatch.domain.routing import CATCH_ALL
 from dispatch.domain.status import OPEN
-from dispatch.service import chat_moves, config_log, directory, membership
+from dispatch.service import chat_moves, directory, membership
 from dispatch.service.config_log import AuditActor
 
 router = APIRouter(prefix="/config")
@@ -80,10 +79,6 @@ ROLE_ORDER = [r.value for r in Role]
 def console_actor(info: SessionInfo) -> AuditActor:
     """Who changed the configuration, for the audit log: the console account."""
     return AuditActor("admin", info.user.username)
-
-
-def _unknown(kind: str, ids: list[str]) -> ConfigError:
-    return ConfigError(T["cfg_unknown"].format(kind=kind, ids="、".join(ids)))
 
 
 @router.get("/members/{member_id}")
@@ -171,43 +166,20 @@ async def unit_save(request: Request, unit_id: str, name: Annotated[str, Form()]
                     info: SessionInfo = ADMIN) -> Response:
     app = gb(request)
     back = f"/config/units/{unit_id}"
-    name = name.strip()
-    want_cats = frozenset(c.strip() for c in categories or [] if c.strip())
-    want_grids = tuple(dict.fromkeys(g.strip() for g in grids or [] if g.strip()))
     try:
-        if not name or len(name) > 200:
-            raise ConfigError(T["cfg_unit_name"])
         try:
             chat = int(chat_id) if chat_id.strip() else None
         except ValueError:
             raise ConfigError(T["cfg_chat_id"]) from None
-        known_cats = {c.id for c in app.registry.taxonomy.categories} | {CATCH_ALL}
-        if bad := sorted(want_cats - known_cats):
-            raise _unknown(T["unit_categories"], bad)
-        if bad := sorted(g for g in want_grids if g not in app.registry.tree):
-            raise _unknown(T["unit_grids"], bad)
-        async with app.uow() as uow:
-            unit = await uow.units.get(unit_id)
-            if unit is None:
-                raise ConfigError(T["cfg_no_unit"])
-            if chat is not None:
-                other = await uow.units.by_chat(chat)
-                if other is not None and other.id != unit_id:
-                    raise ConfigError(T["cfg_chat_taken"].format(unit=other.name))
-            edited = dataclasses.replace(unit, name=name, chat_id=chat, active=active == "1",
-                                         categories=want_cats, grids=want_grids)
-            others = [u for u in await uow.units.all() if u.id != unit_id]
-            RoutingTable([*others, edited]).check(app.registry.tree)  # a tie → RoutingConfigError
-            await uow.units.upsert_many([edited], now(request))
-            await config_log.record(uow.session, now(request), console_actor(info), "unit", unit_id,
-                                    config_log.unit_doc(unit), config_log.unit_doc(edited))
-            chat_moves.moved_by_form(uow, unit_id, unit.chat_id, chat, now(request))  # groups told
-            await uow.commit()
+        edited = await directory.edit_unit(
+            app.uow(), app.registry, unit_id, name=name, chat_id=chat, active=active == "1",
+            categories=[c.strip() for c in categories or [] if c.strip()],
+            grids=[g.strip() for g in grids or [] if g.strip()], now=now(request), actor=console_actor(info))
     except DomainError as exc:
         await flash(request, "error", T["err_prefix"] + str(exc))
         return redirect(back)
     await app.reload()
-    await flash(request, "ok", T["cfg_unit_saved"].format(name=name))
+    await flash(request, "ok", T["cfg_unit_saved"].format(name=edited.name))
     return redirect("/config/units")
 
 
