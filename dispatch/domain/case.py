@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from dispatch.domain.errors import DomainError, IllegalTransition
-from dispatch.domain.status import CaseStatus, can_transition
+from dispatch.domain.status import WITH_UNIT, CaseStatus, can_transition
 
 
 class Priority:
@@ -302,7 +302,7 @@ class Case:
 
     def extend(self, actor: Actor, now: datetime, new_due_at: datetime, reason: str) -> CaseEvent:
         """延期: a dispatcher approved more time."""
-        if self.status not in (CaseStatus.DISPATCHED, CaseStatus.ACCEPTED):
+        if self.status not in WITH_UNIT:
             raise IllegalTransition(self.number, self.status.value, Action.EXTENDED)
         if self.due_at is not None and new_due_at <= self.due_at:
             raise DomainError(f"case {self.number}: an extension must move the deadline later")
