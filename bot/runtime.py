@@ -26,11 +26,11 @@ from aiogram.types import BotCommand, ErrorEvent
 from aiogram.utils.backoff import BackoffConfig
 
 import texts
+from bot.delivery.relay import OutboxRelay
 from bot.deps import Classifier, Commands, Debouncer, People, WriteGate
 from bot.flood import FloodGuard, FloodLimits, FloodMiddleware, MemoryBuckets, RedisBuckets
 from bot.nlu import ask_threshold
 from bot.pending import AskAgain, PendingPrompts
-from bot.relay import OutboxRelay
 from bot.retry import (
     Backoff,
     HandlerCalls,

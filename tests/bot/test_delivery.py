@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.ratelimit import Limits, SendLimiter, Throttled
-from bot.relay import MAYBE_TWICE
+from bot.delivery.relay import MAYBE_TWICE
 from dispatch.db.orm import OutboxRow
 from dispatch.service.cases import ReportDraft
 from tests.bot.conftest import RESIDENT, RESIDENT2, market_point
@@ -119,7 +119,7 @@ async def quiet_runtime(app: Any, sandbox: Any, nlu: Any) -> Any:
 def _relay(app: Any, rt: Any, gate: Any = None) -> Any:
     """A relay of its own (own holder, own limiter), on the runtime's bot. `tick_s` is short
     because the tests move the clock fast: claims are renewed well before they could lapse."""
-    from bot.relay import OutboxRelay
+    from bot.delivery.relay import OutboxRelay
 
     fast = Limits(global_per_second=3000, global_burst=50, private_per_second=1000, group_per_minute=60000)
     return OutboxRelay(
@@ -235,7 +235,7 @@ def _faulty(sandbox: Any) -> None:
     # 429 (retry_after 1 s, waited in place), 500 (backed off), connections dropped before the
     # call runs, and slow answers well inside the client timeout: faults after which the message
     # was certainly not sent. Not `rate_drop_after` (the call ran, the response was lost): without
-    # an idempotency key in the Bot API that one can only be at-least-once (see bot/relay.py).
+    # an idempotency key in the Bot API that one can only be at-least-once (see bot/delivery/relay.py).
     sandbox.set_faults(
         rate_429=0.05, rate_500=0.08, rate_drop=0.03, rate_delay=0.2, delay_ms=40, retry_after=1, seed=7
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.relay import MAYBE_TWICE, RESUMED
+from bot.delivery.relay import MAYBE_TWICE, RESUMED
 from tests.bot import test_delivery as delivery
 from tests.bot.test_delivery import N_ROWS, _bot_messages, _drain, _faulty, _relay, _rows, _setup
 

@@ -106,7 +106,7 @@ async def test_permanent_failures_are_recorded_once_and_shown(app, sandbox, quie
 async def test_a_row_that_keeps_failing_transiently_is_given_up_after_max_attempts(
     app: Any, sandbox: Any, quiet_runtime: Any, clock: Any
 ) -> None:
-    from bot.relay import MAX_ATTEMPTS
+    from bot.delivery.relay import MAX_ATTEMPTS
 
     client = sandbox.client()
     try:

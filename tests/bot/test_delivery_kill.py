@@ -3,7 +3,7 @@ messages each kill makes go out twice.
 
 A kill gives the relay no chance to record anything; every message it sent whose delivery step
 was not committed yet is sent again by the next relay (the Bot API has no idempotency key).
-The relay records each part of a delivery as it goes (`bot.relay_progress`): a unit card is
+The relay records each part of a delivery as it goes (`bot.delivery.progress`): a unit card is
 its text and its location pin, and a kill between the two continues with the pin instead of
 posting the card again. Measured per kill, right after it (the relay dead, the Bot API quiet):
 the messages in the chats that the database does not know of — each is sent once more later,

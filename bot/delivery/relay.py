@@ -21,7 +21,7 @@ What "exactly once" rests on, and where it ends:
 - A stopped relay (task cancelled: SIGTERM, Ctrl-C, `BotRuntime.stop`) lets each call already
   at the Bot API finish, records the message it produced, and gives back the rows it had not
   started, so a restart resumes at once and sends nothing twice.
-- Every Bot API call of a delivery is recorded as it succeeds (`bot.relay_progress`: the
+- Every Bot API call of a delivery is recorded as it succeeds (`bot.delivery.progress`: the
   row's `parts_done`, its main message), before the next part starts: a delivery is several
   calls (a unit card: card, old card replaced, photos, location), and a relay that dies
   without a chance to record (SIGKILL, power loss) is continued by the next one from the part
@@ -38,80 +38,41 @@ What "exactly once" rests on, and where it ends:
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.types import InputMediaPhoto, MediaUnion, Message
 
-import texts
-from bot import render
+from bot.delivery.calls import (
+    CASELESS,
+    EARLIER_WAIT_S,
+    MAX_ATTEMPTS,
+    MAX_BACKOFF_S,
+    MAYBE_TWICE,
+    MULTI_PART,
+    RENEW_AT,
+    RESUMED,
+    SAFE,
+    Permanent,
+    Retry,
+    _accepted,
+    log,
+)
+from bot.delivery.deliverers import Deliverers
+from bot.delivery.progress import ProgressLog, to_the_end
 from bot.deps import WriteGate
 from bot.ratelimit import SendLimiter, Throttled
-from bot.relay_progress import ProgressLog, to_the_end
 from bot.transcript import current_case
-from dispatch.domain.status import CaseStatus
 from dispatch.service import outbox_store, queries
 from dispatch.service.app import App
 from dispatch.service.notify import Notice
-from dispatch.service.outbox_store import CLAIM_TTL, Card, Outcome, Pending, Progress
+from dispatch.service.outbox_store import CLAIM_TTL, Card, Outcome, Pending
 from dispatch.service.queries import CaseView
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
-# What the Bot API accepted for the row being delivered (to record it if the relay is stopped).
-_accepted: ContextVar[list[Any] | None] = ContextVar("relay_accepted", default=None)
-
-MAX_ATTEMPTS = 8
-MAX_BACKOFF_S = 300.0
-INLINE_RETRY_AFTER_S = 5.0  # wait in place up to this; longer waits are rescheduled
-INLINE_NETWORK_RETRIES = 2
-# Wait in place for a rate-limit slot up to this; further away, the row is put back untried
-# (well inside outbox_store.CLAIM_TTL, so a claim never expires while its row waits).
-INLINE_THROTTLE_S = 20.0
-# A row whose case has an earlier row in another relay's hands waits at least this long.
-EARLIER_WAIT_S = 1.0
-# Renew claims when less than this share of CLAIM_TTL is left; start no new send below SAFE.
-RENEW_AT, SAFE = 0.5, 0.25
-MAYBE_TWICE = (
-    "delivered again: the relay before stopped without recording, its send may have reached Telegram already"
-)
-RESUMED = "already at Telegram: recorded by the relay before, which stopped before its outcome"
-# Kinds whose delivery is one message (recorded as part 1 once it went out). Unit cards and
-# verify tasks record their parts themselves; card updates are edits (repeating one is harmless).
-MULTI_PART = ("unit_card", "verify_task", "card_update")
-CASELESS = ("group_notice",)  # kinds about no case
-GONE = ("message to edit not found", "message can't be edited", "MESSAGE_ID_INVALID")
-NOT_MODIFIED = "message is not modified"
-S = CaseStatus
-
-
-class Retry(Exception):
-    def __init__(self, after: float, error: str) -> None:
-        super().__init__(error)
-        self.after = after
-
-
-class Permanent(Exception):
-    def __init__(self, error: str, blocked: bool = False) -> None:
-        super().__init__(error)
-        self.blocked = blocked
 
 
 @dataclass
@@ -145,7 +106,7 @@ class Batch:
 Deliverer = Callable[[Pending, CaseView, list[Card], Outcome], Awaitable[int | None]]
 
 
-class OutboxRelay:
+class OutboxRelay(Deliverers):
     def __init__(
         self,
         app: App,
@@ -455,371 +416,7 @@ class OutboxRelay:
         return Outcome(row.id, "failed", error=f"{type(exc).__name__}: {exc}", cards=cards)
 
     # -- calling Telegram ----------------------------------------------------------------------------
-    async def call(
-        self,
-        make: Callable[[], Awaitable[T]],
-        chat_id: int | None = None,
-        cost: int = 1,
-        on_sent: Callable[[T], None] | None = None,
-    ) -> T:
-        """One Bot API call to `chat_id` within the rate limits and with the retry policy;
-        raises Retry, Permanent or Throttled (the slot is too far away: nothing was sent).
-        `on_sent(result)` runs as soon as the Bot API accepted the call, even when the relay is
-        being stopped meanwhile (the row's main message: its id must be recorded)."""
-        network_tries = 0
-        while True:
-            await self.limiter.acquire(chat_id, cost, max_wait=INLINE_THROTTLE_S)
-            call = asyncio.ensure_future(make())
-            try:
-                result = await asyncio.shield(call)
-                _note_accepted(result, on_sent)
-                return result
-            except asyncio.CancelledError:
-                # The request may already be at Telegram: let it finish, so that a message it
-                # sent is recorded, then stop.
-                while not call.done():
-                    try:
-                        await asyncio.wait({call})
-                    except asyncio.CancelledError:
-                        pass
-                if not call.cancelled() and call.exception() is None:
-                    _note_accepted(call.result(), on_sent)
-                raise
-            except TelegramRetryAfter as exc:
-                if exc.retry_after <= INLINE_RETRY_AFTER_S:
-                    await asyncio.sleep(exc.retry_after)
-                    continue
-                raise Retry(exc.retry_after, f"429 retry after {exc.retry_after}") from exc
-            except (TimeoutError, TelegramNetworkError, TelegramServerError) as exc:
-                network_tries += 1
-                if network_tries <= INLINE_NETWORK_RETRIES:
-                    await asyncio.sleep(0.2 * 2**network_tries)
-                    continue
-                raise Retry(0, f"{type(exc).__name__}: {exc}") from exc
-            except TelegramMigrateToChat as exc:
-                old = getattr(exc.method, "chat_id", None)
-                if isinstance(old, int):
-                    self._migrations.append((old, exc.migrate_to_chat_id))
-                raise Retry(0.01, f"chat {old} became {exc.migrate_to_chat_id}") from exc
-            except TelegramForbiddenError as exc:
-                raise Permanent(f"403 {exc.message}", blocked=True) from exc
-            except TelegramBadRequest as exc:
-                if "chat not found" in exc.message.lower():
-                    raise Permanent(f"400 {exc.message}", blocked=True) from exc
-                raise Permanent(f"400 {exc.message}") from exc
 
-    async def _send_text(
-        self,
-        chat_id: int,
-        text: str,
-        markup: Any = None,
-        reply_to: int | None = None,
-        on_sent: Callable[[Any], None] | None = None,
-    ) -> Message:
-        return await self.call(
-            lambda: self.bot.send_message(
-                chat_id,
-                text,
-                reply_markup=markup,
-                reply_to_message_id=reply_to,
-                allow_sending_without_reply=True,
-            ),
-            chat_id,
-            on_sent=on_sent,
-        )
-
-    async def _send_photos(
-        self,
-        chat_id: int,
-        file_ids: list[str],
-        caption: str | None = None,
-        reply_to: int | None = None,
-        on_sent: Callable[[Any], None] | None = None,
-    ) -> int | None:
-        if not file_ids:
-            return None
-        if len(file_ids) == 1:
-            m = await self.call(
-                lambda: self.bot.send_photo(
-                    chat_id,
-                    file_ids[0],
-                    caption=caption,
-                    reply_to_message_id=reply_to,
-                    allow_sending_without_reply=True,
-                ),
-                chat_id,
-                on_sent=on_sent,
-            )
-            return m.message_id
-        media: list[MediaUnion] = [
-            InputMediaPhoto(media=f, caption=caption if i == 0 else None) for i, f in enumerate(file_ids[:10])
-        ]
-        ms = await self.call(
-            lambda: self.bot.send_media_group(
-                chat_id, media, reply_to_message_id=reply_to, allow_sending_without_reply=True
-            ),
-            chat_id,
-            len(media),
-            on_sent,
-        )
-        return ms[0].message_id if ms else None
-
-    async def _best_effort(
-        self, what: str, make: Callable[[], Awaitable[Any]], chat_id: int | None, *, raw: bool = True
-    ) -> None:
-        """Extras after the main message (photos, the pin): log failures, never resend the card.
-        `raw=False`: `make` already goes through `call` (limits and retries) itself."""
-        try:
-            await (self.call(make, chat_id) if raw else make())
-        except (Retry, Permanent, Throttled) as exc:
-            log.info("relay: %s not delivered: %s", what, exc)
-
-    async def _edit(self, card: Card, text: str, markup: Any) -> bool:
-        """Edit a card in place; False when its message is gone (the card is forgotten)."""
-        try:
-            await self.call(
-                lambda: self.bot.edit_message_text(
-                    text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
-                ),
-                card.chat_id,
-            )
-        except Permanent as exc:
-            msg = str(exc)
-            if NOT_MODIFIED in msg:
-                return True
-            if any(g in msg for g in GONE) or exc.blocked:
-                return False
-            raise
-        return True
-
-    # -- the kinds -------------------------------------------------------------------------------------
-    async def _deliver_unit_card(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        """Four parts, each recorded as it goes out: 1 the card, 2 the old card in this group
-        marked replaced, 3 the report's photos, 4 the location pin (the last two as replies)."""
-        c = view.case
-        resumed = _resumed(row)
-        unit = self.app.registry.units.get(c.unit_id or "")
-        if unit is None or unit.chat_id is None or c.status not in (S.DISPATCHED, S.ACCEPTED):
-            out.error = "skipped: the case left this unit"
-            self.stats.skipped += 1
-            return resumed[1] if resumed else None
-        if resumed:  # the card is out (maybe more): continue in the chat it went to
-            chat_id, mid = resumed
-        else:
-            chat_id = unit.chat_id  # the unit's group now (it may have moved since the row was written)
-            text, markup = render.unit_card(view, self.app.registry, chat_id, self.tz)
-            sent = await self._send_text(chat_id, text, markup, on_sent=_main(out, c.id or 0, "unit"))
-            mid = sent.message_id
-            await self._step(row, 1, chat_id, mid)
-        new = Card(c.id or 0, chat_id, mid, "unit")
-        if row.parts_done < 2:
-            for old in [k for k in cards if k.chat_id == chat_id and k.purpose == "unit" and k != new]:
-                old_text, _ = render.unit_card(view, self.app.registry, chat_id, self.tz, replaced=True)
-                await self._best_effort("old card", partial(self._replace_card, old, old_text), old.chat_id)
-            await self._step(row, 2, cards=[new])  # where the case's card is now
-        cards[:] = [k for k in cards if not (k.chat_id == chat_id and k.purpose == "unit")] + [new]
-        photos = [p.file_id for p in c.photos if p.kind == "report"]
-        if photos and row.parts_done < 3:
-            await self._best_effort(
-                "card photos",
-                lambda: self._send_photos(chat_id, photos, reply_to=mid),
-                chat_id,
-                raw=False,
-            )
-            await self._step(row, 3)
-        if c.lat is not None and c.lon is not None and row.parts_done < 4:
-            lat, lon = c.lat, c.lon
-            await self._best_effort(
-                "card pin",
-                lambda: self.bot.send_location(
-                    chat_id, lat, lon, reply_to_message_id=mid, allow_sending_without_reply=True
-                ),
-                chat_id,
-            )
-            await self._step(row, 4)
-        return mid
-
-    async def _step(
-        self,
-        row: Pending,
-        part: int,
-        chat_id: int | None = None,
-        message_id: int | None = None,
-        cards: list[Card] | None = None,
-    ) -> None:
-        """Part `part` of `row`'s delivery went out: record it before the next part starts."""
-        await self.progress.write(Progress(row.id, part, chat_id, message_id, tuple(cards or ())))
-
-    async def _replace_card(self, old: Card, text: str) -> Any:
-        return await self.bot.edit_message_text(
-            text, chat_id=old.chat_id, message_id=old.message_id, reply_markup=None
-        )
-
-    async def _deliver_card_update(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> None:
-        targets = [k for k in cards if row.chat_id in (0, k.chat_id)]
-        for card in targets:
-            if card.purpose == "unit":
-                text, markup = render.unit_card(view, self.app.registry, card.chat_id, self.tz)
-            elif card.purpose == "verify":
-                text, markup = render.verify_card(view, self.app.registry)
-            elif card.purpose == "rate":
-                text, markup = render.rate_card(view.case)
-            else:
-                text, markup = render.triage_card(view, self.app.registry)
-            if not await self._edit(card, text, markup):
-                out.dropped_cards.append(card)
-                cards.remove(card)
-        return None
-
-    async def _deliver_resident_notice(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        c = view.case
-        initial = row.created_at == c.created_at and not row.payload.get("follower")
-        if initial and row.action in ("dispatched", "linked_duplicate") and c.channel != "admin":
-            out.error = "skipped: the submit reply said it"
-            self.stats.skipped += 1
-            return None
-        text = render.resident_notice(view, row.action, self.app.registry, self.tz)
-        if text is None:
-            out.error = f"skipped: nothing to say for {row.action}"
-            self.stats.skipped += 1
-            return None
-        if row.payload.get("follower"):
-            text += "\n" + texts.NOTICE_FOLLOWER
-        if row.action == "resolved":
-            results = [p.file_id for p in c.photos if p.kind == "result"]
-            if results:
-                return await self._send_photos(row.chat_id, results[-10:], caption=text, on_sent=_main(out))
-        return (await self._send_text(row.chat_id, text, on_sent=_main(out))).message_id
-
-    async def _deliver_rate_request(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        c = view.case
-        if c.status not in (S.RESOLVED, S.VERIFIED) or c.rating is not None or c.id is None:
-            out.error = "skipped: no longer waiting for a rating"
-            self.stats.skipped += 1
-            return None
-        ask, markup = render.rate_card(c)
-        m = await self._send_text(row.chat_id, ask, markup, on_sent=_main(out, c.id, "rate"))
-        # The request of an earlier round (before a 返工) loses its buttons, if it still has them.
-        for old in [k for k in cards if k.chat_id == row.chat_id and k.purpose == "rate"]:
-            await self._best_effort(
-                "old rating request",
-                partial(self._replace_card, old, texts.RATE_ROUND_OVER.format(text=ask)),
-                old.chat_id,
-            )
-            cards.remove(old)
-        cards.append(Card(c.id, row.chat_id, m.message_id, "rate"))
-        return m.message_id
-
-    async def _deliver_verify_task(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        """Two parts, each recorded as it goes out: 1 the result photos, 2 the card."""
-        c = view.case
-        resumed = _resumed(row)
-        if resumed and row.parts_done >= 2:
-            out.error = RESUMED
-            return resumed[1]
-        if c.status is not S.RESOLVED:
-            out.error = "skipped: no longer waiting for verification"
-            self.stats.skipped += 1
-            return None
-        results = [p.file_id for p in c.photos if p.kind == "result"]
-        if results and row.parts_done < 1:
-            await self._best_effort(
-                "verify photos", lambda: self._send_photos(row.chat_id, results[-10:]), row.chat_id, raw=False
-            )
-            await self._step(row, 1)
-        text, markup = render.verify_card(view, self.app.registry)
-        m = await self._send_text(row.chat_id, text, markup, on_sent=_main(out, c.id or 0, "verify"))
-        card = Card(c.id or 0, row.chat_id, m.message_id, "verify")
-        await self._step(row, 2, row.chat_id, m.message_id, [card])
-        cards.append(card)
-        return m.message_id
-
-    async def _deliver_reminder(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        return await self._deadline_notice(row, view, cards, out, render.reminder)
-
-    async def _deliver_escalation(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        return await self._deadline_notice(row, view, cards, out, render.escalation)
-
-    async def _deadline_notice(
-        self,
-        row: Pending,
-        view: CaseView,
-        cards: list[Card],
-        out: Outcome,
-        text_for: Callable[..., str],
-    ) -> int | None:
-        """A reminder or 督办 notice, as a reply to the case's card in that chat."""
-        if view.case.status not in (S.DISPATCHED, S.ACCEPTED):
-            out.error = "skipped: handled meanwhile"
-            self.stats.skipped += 1
-            return None
-        card = next((k.message_id for k in cards if k.chat_id == row.chat_id and k.purpose == "unit"), None)
-        text = text_for(view, row.payload, self.app.registry, self.tz)
-        return (await self._send_text(row.chat_id, text, reply_to=card, on_sent=_main(out))).message_id
-
-    async def _deliver_group_notice(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        """A notice to a unit's group about the group itself (a requested or decided move)."""
-        p = row.payload
-        template = texts.GROUP_MOVE_NOTICES.get(str(p.get("action")))
-        if template is None:
-            raise Permanent(f"unknown group notice {p.get('action')!r}")
-        title = render.esc(str(p.get("title") or p.get("to_chat") or ""))
-        text = template.format(unit=render.esc(self.app.registry.unit_name(str(p.get("unit")))), title=title)
-        return (await self._send_text(row.chat_id, text, on_sent=_main(out))).message_id
-
-    async def _deliver_triage_notice(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        text, markup = render.triage_card(view, self.app.registry)
-        m = await self._send_text(row.chat_id, text, markup, on_sent=_main(out, view.case.id or 0, "triage"))
-        card = Card(view.case.id or 0, row.chat_id, m.message_id, "triage")
-        cards[:] = [k for k in cards if not (k.chat_id == row.chat_id and k.purpose == "triage")] + [card]
-        return m.message_id
-
-
-def _resumed(row: Pending) -> tuple[int, int] | None:
-    """(chat, message id) of the row's main message if a relay before sent it (recorded)."""
-    if row.part_chat_id is None or row.tg_message_id is None:
-        return None
-    return row.part_chat_id, row.tg_message_id
-
-
-def _note_accepted(result: Any, on_sent: Callable[[Any], None] | None = None) -> None:
-    accepted = _accepted.get()
-    if accepted is not None:
-        accepted.extend(result if isinstance(result, list) else [result])
-    if on_sent is not None:
-        on_sent(result)
-
-
-def _main(out: Outcome, case_id: int | None = None, purpose: str | None = None) -> Callable[[Any], None]:
-    """`on_sent` for a row's main message: note its id (and the card it is, with `purpose`)
-    on the row's outcome the moment Telegram accepted it."""
-
-    def note(result: Any) -> None:
-        first = result[0] if isinstance(result, list) and result else result
-        if isinstance(first, Message):
-            out.message_id = first.message_id
-            if purpose is not None and case_id is not None:
-                out.cards.append(Card(case_id, first.chat.id, first.message_id, purpose))
-
-    return note
 
 
 def _interrupted(row: Pending, progress: Outcome, accepted: list[Any], now: datetime) -> Outcome | None:
