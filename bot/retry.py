@@ -5,7 +5,7 @@ Two policies, one classification of errors:
 * a handler's calls (answers, prompts, edits, callback answers, photos): `RetryMiddleware`
   on the bot's session retries them within a bounded time (`RetryPolicy.budget_s`),
   honouring `retry_after`. It only acts inside a handler (`HandlerCalls`, an update
-  middleware, marks that context): the relay has its own retry policy (bot/relay.py) and
+  middleware, marks that context): the relay has its own retry policy (bot/delivery/calls.py) and
   start-up its own (`until_ready`).
 * start-up (getMe, deleteWebhook, setWebhook, setMyCommands): `until_ready` retries a
   transient failure for as long as it takes, with backoff, and gives up only on a permanent
