@@ -24,9 +24,9 @@ from aiogram.types import InputMediaPhoto, MediaUnion, Message
 
 from bot.delivery.progress import ProgressLog
 from bot.ratelimit import SendLimiter, Throttled
+from dispatch.db.outbox import Card, Outcome, Pending
 from dispatch.domain.status import CaseStatus
 from dispatch.service.app import App
-from dispatch.service.outbox_store import Card, Outcome, Pending
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,7 +38,7 @@ MAX_BACKOFF_S = 300.0
 INLINE_RETRY_AFTER_S = 5.0  # wait in place up to this; longer waits are rescheduled
 INLINE_NETWORK_RETRIES = 2
 # Wait in place for a rate-limit slot up to this; further away, the row is put back untried
-# (well inside outbox_store.CLAIM_TTL, so a claim never expires while its row waits).
+# (well inside outbox.CLAIM_TTL, so a claim never expires while its row waits).
 INLINE_THROTTLE_S = 20.0
 # A row whose case has an earlier row in another relay's hands waits at least this long.
 EARLIER_WAIT_S = 1.0

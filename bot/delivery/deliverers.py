@@ -17,7 +17,7 @@ from bot.delivery.calls import (
     _main,
     _resumed,
 )
-from dispatch.service.outbox_store import Card, Outcome, Pending, Progress
+from dispatch.db.outbox import Card, Outcome, Pending, Progress
 from dispatch.service.queries import CaseView
 
 

@@ -2,7 +2,7 @@
 
 A row's delivery can be several calls (a unit card: the card, the old card marked replaced,
 its photos, its location pin). Each part that went out is written to the row at once
-(`outbox_store.progress`), before the next part starts, so a relay that dies midway — SIGKILL,
+(`outbox.progress`), before the next part starts, so a relay that dies midway — SIGKILL,
 power loss — is continued by the next relay from the part after, instead of sending the card
 again. Steps of concurrent deliveries that arrive while a write is running are written
 together in the next transaction (group commit): one commit per burst, not per message.
@@ -18,9 +18,9 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from bot.deps import WriteGate
-from dispatch.service import outbox_store
+from dispatch.db import outbox
+from dispatch.db.outbox import Progress
 from dispatch.service.app import App
-from dispatch.service.outbox_store import Progress
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,7 +60,7 @@ class ProgressLog:
             try:
                 async with self.gate():
                     async with self.app.uow() as uow:
-                        await outbox_store.progress(uow, steps)
+                        await outbox.progress(uow, steps)
                         await uow.commit()
                 self.commits += 1
                 return True

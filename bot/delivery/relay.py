@@ -1,6 +1,6 @@
 """The outbox relay: deliver pending notifications through the Bot.
 
-    rows = outbox_store.claim(now)        # oldest first, claimed for CLAIM_TTL
+    rows = outbox.claim(now)        # oldest first, claimed for CLAIM_TTL
     group by case → deliver each group in order, groups concurrently (bounded)
     each row is rendered from the CURRENT case state, then sent or edited
     every tick_s: commit the outcomes known so far, renew the claims still needed
@@ -9,7 +9,7 @@
 
 Retries: `TelegramRetryAfter` is honoured (short waits in place, longer ones rescheduled);
 network and 5xx errors back off exponentially; 403 / chat not found are permanent: the row
-is marked failed (`outbox_store.failures`) and a person who blocked the bot is flagged.
+is marked failed (`outbox.failures`) and a person who blocked the bot is flagged.
 Interface: `OutboxRelay(app, bot, gate).run(stop)`, `.run_once()`, `.kick()`.
 
 What "exactly once" rests on, and where it ends:
@@ -68,10 +68,11 @@ from bot.delivery.progress import ProgressLog, to_the_end
 from bot.deps import WriteGate
 from bot.ratelimit import SendLimiter, Throttled
 from bot.transcript import current_case
-from dispatch.service import outbox_store, queries
+from dispatch.db import outbox
+from dispatch.db.outbox import CLAIM_TTL, Card, Outcome, Pending
+from dispatch.service import queries
 from dispatch.service.app import App
 from dispatch.service.notify import Notice
-from dispatch.service.outbox_store import CLAIM_TTL, Card, Outcome, Pending
 from dispatch.service.queries import CaseView
 
 
@@ -175,13 +176,13 @@ class OutboxRelay(Deliverers):
         now = self.app.clock.now()
         async with self.app.uow() as uow:
             async with self.gate():
-                rows = await outbox_store.claim(uow, self.holder, now, self.batch_size, self.ttl)
+                rows = await outbox.claim(uow, self.holder, now, self.batch_size, self.ttl)
             if not rows:
                 return 0
             case_ids = sorted({r.case_id for r in rows if r.case_id is not None})
             views = await queries.views(uow, case_ids)
-            cards = await outbox_store.cards(uow, case_ids)
-            earliest = await outbox_store.earliest_pending(uow, case_ids)
+            cards = await outbox.cards(uow, case_ids)
+            earliest = await outbox.earliest_pending(uow, case_ids)
         batch = Batch([r.id for r in rows], now + self.ttl)
         for r in rows:
             if r.lapsed_from is not None:
@@ -270,8 +271,8 @@ class OutboxRelay(Deliverers):
             async with self.gate():
                 async with self.app.uow() as uow:
                     if outcomes:
-                        await outbox_store.record(uow, outcomes, now, self.holder)
-                    held = await outbox_store.renew(uow, self.holder, outstanding, now, self.ttl)
+                        await outbox.record(uow, outcomes, now, self.holder)
+                    held = await outbox.renew(uow, self.holder, outstanding, now, self.ttl)
                     await uow.commit()
         except BaseException:
             batch.outcomes[:0] = outcomes  # not written: the next flush tries again

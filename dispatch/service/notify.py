@@ -16,7 +16,7 @@ from dispatch.service.registry import Registry
 
 class Notice(StrEnum):
     """The kinds of outbox rows (`outbox.kind`). Each has one deliverer in the bot's relay
-    (`bot/delivery/deliverers.py`; the table is in `bot/delivery/relay.py`); a kind without one is a test failure, not a silent drop."""
+    (`bot/delivery/`); a kind without one is a test failure, not a silent drop."""
 
     UNIT_CARD = "unit_card"  # a new case card in the unit's group
     CARD_UPDATE = "card_update"  # the card edited to the case's current state

@@ -14,9 +14,9 @@ from datetime import timedelta
 
 
 async def main(url: str, data_dir: str, api_base: str, token: str, ttl_s: float, per_second: float) -> None:
+    from bot.delivery.relay import OutboxRelay
     from bot.deps import WriteGate
     from bot.ratelimit import Limits, SendLimiter
-    from bot.delivery.relay import OutboxRelay
     from bot.runtime import make_bot, pin_response_models
     from dispatch.settings import Settings
     from gridbot.bootstrap import bootstrap

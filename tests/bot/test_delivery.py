@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.ratelimit import Limits, SendLimiter, Throttled
 from bot.delivery.relay import MAYBE_TWICE
+from bot.ratelimit import Limits, SendLimiter, Throttled
 from dispatch.db.orm import OutboxRow
 from dispatch.service.cases import ReportDraft
 from tests.bot.conftest import RESIDENT, RESIDENT2, market_point
