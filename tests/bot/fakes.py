@@ -76,3 +76,18 @@ def png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (200, 80, 4
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
+
+
+class FakeTime:
+    """A clock and a sleep that only move when slept on (rate limits, backoff)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, s: float) -> None:
+        self.slept.append(s)
+        self.now += s

@@ -19,6 +19,7 @@ from bot.ratelimit import Limits, SendLimiter, Throttled
 from dispatch.db.orm import OutboxRow
 from dispatch.service.cases import ReportDraft
 from tests.bot.conftest import RESIDENT, RESIDENT2, market_point
+from tests.bot.fakes import FakeTime
 from tests.conftest import tg_member
 
 N_ROWS = 1000
@@ -26,17 +27,6 @@ N_CASES = 20
 
 
 # -- the limiter, with a fake clock ------------------------------------------------------------------
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, s: float) -> None:
-        self.slept.append(s)
-        self.now += s
 
 
 def _limiter(t: FakeTime, **limits: Any) -> SendLimiter:

@@ -18,22 +18,12 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 
 from bot.retry import IN_HANDLER, Backoff, RetryMiddleware, RetryPolicy, StartupError, until_ready
 from tests.bot.conftest import RESIDENT
+from tests.bot.fakes import FakeTime
 from tests.bot.helpers import FAST_RETRY, case_row, faulty_runtime, number_in
 
 SEND = SendMessage(chat_id=1, text="hi")
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, s: float) -> None:
-        self.slept.append(s)
-        self.now += s
 
 
 def failing(*errors: Exception, result: Any = "sent") -> Any:
