@@ -18,6 +18,7 @@ from nlu.emergency import CueReport, EmergencyThresholds, decide, find_cues
 from nlu.entities import Entity, EntityExtractor
 from nlu.features import MAX_FEATURE_CHARS, FeatureSpace
 from nlu.focus import find_focus
+from nlu.formulas import strip_formulas
 from nlu.glossary import GLOSSARY, english_tokens
 from nlu.normalize import EMOJI_MODE, Normalized, is_contentless, normalize, word_chars
 from nlu.tokenize import Tokenizer
@@ -87,6 +88,12 @@ class Secondary:
                 "suggest": self.suggest, "start": self.start, "end": self.end}
 
 
+def feature_text(normalized: str) -> str:
+    """What the classifier reads of a normalised message: without the 12345 call-taker's
+    formulas (`nlu/formulas.py`), cut to `MAX_FEATURE_CHARS`. Training goes through here too."""
+    return strip_formulas(normalized)[:MAX_FEATURE_CHARS]
+
+
 def analyze(tokenizer: Tokenizer, text: str) -> tuple[list[str], CueReport]:
     """Word tokens of a normalised text: jieba words, rule cues, English glossary words,
     experiences (`nlu/effects.py`).
@@ -134,7 +141,7 @@ class NluModel:
     # -- prediction ------------------------------------------------------------
     def _ids(self, norm: Normalized) -> Featurized:
         """Known feature columns of a normalised message, whether to trust them, its cues."""
-        text = norm.text[:MAX_FEATURE_CHARS]
+        text = feature_text(norm.text)
         if is_contentless(text):
             return ([], []), False, NO_CUES
         tokens, cues = analyze(self.tokenizer, text)

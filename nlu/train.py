@@ -26,9 +26,9 @@ import numpy as np
 from nlu.classifier import LinearHeads
 from nlu.corpus import Example, corpus_files
 from nlu.emergency import CueReport, EmergencyThresholds, fit_thresholds
-from nlu.features import MAX_FEATURE_CHARS, FeatureSpace, SparseRows
+from nlu.features import FeatureSpace, SparseRows
 from nlu.normalize import normalize
-from nlu.pipeline import MIN_REPORT_FOR_EMERGENCY, REPORT, NluModel, analyze
+from nlu.pipeline import MIN_REPORT_FOR_EMERGENCY, REPORT, NluModel, analyze, feature_text
 from nlu.tokenize import Tokenizer
 
 MISSING_LABEL_BIAS = -30.0  # intercept of a label with no training example
@@ -66,7 +66,7 @@ def label_set() -> tuple[str, ...]:
 
 @dataclass
 class Prepared:
-    texts: list[str]  # normalised, cut to MAX_FEATURE_CHARS
+    texts: list[str]  # normalised, without the hotline formulas, cut (`feature_text`)
     tokens: list[list[str]]
     y: np.ndarray  # label index
     e: np.ndarray  # emergency 0/1
@@ -79,7 +79,7 @@ class Prepared:
 def prepare(examples: Sequence[Example], cfg: TrainConfig) -> Prepared:
     labels = label_set()
     index = {lab: i for i, lab in enumerate(labels)}
-    texts = [normalize(ex.text, cfg.emoji_mode).text[:MAX_FEATURE_CHARS] for ex in examples]
+    texts = [feature_text(normalize(ex.text, cfg.emoji_mode).text) for ex in examples]
     tokenizer = Tokenizer.build(texts, hmm=cfg.hmm)
     analyzed = [analyze(tokenizer, t) for t in texts]
     tokens = [a[0] for a in analyzed]
