@@ -14,7 +14,6 @@ as 投诉 / 求助 creates the case. A case once created stays when its order tu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,25 +28,6 @@ from dispatch.service.ports import Classifier
 
 HOTLINE_REF = "hotline"
 HOTLINE_NAME = "12345热线"
-
-# The call-taker's register around what the caller said ("来电人反映：……，要求相关部门尽快处理。").
-_OPENING = re.compile(
-    r"^\s*(?:(?:市民|群众|居民|来电人|来电市民|来电群众|来电者|诉求人|该市民)\s*(?:来电|来话|致电)?\s*"
-    r"|来电\s*)(?:反映|反应|称|表示|投诉|求助|咨询|诉求|说)?\s*[:：，,]?\s*"
-)
-_CLOSING = re.compile(
-    r"[，,。；;]?\s*(?:来电人|市民|诉求人)?\s*(?:要求|希望|请求|恳请|望|请)\s*"
-    r"(?:相关|有关|职能|责任)?(?:部门|单位)?[^。！!]{0,30}?"
-    r"(?:处理|解决|核实|查处|整改|回复|处置|落实|协调|清理|清运|修复|维修|拆除|制止|取缔|管理)"
-    r"[^。！!]{0,10}[。！!]?\s*$"
-)
-
-
-def caller_words(text: str) -> str:
-    """What the caller said, without the call-taker's opening and closing formulas."""
-    core = _CLOSING.sub("", _OPENING.sub("", text, count=1), count=1).strip(" ，,。")
-    return core or text
-
 
 @dataclass(frozen=True, slots=True)
 class RowResult:
@@ -89,7 +69,7 @@ class HotlineImporter:
         return self._member
 
     def classify(self, order: HotlineOrder) -> tuple[str, float | None, bool]:
-        pred = self.classifier.predict(caller_words(order.text))
+        pred = self.classifier.predict(order.text)  # the NLU reads past the call-taker's formulas
         ranking = getattr(pred, "ranking", None) or []
         category = pred.category or (ranking[0][0] if ranking else "other")
         confidence = pred.confidence if pred.category else (ranking[0][1] if ranking else None)

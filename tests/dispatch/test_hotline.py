@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from dispatch.service.hotline import HotlineImporter, caller_words
+from dispatch.service.hotline import HotlineImporter
 from dispatch.service.hotline_file import HotlineOrder
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -36,13 +36,6 @@ def order(no: str = "HL-1", text: str = VENDING, **kw: Any) -> HotlineOrder:
                               "caller_phone": "13800001111"}
     fields.update(kw)
     return HotlineOrder(no, datetime(2026, 11, 23, 9, 0, tzinfo=TZ), text, **fields)
-
-
-def test_the_call_takers_register_is_not_the_callers_words() -> None:
-    assert caller_words(VENDING) == "五丰菜市场门口有人占道摆摊卖水果，影响通行"
-    assert caller_words(GARBAGE) == "解放小区门口垃圾桶满了好几天没人清运，臭气熏天"
-    assert caller_words("来电人反映：沿江路边绿化带的树被刮倒压在路上，要求尽快清理。") == "沿江路边绿化带的树被刮倒压在路上"
-    assert caller_words("路灯坏了") == "路灯坏了"
 
 
 async def test_an_order_becomes_a_dispatched_case_and_a_resend_changes_nothing(
@@ -193,7 +186,7 @@ async def test_a_recorded_order_resent_as_a_complaint_is_classified_in_full(
     app: Any, importer: HotlineImporter
 ) -> None:
     gas = "来电人反映：解放小区3栋楼道里燃气泄漏，煤气味很浓，要求相关部门尽快处理。"
-    assert importer.classifier.predict(caller_words(gas)).emergency
+    assert importer.classifier.predict(gas).emergency
     await importer.import_order(1, order("HL-gas", text=gas, address="解放小区", kind="咨询"))
     r = await importer.import_order(1, order("HL-gas", text=gas, address="解放小区", kind="投诉"))
     async with app.uow() as uow:
