@@ -344,6 +344,7 @@ ADMIN_ACTION_ZH: dict[str, str] = {
     "duplicate_reported": "重复上报",
     "escalated": "升级督办",
     "reminded": "时限提醒",
+    "reviewed": "现场处置审核",
 }
 
 ADMIN_ACTOR_ROLE_ZH: dict[str, str] = {"system": "系统", "supervisor": "监督员"}
