@@ -290,6 +290,7 @@ ASSESS_COLUMNS: dict[str, str] = {
     "extension_rate": "延期率",
     "accurate_dispatch_rate": "准确派遣率",
     "satisfaction_rate": "满意率",
+    "solve_rate": "解决率",
     "mean_handling_hours": "平均处置时长(小时)",
     "score": "综合得分",
 }
@@ -304,7 +305,7 @@ ASSESS_BOTTOM = "后三:"
 ASSESS_EMPTY = "(本期无数据)"
 ASSESS_WORKERS_TITLE = "【网格员积分】"
 ASSESS_POINTS_RULE = (
-    "积分规则: 每上报1件 +{report} 分, 现场处置另加 +{report_on_spot} 分,"
+    "积分规则: 每上报1件 +{report} 分 (撤销不计), 现场处置经网格长或调度员审核后另加 +{report_on_spot} 分,"
     " 每完成1次核查 +{verification} 分, 重复上报 {duplicate} 分"
 )
 ASSESS_WORKER_LINE = "{points} 分 (上报 {reports}, 现场处置 {on_spot}, 核查 {verifications}, 重复 {duplicates})"

@@ -14,7 +14,6 @@ import texts
 from admin import charts, exports, stats
 from admin.accounts import SessionInfo
 from admin.web import VIEWER, gb, now, render_page
-from dispatch.domain.assessment import POINTS
 from dispatch.service.assessment_report import Period, build_report
 
 router = APIRouter()
@@ -160,7 +159,7 @@ async def assessment(request: Request, info: SessionInfo = VIEWER) -> Response:
         "nav": "assessment", "report": report, "month": month, "level": level,
         "months": month_choices(now(request), app.settings.timezone), "columns": COLUMNS, "fmt": fmt,
         "from_": request.query_params.get("from", ""), "to_": request.query_params.get("to", ""),
-        "export_qs": request.url.query, "points_rule": POINTS,
+        "export_qs": request.url.query, "points_rule": report.points_rule,
     })
 
 

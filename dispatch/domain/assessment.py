@@ -39,6 +39,12 @@ GRID_WEIGHTS: dict[str, int] = {
     "solve_rate": 5,
 }
 
+# The rates a weight may name.
+RATE_NAMES = (
+    "active_found_rate", "handle_rate", "on_time_rate", "overdue_rate", "rework_rate",
+    "extension_rate", "accurate_dispatch_rate", "satisfaction_rate", "solve_rate",
+)
+
 # Grid-worker points (积分); policy settings override these defaults.
 POINTS: dict[str, int] = {
     "report": 1,  # each case reported (主动发现), neither cancelled nor a duplicate
@@ -330,10 +336,7 @@ class Figures:
         """Out of 100, over the rates that exist (weights renormalised); None without any."""
         return score(self, self.weights)
 
-    RATES = (
-        "active_found_rate", "handle_rate", "on_time_rate", "overdue_rate", "rework_rate",
-        "extension_rate", "accurate_dispatch_rate", "satisfaction_rate", "solve_rate",
-    )
+    RATES = RATE_NAMES
     COUNTS = (
         "reported", "active_found", "to_handle", "handled", "on_time", "overdue_open", "reworked",
         "extended", "dispatched", "returned", "rated", "satisfied", "default_rated", "solve_answered",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -94,6 +94,7 @@ class Report:
     grid_top: list[A.Figures]
     grid_bottom: list[A.Figures]
     all_grids: list[A.Figures]  # every level
+    points_rule: dict[str, int] = field(default_factory=lambda: dict(A.POINTS))
 
     def as_json(self) -> dict[str, Any]:
         """The `gridbot report --json` object (docs/assessment.md)."""
@@ -181,10 +182,11 @@ async def build_report(
     period: Period,
     grid_level: int = 3,
     now: datetime | None = None,
-    points: dict[str, int] | None = None,
 ) -> Report:
+    """The assessment of `period` as of now (or `now`), with the policy's points and weights."""
     window = A.Window.of(period.start, period.end, now or datetime.now(UTC))
-    rules = {**A.POINTS, **(points or {})}
+    settings = registry.policy.assessment
+    rules = {**A.POINTS, **settings.points}
     async with uow:
         logs = await case_logs(uow, window)
         members = {
@@ -200,10 +202,13 @@ async def build_report(
     grid_ids = {v.grid_id for v in views if v.grid_id is not None}
     ancestors = {g: tree.ancestors(g) if g in tree else (g,) for g in grid_ids}
     names = {u.id: u.name for u in registry.units.values()}
-    units = A.by_unit(views, names)
-    all_grids = A.by_grid(views, ancestors, {g.id: g.name for g in tree.by_id.values()}, points=per_case)
+    units = A.by_unit(views, names, settings.unit_weights)
+    all_grids = A.by_grid(
+        views, ancestors, {g.id: g.name for g in tree.by_id.values()}, settings.grid_weights, points=per_case
+    )
     grids = [f for f in all_grids if f.subject in tree and tree.get(f.subject).level == grid_level]
     ut, ub = A.ranking(units)
     gt, gb = A.ranking(grids)
     as_of = window.as_of.astimezone(period.start.tzinfo)
-    return Report(period, as_of, A.total(views), units, grids, workers, ut, ub, gt, gb, all_grids)
+    total = A.total(views, settings.grid_weights)
+    return Report(period, as_of, total, units, grids, workers, ut, ub, gt, gb, all_grids, rules)

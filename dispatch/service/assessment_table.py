@@ -23,6 +23,7 @@ COLUMNS = [
     ("extension_rate", texts.ASSESS_COLUMNS["extension_rate"]),
     ("accurate_dispatch_rate", texts.ASSESS_COLUMNS["accurate_dispatch_rate"]),
     ("satisfaction_rate", texts.ASSESS_COLUMNS["satisfaction_rate"]),
+    ("solve_rate", texts.ASSESS_COLUMNS["solve_rate"]),
     ("mean_handling_hours", texts.ASSESS_COLUMNS["mean_handling_hours"]),
     ("score", texts.ASSESS_COLUMNS["score"]),
 ]
@@ -60,9 +61,9 @@ def print_table(title: str, rows: Sequence[Figures], out: TextIO) -> None:
         out.write(texts.ASSESS_EMPTY + "\n")
 
 
-def print_workers(rows: Sequence[WorkerPoints], out: TextIO) -> None:
+def print_workers(rows: Sequence[WorkerPoints], out: TextIO, rules: dict[str, int] | None = None) -> None:
     out.write(f"\n{texts.ASSESS_WORKERS_TITLE}\n")
-    rule = texts.ASSESS_POINTS_RULE.format(**POINTS)
+    rule = texts.ASSESS_POINTS_RULE.format(**(rules or POINTS))
     out.write(rule + "\n")
     for w in rows:
         line = texts.ASSESS_WORKER_LINE.format(
@@ -90,7 +91,7 @@ def print_report(report: Report, out: TextIO = sys.stdout) -> None:
         out.write(
             texts.ASSESS_BOTTOM + "  " + ("、".join(f"{f.name}({f.score:.1f})" for f in bottom) or "—") + "\n"
         )
-    print_workers(report.workers, out)
+    print_workers(report.workers, out, report.points_rule)
 
 
 def write_csv(report: Report, out: TextIO = sys.stdout) -> None:
@@ -100,23 +101,6 @@ def write_csv(report: Report, out: TextIO = sys.stdout) -> None:
         for r in rows:
             row = r.as_row()
             w.writerow([table, r.subject, *[("" if row[k] is None else row[k]) for k, _ in COLUMNS]])
+    blanks = [""] * (len(COLUMNS) - 3)  # between 上报数 and 综合得分
     for wp in report.workers:
-        w.writerow(
-            [
-                "grid_worker",
-                wp.member_id,
-                wp.name,
-                wp.reports,
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                wp.points,
-            ]
-        )
+        w.writerow(["grid_worker", wp.ref or wp.member_id, wp.name, wp.reports, *blanks, wp.points])
