@@ -731,6 +731,13 @@ ADMIN.update({
     "pol_dup_distance": "距离（米）",
     "pol_dup_window": "时间窗口（小时）",
     "pol_dup_similarity": "文本相似度下限（0–1）",
+    "pol_assessment": "考核积分与权重",
+    "pol_pts_report": "每上报1件（分）",
+    "pol_pts_report_on_spot": "现场处置审核后另加（分）",
+    "pol_pts_verification": "每次核查（分）",
+    "pol_pts_duplicate": "重复上报（分，负数扣分）",
+    "pol_unit_weights": "单位得分权重（指标:权重，负数表示越低越好）",
+    "pol_grid_weights": "网格得分权重（指标:权重，负数表示越低越好）",
     "pol_saved": "处置规则已保存（版本 {version}），新派遣的案件按新规则计算时限。",
     "pol_conflict": "处置规则刚被其他人修改，请刷新页面后重新填写。",
     "pol_error": "未保存：{message}",
@@ -789,6 +796,13 @@ POLICY_FIELD_ZH = {
     "duplicates.distance_m": "重复上报距离",
     "duplicates.window_hours": "重复上报时间窗口",
     "duplicates.min_similarity": "文本相似度下限",
+    "assessment.points": "积分规则",
+    "assessment.points.report": "积分规则·每上报1件",
+    "assessment.points.report_on_spot": "积分规则·现场处置审核后另加",
+    "assessment.points.verification": "积分规则·每次核查",
+    "assessment.points.duplicate": "积分规则·重复上报",
+    "assessment.unit_weights": "单位得分权重",
+    "assessment.grid_weights": "网格得分权重",
 }
 POLICY_CATEGORY_HOURS_ZH = "「{category}」的时限"
 POLICY_UNIT_HOURS_ZH = "「{unit}」全部类别的时限"
@@ -817,4 +831,6 @@ POLICY_ERRORS_ZH = {
     "level": "只能依次选择社区、街道、县网格中心，每级一次",
     "rating": "须为满意、基本满意或不满意",
     "duplicate": "重复填写",
+    "points": "应为 -{max} 到 {max} 之间的整数分",
+    "weight": "应为 -100 到 100 之间的整数（负数表示越低越好）",
 }
