@@ -238,8 +238,10 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 @demo_app.command("load")
-def demo_load() -> None:
-    """Load the demo county 青禾县: grids, units and people."""
+def demo_load(
+    history: Annotated[bool, typer.Option(help="also import the demo month of history")] = True,
+) -> None:
+    """Load the demo county 青禾县: grids, units, people and a month of history (cases)."""
     from importlib import resources
 
     import yaml
@@ -250,6 +252,33 @@ def demo_load() -> None:
     _import_cli("grids", json.loads(demo.joinpath("county.geojson").read_text("utf-8")), "demo grids")
     _import_cli("units", yaml.safe_load(demo.joinpath("units.yaml").read_text("utf-8")), "demo units")
     _import_cli("members", yaml.safe_load(demo.joinpath("people.yaml").read_text("utf-8")), "demo people")
+    if history:
+        _demo_history()
+
+
+def _demo_history() -> None:
+    from datetime import UTC, datetime
+
+    from dispatch.service.history import HistoryError, import_history
+    from gridbot.bootstrap import bootstrap
+    from gridbot.demo import history_lines
+
+    settings = _settings()
+
+    async def go() -> Any:
+        app_ = await bootstrap(settings)
+        try:
+            lines = history_lines(datetime.now(UTC), settings.tz)
+            return await import_history(app_.uow(), app_.registry, lines, prefix=settings.case_prefix,
+                                        tz=settings.tz, now=datetime.now(UTC))
+        finally:
+            await app_.close()
+
+    try:
+        result = _run(go())
+    except HistoryError as exc:
+        fail(f"demo history: {exc}")
+    typer.echo(f"demo history: {result.cases_created} cases, {result.events_applied} events")
 
 
 @app.command("route")

@@ -18,7 +18,7 @@ MONTH = Path(__file__).parent / "data" / "history-2026-10.jsonl"
 
 @pytest.fixture
 def county(env: dict[str, str]) -> dict[str, str]:  # noqa: F811
-    r = run(["demo", "load"], env)
+    r = run(["demo", "load", "--no-history"], env)
     assert r.returncode == 0, r.stderr
     return env
 
@@ -107,3 +107,17 @@ def test_an_impossible_sequence_is_refused_with_its_line_and_writes_nothing(
     assert r.returncode == 1 and "line 1: not valid JSON" in r.stderr
     r = run(["report", "--week", "2026-48"], county)
     assert r.returncode == 1 and "2026-W48" in r.stderr
+
+
+def test_the_demo_county_comes_with_a_month_of_history(env: dict[str, str]) -> None:  # noqa: F811
+    r = run(["demo", "load"], env)
+    assert r.returncode == 0 and "demo history: 320 cases" in r.stdout, r.stderr
+    import sqlite3
+
+    db = Path(env["GRIDBOT_DATA_DIR"]) / "gridbot.sqlite3"
+    last = sqlite3.connect(db).execute("SELECT max(created_at) FROM cases").fetchone()[0][:7]
+    out = report(env, "--month", last)
+    assert out["total"]["reported"] > 0 and out["workers"] and out["ranking"]["units"]["top"]
+    assert run(["demo", "load"], env).returncode == 0  # again: nothing doubles
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM cases").fetchone()[0] == 320
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
