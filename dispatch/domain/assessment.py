@@ -451,6 +451,10 @@ def ranking(figures: Sequence[Figures], n: int = 3) -> tuple[list[Figures], list
     return top, bottom
 
 
+TOP_TEN = 10  # 十佳网格, the year's best grids
+INTERVIEW_MONTHS = 3  # in the bottom three this many months running: on the 约谈 list
+
+
 # -- grid-worker points ----------------------------------------------------------------------
 @dataclass
 class WorkerPoints:

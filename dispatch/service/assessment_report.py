@@ -26,6 +26,7 @@ class Period:
     start: datetime
     end: datetime
     label: str
+    kind: str = "range"  # week / month / quarter / year / range
 
     @classmethod
     def month(cls, month: str, tz: str = "Asia/Shanghai") -> Period:
@@ -37,7 +38,7 @@ class Period:
             raise ValueError(f"month must look like 2026-11, not {month!r}") from None
         nxt = date(year + (mon == 12), mon % 12 + 1, 1)
         zone = ZoneInfo(tz)
-        return cls(_at(first, zone), _at(nxt, zone), f"{year:04d}-{mon:02d}")
+        return cls(_at(first, zone), _at(nxt, zone), f"{year:04d}-{mon:02d}", "month")
 
     @classmethod
     def week(cls, week: str, tz: str = "Asia/Shanghai") -> Period:
@@ -48,7 +49,9 @@ class Period:
         except ValueError:
             raise ValueError(f"week must look like 2026-W48, not {week!r}") from None
         zone = ZoneInfo(tz)
-        return cls(_at(monday, zone), _at(monday + timedelta(days=7), zone), f"{int(year):04d}-W{int(w):02d}")
+        return cls(
+            _at(monday, zone), _at(monday + timedelta(days=7), zone), f"{int(year):04d}-W{int(w):02d}", "week"
+        )
 
     @classmethod
     def quarter(cls, quarter: str, tz: str = "Asia/Shanghai") -> Period:
@@ -63,7 +66,7 @@ class Period:
         zone = ZoneInfo(tz)
         first = date(y, 3 * n - 2, 1)
         nxt = date(y + 1, 1, 1) if n == 4 else date(y, 3 * n + 1, 1)
-        return cls(_at(first, zone), _at(nxt, zone), f"{y:04d}-Q{n}")
+        return cls(_at(first, zone), _at(nxt, zone), f"{y:04d}-Q{n}", "quarter")
 
     @classmethod
     def year(cls, year: str, tz: str = "Asia/Shanghai") -> Period:
@@ -73,7 +76,7 @@ class Period:
         except ValueError:
             raise ValueError(f"year must look like 2026, not {year!r}") from None
         zone = ZoneInfo(tz)
-        return cls(_at(first, zone), _at(date(y + 1, 1, 1), zone), f"{y:04d}")
+        return cls(_at(first, zone), _at(date(y + 1, 1, 1), zone), f"{y:04d}", "year")
 
     @classmethod
     def between(cls, start: date, end: date, tz: str = "Asia/Shanghai") -> Period:
@@ -95,6 +98,7 @@ class Report:
     grid_bottom: list[A.Figures]
     all_grids: list[A.Figures]  # every level
     points_rule: dict[str, int] = field(default_factory=lambda: dict(A.POINTS))
+    labels: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The `gridbot report --json` object (docs/assessment.md)."""
@@ -111,6 +115,7 @@ class Report:
                 "units": _ids(self.unit_top, self.unit_bottom),
                 "grids": _ids(self.grid_top, self.grid_bottom),
             },
+            "labels": self.labels,
         }
 
 
@@ -182,6 +187,7 @@ async def build_report(
     period: Period,
     grid_level: int = 3,
     now: datetime | None = None,
+    interview: bool = True,
 ) -> Report:
     """The assessment of `period` as of now (or `now`), with the policy's points and weights."""
     window = A.Window.of(period.start, period.end, now or datetime.now(UTC))
@@ -211,4 +217,44 @@ async def build_report(
     gt, gb = A.ranking(grids)
     as_of = window.as_of.astimezone(period.start.tzinfo)
     total = A.total(views, settings.grid_weights)
-    return Report(period, as_of, total, units, grids, workers, ut, ub, gt, gb, all_grids, rules)
+    report = Report(period, as_of, total, units, grids, workers, ut, ub, gt, gb, all_grids, rules)
+    report.labels = _labels(report)
+    if period.kind == "month" and interview:
+        report.labels["interview"] = await _interview(uow, registry, period, grid_level, window.as_of, report)
+    return report
+
+
+def _labels(report: Report) -> dict[str, Any]:
+    """Quarterly 奔牛 (top) / 蜗牛 (bottom) units and grids; the yearly 十佳网格."""
+    kind = report.period.kind
+    if kind == "quarter":
+        units, grids = _ids(report.unit_top, report.unit_bottom), _ids(report.grid_top, report.grid_bottom)
+        return {
+            "units": {"bull": units["top"], "snail": units["bottom"]},
+            "grids": {"bull": grids["top"], "snail": grids["bottom"]},
+        }
+    if kind == "year":
+        best, _ = A.ranking(report.grids, A.TOP_TEN)
+        return {"top_ten_grids": [f.subject for f in best]}
+    return {}
+
+
+async def _interview(
+    uow: UnitOfWork, registry: Registry, period: Period, level: int, now: datetime, report: Report
+) -> dict[str, list[str]]:
+    """约谈: units and grids in the bottom three of this month and the months before it, for
+    A.INTERVIEW_MONTHS months running."""
+    units = {f.subject for f in report.unit_bottom}
+    grids = {f.subject for f in report.grid_bottom}
+    first = period.start.date()
+    tz = period.start.tzinfo
+    for _ in range(A.INTERVIEW_MONTHS - 1):
+        if not (units or grids):
+            break
+        first = (first.replace(day=1) - timedelta(days=1)).replace(day=1)
+        earlier = await build_report(
+            uow, registry, Period.month(f"{first:%Y-%m}", str(tz)), level, now=now, interview=False
+        )
+        units &= {f.subject for f in earlier.unit_bottom}
+        grids &= {f.subject for f in earlier.grid_bottom}
+    return {"units": sorted(units), "grids": sorted(grids)}

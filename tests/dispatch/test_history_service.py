@@ -33,3 +33,54 @@ async def test_imported_cases_message_nobody(app: Any, clock: Any) -> None:
     async with app.uow() as uow:
         assert await uow.session.scalar(select(func.count()).select_from(OutboxRow)) == 0
         assert (await uow.cases.get(h1.id)).status.value == "resolved"  # no default rating of its own
+
+
+def _months_of_cases(bad_months: set[int]) -> list[str]:
+    """Four units each month; 交警城区中队 handles its case late in `bad_months`, the others
+    in an hour."""
+    import json
+
+    lines = []
+    for month in (9, 10, 11):
+        for n, unit in enumerate(("hw-chengqu", "zf-chengguan", "sz-county", "jj-chengqu")):
+            ref, at = f"M{month}-{unit}", f"2026-{month:02d}-05T09:0{n}:00+08:00"
+            lines.append(json.dumps({"case": ref, "at": at, "action": "report", "text": "垃圾",
+                                     "category": "garbage", "lat": 25.838018, "lon": 115.021984}))
+            lines.append(json.dumps({"case": ref, "at": at, "action": "dispatch", "unit": unit,
+                                     "due": f"2026-{month:02d}-05T13:00:00+08:00"}))
+            hour = 20 if unit == "jj-chengqu" and month in bad_months else 10
+            lines.append(json.dumps({"case": ref, "at": f"2026-{month:02d}-05T{hour}:0{n}:00+08:00",
+                                     "action": "resolve"}))
+    return lines
+
+
+async def test_bottom_three_months_running_is_on_the_interview_list(app: Any, clock: Any) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from dispatch.service.assessment_report import Period, build_report
+
+    await import_history(app.uow(), app.registry, _months_of_cases({9, 10, 11}), prefix="QH",
+                         tz=app.settings.tz, now=clock.now())
+    dec = datetime(2026, 12, 2, tzinfo=ZoneInfo("Asia/Shanghai"))
+    nov = await build_report(app.uow(), app.registry, Period.month("2026-11"), now=dec)
+    assert [f.subject for f in nov.unit_bottom] == ["jj-chengqu"]
+    assert nov.labels["interview"] == {"units": ["jj-chengqu"], "grids": []}
+    q = await build_report(app.uow(), app.registry, Period.quarter("2026-Q4"), now=dec)
+    assert q.labels["units"]["snail"] == ["jj-chengqu"] and "jj-chengqu" not in q.labels["units"]["bull"]
+    year = await build_report(app.uow(), app.registry, Period.year("2026"), 4, now=dec)
+    assert year.labels == {"top_ten_grids": ["G-01-01-01-04"]}
+
+
+async def test_not_bottom_every_month_is_not_on_the_interview_list(app: Any, clock: Any) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from dispatch.service.assessment_report import Period, build_report
+
+    await import_history(app.uow(), app.registry, _months_of_cases({9, 11}), prefix="QH",
+                         tz=app.settings.tz, now=clock.now())
+    dec = datetime(2026, 12, 2, tzinfo=ZoneInfo("Asia/Shanghai"))
+    nov = await build_report(app.uow(), app.registry, Period.month("2026-11"), now=dec)
+    assert [f.subject for f in nov.unit_bottom] == ["jj-chengqu"]
+    assert nov.labels["interview"] == {"units": [], "grids": []}
