@@ -128,3 +128,30 @@ async def test_not_yet_due_is_not_overdue_in_the_running_month(app: Any, clock: 
     r = await build_report(app.uow(), app.registry, Period.month("2026-11"), now=clock.now())
     assert r.as_of == clock.now() and r.total.to_handle == 1
     assert (r.total.overdue_open, r.total.overdue_rate) == (0, 0.0)
+
+
+async def test_on_spot_points_after_review_and_the_solved_answer_through_the_service(app: Any, clock: Any) -> None:
+    from dispatch.domain.errors import NotAuthorised
+
+    svc = app.service
+    spot = await svc.submit_report(
+        ReportDraft(text="楼道杂物已清", reporter_id=await tg_member(app, WORKER), category="clutter",
+                    lat=MARKET[0], lon=MARKET[1], on_spot=True)
+    )
+    with pytest.raises(NotAuthorised):
+        await svc.review(spot.id, await tg_actor(app, WORKER, "grid_worker"), True)
+    before = await build_report(app.uow(), app.registry, Period.month("2026-11"), now=clock.now())
+    await svc.review(spot.id, await tg_actor(app, 400001, "dispatcher"), True)
+    after = await build_report(app.uow(), app.registry, Period.month("2026-11"), now=clock.now())
+    assert (before.workers[0].points, after.workers[0].points) == (1, 3)
+    hw = await unit_member(app, "hw-chengqu")
+    b = await svc.submit_report(
+        ReportDraft(text="垃圾满了", reporter_id=await tg_member(app, RESIDENT), category="garbage",
+                    lat=MARKET[0], lon=MARKET[1])
+    )
+    await svc.accept(b.id, await tg_actor(app, hw, "unit_member"))
+    await svc.resolve(b.id, await tg_actor(app, hw, "unit_member"), "已清运", ["p"])
+    await svc.rate(b.id, await tg_actor(app, RESIDENT, "resident"), Rating.SATISFIED, solved=False)
+    r = await build_report(app.uow(), app.registry, Period.month("2026-11"), now=clock.now())
+    assert (r.total.solve_answered, r.total.solved, r.total.solve_rate) == (1, 0, 0.0)
+    assert r.total.satisfaction_rate == 1.0
