@@ -6,6 +6,10 @@ COPY gridbot gridbot
 COPY dispatch dispatch
 COPY nlu nlu
 COPY bot bot
+COPY admin admin
+COPY texts texts
+COPY tgsandbox tgsandbox
+COPY api api
 RUN pip install --no-cache-dir . && mkdir -p /data
 VOLUME ["/data"]
 CMD ["gridbot", "--help"]

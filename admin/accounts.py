@@ -31,12 +31,11 @@ from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Actor
 from dispatch.domain.errors import DomainError
 from dispatch.domain.members import Member
+from dispatch.service.directory import ACTING_ACCOUNT_ROLES
 
 SESSION_IDLE = timedelta(hours=12)
 SESSION_TOUCH = timedelta(minutes=5)  # write last_seen at most this often
-MAX_FAILED = 5
-LOCKOUT = timedelta(minutes=15)
-ACTING_ROLES = ("admin", "dispatcher")
+ACTING_ROLES = ACTING_ACCOUNT_ROLES  # accounts that act as their member
 RANK = {"viewer": 0, "dispatcher": 1, "admin": 2}
 
 _hasher = PasswordHasher()
@@ -183,21 +182,20 @@ async def _user_of(uow: UnitOfWork, row: AdminUserRow) -> ConsoleUser:
     return ConsoleUser(row.id, row.username, row.display_name, row.role, row.member_id, tg_id, role_acted)
 
 
-async def login(uow: UnitOfWork, username: str, password: str,
-                now: datetime) -> tuple[str, ConsoleUser] | None:
-    """A new session token for correct credentials; None otherwise (and count the failure)."""
+async def login(uow: UnitOfWork, username: str, password: str, now: datetime,
+                *, refused: bool = False) -> tuple[str, ConsoleUser] | None:
+    """A new session token for correct credentials; None otherwise. `refused`: the attempt is
+    throttled (admin/throttle.py) and fails whatever the password.
+
+    Every attempt costs one password-hash verification — unknown or inactive user (against a
+    dummy hash), wrong password, throttled — so neither the answer nor its timing tells them
+    apart. Failures are not counted per account here: a per-account lock would let anyone
+    lock the real user out."""
     async with uow:
         row = await uow.session.scalar(select(AdminUserRow).where(AdminUserRow.username == username.strip()))
-        if row is None or not row.active:
-            _verify(_DUMMY_HASH, password)
-            return None
-        if row.locked_until is not None and row.locked_until > now:
-            return None
-        if not _verify(row.password_hash, password):
-            row.failed_logins += 1
-            if row.failed_logins >= MAX_FAILED:
-                row.locked_until, row.failed_logins = now + LOCKOUT, 0
-            await uow.commit()
+        usable = row is not None and row.active
+        correct = _verify(row.password_hash if row is not None and usable else _DUMMY_HASH, password)
+        if row is None or not usable or not correct or refused:
             return None
         if _hasher.check_needs_rehash(row.password_hash):
             row.password_hash = hash_password(password)

@@ -17,7 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import texts
 from admin import web
 from admin.photos import BotApiPhotos, PhotoSource, placeholder_svg
-from admin.routes import auth, cases, config, dashboard, deliveries, policy
+from admin.routes import auth, cases, config, dashboard, deliveries, hotline, policy
+from admin.throttle import LoginThrottle
 from admin.web import VIEWER, CsrfFailed, Forbidden, LoginRequired, error_page, redirect
 from dispatch.domain.errors import DomainError
 from dispatch.service.app import App
@@ -46,6 +47,7 @@ def create_admin_app(app: App, *, photos: PhotoSource | None = None, use_bot_pho
     api.state.bot_username = bot_username
     api.state.report_cache_seconds = report_cache_seconds
     api.state.report_cache = {}
+    api.state.login_throttle = LoginThrottle()
     api.add_middleware(web.SecurityHeaders)
     api.mount("/static", StaticFiles(directory=str(web.STATIC)), name="static")
     api.include_router(auth.router)
@@ -54,6 +56,7 @@ def create_admin_app(app: App, *, photos: PhotoSource | None = None, use_bot_pho
     api.include_router(config.router)
     api.include_router(policy.router)
     api.include_router(deliveries.router)
+    api.include_router(hotline.router)
 
     @api.get("/photos/{file_id}")
     async def photo(request: Request, file_id: str, info: Any = VIEWER) -> Response:
@@ -116,8 +119,10 @@ def make_server(admin: FastAPI, host: str = "127.0.0.1", port: int = 8000, **con
     return uvicorn.Server(uvicorn.Config(admin, host=host, port=port, lifespan="off", **config))
 
 
-async def serve(app: App, host: str = "127.0.0.1", port: int = 8000, **kwargs: Any) -> None:
-    """Run the console in the current event loop until cancelled or told to exit."""
-    server = make_server(create_admin_app(app, **kwargs), host, port)
+async def serve(app: App, host: str = "127.0.0.1", port: int = 8000, *,
+                forwarded_allow_ips: str = "127.0.0.1", **kwargs: Any) -> None:
+    """Run the console in the current event loop until cancelled or told to exit. The
+    X-Forwarded-For/-Proto headers are trusted from `forwarded_allow_ips` only."""
+    server = make_server(create_admin_app(app, **kwargs), host, port, forwarded_allow_ips=forwarded_allow_ips)
     await server.serve()
 

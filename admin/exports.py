@@ -1,8 +1,8 @@
 """CSV and XLSX: the filtered case list and the assessment tables.
 
 The assessment columns and figures come from `dispatch.service.assessment_table` / `build_report`, the
-same as `gridbot report`. Text that people typed is guarded against spreadsheet formula
-injection (a leading = + - @ is prefixed with ')."""
+same as `gridbot report`. Every text cell goes through `safe_cell` (spreadsheet formula
+injection: a leading = + - @ TAB CR is prefixed with ')."""
 
 from __future__ import annotations
 
@@ -24,16 +24,10 @@ from dispatch.domain.assessment import Figures
 from dispatch.service.assessment_report import Report
 from dispatch.service.assessment_table import COLUMNS as ASSESS_COLUMNS
 from dispatch.service.assessment_table import write_csv as assessment_csv_writer
+from dispatch.service.cells import safe_cell, safe_row
 from dispatch.service.registry import Registry
 
 T = texts.ADMIN
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def case_header() -> list[str]:
@@ -53,18 +47,18 @@ def case_values(r: Any, registry: Registry, now: datetime, tz: str) -> list[Any]
 
     grid = tree.name(r.grid_id) if r.grid_id in tree else ""
     path = tree.path_names(r.grid_id) if r.grid_id in tree else ""
-    return [
+    return safe_row([
         r.number, when(r.created_at), registry.category_name(r.category),
         texts.STATUS_ZH.get(r.status, r.status), grid, path,
-        registry.unit_name(r.unit_id) if r.unit_id else "", safe(r.address or ""),
-        safe(r.description or ""), T["yes"] if r.emergency else "", when(r.due_at),
+        registry.unit_name(r.unit_id) if r.unit_id else "", r.address or "",
+        r.description or "", T["yes"] if r.emergency else "", when(r.due_at),
         T["yes"] if is_overdue(r.status, r.due_at, now) else "", when(r.dispatched_at),
         when(r.resolved_at), when(r.closed_at), r.rework_count, r.extension_count, r.return_count,
         texts.RATING_ZH.get(r.rating or "", r.rating or ""),
         texts.ROLE_ZH.get(r.reporter_role, r.reporter_role),
         texts.ADMIN_CHANNEL_ZH.get(r.channel, r.channel), r.lat if r.lat is not None else "",
         r.lon if r.lon is not None else "",
-    ]
+    ])
 
 
 async def cases_csv(rows: AsyncIterator[Any], registry: Registry, now: datetime, tz: str
@@ -73,7 +67,7 @@ async def cases_csv(rows: AsyncIterator[Any], registry: Registry, now: datetime,
     buf = io.StringIO()
     w = csv.writer(buf)
     buf.write("\ufeff")
-    w.writerow(case_header())
+    w.writerow(safe_row(case_header()))
     n = 0
     async for r in rows:
         w.writerow(case_values(r, registry, now, tz))
@@ -98,7 +92,7 @@ async def cases_xlsx(rows: AsyncIterator[Any], registry: Registry, now: datetime
 def _header(ws: Any, labels: Iterable[str]) -> None:
     cells = []
     for label in labels:
-        c = WriteOnlyCell(ws, value=label)
+        c = WriteOnlyCell(ws, value=safe_cell(label))
         c.font = Font(bold=True)
         cells.append(c)
     ws.append(cells)
@@ -124,7 +118,7 @@ def _figure_cells(ws: Any, f: Figures) -> list[Any]:
     cells: list[Any] = []
     for key, _ in ASSESS_COLUMNS:
         value = row[key]
-        c = WriteOnlyCell(ws, value=safe(value) if isinstance(value, str) else value)
+        c = WriteOnlyCell(ws, value=safe_cell(value))
         if key.endswith("_rate") and value is not None:
             c.number_format = "0.0%"
         elif key in ("mean_handling_hours", "score") and value is not None:
@@ -150,10 +144,10 @@ def assessment_xlsx(report: Report) -> bytes:
                               (texts.ASSESS_GRID_RANKING, report.grid_top, report.grid_bottom)):
         for place, group in ((T["top3"], top), (T["bottom3"], bottom)):
             for i, f in enumerate(group, 1):
-                ws.append([kind, f"{place} {i}", safe(f.name), round(f.score or 0.0, 1)])
+                ws.append(safe_row([kind, f"{place} {i}", f.name, round(f.score or 0.0, 1)]))
     ws = wb.create_sheet(T["assess_sheet_workers"])
     _header(ws, [T["assess_col_worker"], T["assess_col_points"], T["assess_col_reports"],
                  T["assess_col_on_spot"], T["assess_col_verifications"], T["assess_col_duplicates"]])
     for w in report.workers:
-        ws.append([safe(w.name), w.points, w.reports, w.on_spot, w.verifications, w.duplicates])
+        ws.append(safe_row([w.name, w.points, w.reports, w.on_spot, w.verifications, w.duplicates]))
     return _save(wb)

@@ -218,7 +218,14 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def cookie_secure(request: Request) -> bool:
+    """GRIDBOT_COOKIE_SECURE if set; else whether this request came in over https (behind a
+    proxy, as uvicorn sees it through the forwarded headers it trusts)."""
+    setting = gb(request).settings.cookie_secure
+    return request.url.scheme == "https" if setting is None else setting
+
+
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/",
+                        secure=cookie_secure(request), path="/",
                         max_age=int(accounts.SESSION_IDLE.total_seconds()) * 14)

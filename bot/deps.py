@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from dispatch.domain.case import Actor, Case, Rating
@@ -20,21 +20,11 @@ from dispatch.domain.members import Member, Role
 from dispatch.service import membership
 from dispatch.service.app import App
 from dispatch.service.cases import CaseService, ReportDraft
+from dispatch.service.ports import Classifier
+
+__all__ = ["Classifier", "Commands", "Debouncer", "People", "WriteGate"]
 
 T = TypeVar("T")
-
-
-class Prediction(Protocol):
-    intent: str
-    category: str | None
-    confidence: float
-    emergency: bool
-    entities: Any
-    ranking: Any
-
-
-class Classifier(Protocol):
-    def predict(self, text: str) -> Prediction: ...
 
 
 class WriteGate:
@@ -164,8 +154,9 @@ class Commands:
         actor = await self.actor(tg_id, Role.GRID_WORKER)
         return await self._run(self._svc.verify, case_id, actor, passed, note)
 
-    async def rate(self, case_id: int, tg_id: int, rating: Rating) -> Case:
-        return await self._run(self._svc.rate, case_id, await self.actor(tg_id, Role.RESIDENT), rating)
+    async def rate(self, case_id: int, tg_id: int, rating: Rating, rating_round: int | None = None) -> Case:
+        actor = await self.actor(tg_id, Role.RESIDENT)
+        return await self._run(self._svc.rate, case_id, actor, rating, rating_round)
 
     # -- membership (not case commands, same discipline) ---------------------------------------
     async def redeem_invite(self, code: str, tg_id: int, name: str) -> membership.Redeemed:
@@ -174,10 +165,15 @@ class Commands:
         self.people.forget(tg_id)
         return result
 
-    async def bind_group(self, code: str, chat_id: int, tg_id: int) -> membership.Redeemed:
+    async def bind_group(
+        self, code: str, chat_id: int, tg_id: int, title: str | None = None
+    ) -> membership.Redeemed:
         async with self.gate():
-            result = await membership.bind_group(self.app.uow(), code, chat_id, tg_id, self.app.clock.now())
+            result = await membership.bind_group(
+                self.app.uow(), code, chat_id, tg_id, self.app.clock.now(), title
+            )
         await self.app.reload()
+        self.wake_relay()  # a move (asked or done) tells the unit's old group
         return result
 
     async def migrate_chat(self, old: int, new: int) -> int:

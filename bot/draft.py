@@ -1,15 +1,9 @@
-"""A report in progress (the draft in FSM data) and the steps between the questions.
-
-The data beside the state: `d` (a nonce: an old card is stale), `text`, `cat` (chosen) and
-`pred` (what the NLU said), `conf`, `emg`, `rank` (top 3), `lat`/`lon`/`addr`/`grid`,
-`photos` (file ids), `msgs` (transcript ids of what the person sent), `first` (the first
-of them: the bot's replies from there on are linked to the case too), `card` (the summary
-card's message id)."""
+"""The steps between the questions of a report in progress (the `Draft` of
+`bot/report_draft.py`, kept in the conversation state)."""
 
 from __future__ import annotations
 
 import math
-import secrets
 from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
@@ -20,6 +14,7 @@ import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import People
+from bot.report_draft import Draft
 from bot.routers.common import MAX_PHOTOS, log
 from bot.states import Report
 from dispatch.domain.members import Member, Role
@@ -33,14 +28,6 @@ MIN_PLACE_LEVEL = 3  # a typed address must at least name a community (社区/�
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def with_msg(data: dict[str, Any], transcript_id: int | None) -> list[int]:
-    """The draft's transcript ids plus this message's."""
-    ids = list(data.get("msgs") or [])
-    if transcript_id is not None:
-        ids.append(transcript_id)
-    return ids
-
-
 def nearest_place(registry: Registry, grid_id: str | None, lat: float, lon: float) -> str | None:
     """`<landmark>附近` for a shared point, when a landmark of its grid is close."""
     grid = registry.tree.by_id.get(grid_id or "")
@@ -67,32 +54,37 @@ def resolve_place(registry: Registry, text: str) -> Any:
     return found if grid is not None and grid.level >= MIN_PLACE_LEVEL else None
 
 
-def set_point(data: dict[str, Any], registry: Registry, lat: float, lon: float) -> str:
+def set_point(draft: Draft, registry: Registry, lat: float, lon: float) -> str:
     loc = locate(registry, "", lat, lon)
-    data.update(lat=lat, lon=lon, grid=loc.grid_id)
+    draft.lat, draft.lon, draft.grid_id = lat, lon, loc.grid_id
     near = nearest_place(registry, loc.grid_id, lat, lon)
-    data["addr"] = near
+    draft.address = near
     if loc.grid_id is None:
         return texts.LOCATION_OUTSIDE
     return texts.LOCATION_OK_POINT.format(place=render.esc(near or render.grid_name(registry, loc.grid_id)))
 
 
-def add_photo(data: dict[str, Any], file_id: str) -> bool:
-    photos = list(data.get("photos") or [])
-    if len(photos) >= MAX_PHOTOS:
+def add_photo(draft: Draft, file_id: str) -> bool:
+    if len(draft.photos) >= MAX_PHOTOS:
         return False
-    photos.append(file_id)
-    data["photos"] = photos
+    draft.photos.append(file_id)
     return True
 
 
-def first_of_album(data: dict[str, Any], message: Message) -> bool:
+def add_caption(draft: Draft, message: Message) -> None:
+    """A photo's caption during the report adds to its description."""
+    caption = (message.caption or "").strip()
+    if caption:
+        draft.text = f"{draft.text}\n{caption}" if draft.text else caption
+
+
+def first_of_album(draft: Draft, message: Message) -> bool:
     """True for a single photo, or the first photo of an album we have not acknowledged."""
     if message.media_group_id is None:
         return True
-    if data.get("album") == message.media_group_id:
+    if draft.album == message.media_group_id:
         return False
-    data["album"] = message.media_group_id
+    draft.album = message.media_group_id
     return True
 
 
@@ -103,47 +95,37 @@ async def begin(
     people: People,
     pred: Any,
     text: str,
-    seed: dict[str, Any],
+    draft: Draft,
     ask_threshold: float,
 ) -> None:
-    """A new draft from the words of a report."""
+    """The draft takes the words of a report (and what the NLU made of them)."""
     category = pred.category or "other"
     if not app.registry.taxonomy.has_category(category):
         category = "other"
     ranking = [c for c, _ in (pred.ranking or [])]
-    data = {
-        **seed,
-        "d": secrets.randbelow(2**31 - 1) + 1,
-        "text": text,
-        "cat": category,
-        "pred": category,
-        "conf": float(pred.confidence),
-        "emg": bool(pred.emergency),
-        "rank": ranking,
-    }
-    data.setdefault("photos", [])
+    draft.new_nonce()
+    draft.text, draft.category, draft.predicted = text, category, category
+    draft.confidence, draft.emergency, draft.ranking = float(pred.confidence), bool(pred.emergency), ranking
     if pred.emergency:
         await message.answer(texts.EMERGENCY_NOW)
     if not pred.emergency and pred.confidence < ask_threshold:
         options = render.category_options(ranking or [category], app.registry)
         await state.set_state(Report.category)
-        await state.set_data(data)
+        await draft.save(state)
         await message.answer(
-            texts.ASK_CATEGORY, reply_markup=kb.category_keyboard(data["d"], options, other=True)
+            texts.ASK_CATEGORY, reply_markup=kb.category_keyboard(draft.nonce, options, other=True)
         )
         return
-    await to_location(message, state, app, people, data)
+    await to_location(message, state, app, people, draft)
 
 
-async def to_location(
-    message: Message, state: FSMContext, app: App, people: People, data: dict[str, Any]
-) -> None:
-    if data.get("lat") is not None or data.get("addr"):
-        await to_photos(message, state, app, people, data)
+async def to_location(message: Message, state: FSMContext, app: App, people: People, draft: Draft) -> None:
+    if draft.located:
+        await to_photos(message, state, app, people, draft)
         return
-    found = resolve_place(app.registry, data.get("text") or "")
+    found = resolve_place(app.registry, draft.text)
     await state.set_state(Report.location)
-    await state.set_data(data)
+    await draft.save(state)
     if found is not None:
         button = texts.BTN_USE_PLACE.format(place=found.place)
         await message.answer(
@@ -159,18 +141,18 @@ async def to_photos(
     state: FSMContext,
     app: App,
     people: People,
-    data: dict[str, Any],
+    draft: Draft,
     note: str | None = None,
 ) -> None:
     """Ask for photos (unless we have some, or it is an emergency); `note` acknowledges the
     place in the same message."""
-    if data.get("photos") or data.get("emg"):
+    if draft.photos or draft.emergency:
         if note:
             await message.answer(note, reply_markup=ReplyKeyboardRemove())
-        await show_summary(message, state, app, people, data)
+        await show_summary(message, state, app, people, draft)
         return
     await state.set_state(Report.photos)
-    await state.set_data(data)
+    await draft.save(state)
     text = f"{note}\n{texts.ASK_PHOTOS}" if note else texts.ASK_PHOTOS
     await message.answer(text, reply_markup=kb.photos_keyboard())
 
@@ -180,15 +162,15 @@ async def show_summary(
     state: FSMContext,
     app: App,
     people: People,
-    data: dict[str, Any],
+    draft: Draft,
 ) -> None:
     """The summary card, with [现场已处置] for grid workers."""
     member = await people.get(message.chat.id)
-    markup = kb.summary_keyboard(data["d"], grid_worker=bool(member and member.has(Role.GRID_WORKER)))
+    markup = kb.summary_keyboard(draft.nonce, grid_worker=bool(member and member.has(Role.GRID_WORKER)))
     await state.set_state(Report.confirm)
-    sent = await message.answer(render.summary(data, app.registry), reply_markup=markup)
-    data["card"] = sent.message_id
-    await state.set_data(data)
+    sent = await message.answer(render.summary(draft, app.registry), reply_markup=markup)
+    draft.card_id = sent.message_id
+    await draft.save(state)
 
 
 async def edit_quietly(message: Message, text: str, markup: Any) -> None:
@@ -198,20 +180,21 @@ async def edit_quietly(message: Message, text: str, markup: Any) -> None:
         log.debug("edit skipped: %s", exc)
 
 
-def make_draft(data: dict[str, Any], reporter: Member, **extra: Any) -> ReportDraft:
+def make_draft(draft: Draft, reporter: Member, **extra: Any) -> ReportDraft:
+    """The service's command input from the conversation's draft."""
     assert reporter.id is not None
     return ReportDraft(
-        text=data.get("text") or "",
+        text=draft.text,
         reporter_id=reporter.id,
-        category=data.get("cat") or "other",
-        confidence=data.get("conf"),
-        emergency=bool(data.get("emg")),
-        lat=data.get("lat"),
-        lon=data.get("lon"),
-        address=data.get("addr"),
-        photos=list(data.get("photos") or []),
-        message_ids=[i for i in data.get("msgs") or [] if i],
-        predicted_category=data.get("pred"),
-        triage=bool(data.get("triage")),
+        category=draft.category or "other",
+        confidence=draft.confidence,
+        emergency=draft.emergency,
+        lat=draft.lat,
+        lon=draft.lon,
+        address=draft.address,
+        photos=list(draft.photos),
+        message_ids=[i for i in draft.transcript_ids if i],
+        predicted_category=draft.predicted,
+        triage=draft.triage,
         **extra,
     )

@@ -1,11 +1,15 @@
 """Typed callback data (ids only, ≤ 64 bytes) and the keyboards that carry them.
 
-A press is never trusted: the handler looks the case up and the service checks the person."""
+A press is never trusted: the handler looks the case up and the service checks the person.
+Ids are bounded to what the database holds (1 … 2⁶³−1): data that does not unpack — an id
+out of range, a word where a number belongs — matches no handler, and the fallback router
+answers it like any unknown press."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -14,9 +18,11 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
+from pydantic import Field
 
 import texts
 
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]  # a database id (BIGINT), or a draft nonce
 RATING_CODES = {"s": "satisfied", "b": "basically_satisfied", "u": "unsatisfied"}
 
 
@@ -24,31 +30,34 @@ class DraftCb(CallbackData, prefix="d"):
     """The resident's summary card. `draft` is a per-draft nonce: an old card is stale."""
 
     action: str  # ok / cat / no / spot
-    draft: int
+    draft: Id
 
 
 class CategoryCb(CallbackData, prefix="k"):
-    draft: int
+    draft: Id
     category: str  # a taxonomy id
 
 
 class UnitCb(CallbackData, prefix="u"):
     action: str  # acc / ret / res
-    case_id: int
+    case_id: Id
 
 
 class ReturnCb(CallbackData, prefix="rr"):
-    case_id: int
+    case_id: Id
     reason: str  # a key of texts.RETURN_REASONS
 
 
 class RateCb(CallbackData, prefix="r"):
-    case_id: int
+    """`round`: the case's rework count when the rating was asked for (see `rating_keyboard`)."""
+
+    case_id: Id
     rating: str  # s / b / u
+    round: Annotated[int, Field(ge=0, le=10_000)]
 
 
 class VerifyCb(CallbackData, prefix="v"):
-    case_id: int
+    case_id: Id
     ok: bool
 
 
@@ -112,11 +121,13 @@ def category_keyboard(draft: int, options: Sequence[tuple[str, str]], other: boo
     return _inline(rows)
 
 
-def rating_keyboard(case_id: int) -> InlineKeyboardMarkup:
+def rating_keyboard(case_id: int, rating_round: int) -> InlineKeyboardMarkup:
+    """The buttons of one round: after a 返工 (a new round) an old message's buttons are
+    refused as outdated."""
     return _inline(
         [
             [
-                (texts.BTN_RATE[name], RateCb(case_id=case_id, rating=code))
+                (texts.BTN_RATE[name], RateCb(case_id=case_id, rating=code, round=rating_round))
                 for code, name in RATING_CODES.items()
             ]
         ]

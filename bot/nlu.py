@@ -9,20 +9,19 @@ from typing import Any
 from dispatch.service.registry import Registry
 
 log = logging.getLogger(__name__)
-DEFAULT_ASK_THRESHOLD = 0.6
 
 
 def ask_threshold() -> float:
-    try:
-        from nlu.api import ASK_THRESHOLD
-    except ImportError:  # pragma: no cover - the nlu package always ships it
-        return DEFAULT_ASK_THRESHOLD
+    from nlu.api import ASK_THRESHOLD
+
     return float(ASK_THRESHOLD)
 
 
-def load_classifier(registry: Registry, model_dir: Path | None = None) -> Any:
-    from nlu.api import load_model
+def load_classifier(registry: Registry, data_dir: Path, model_dir: Path | None = None) -> Any:
+    """`model_dir` fixed, or else the data directory's active retrained model (followed while
+    the process runs), or else the shipped one."""
+    from nlu.api import load_live_model
 
-    model = load_model(model_dir)
+    model = load_live_model(data_dir, model_dir)
     model.add_places(registry.gazetteer.all_names())
     return model

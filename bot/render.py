@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 import texts
 from bot import keyboards as kb
+from bot.report_draft import Draft
 from dispatch.domain.case import Case
 from dispatch.domain.status import CaseStatus
 from dispatch.service.queries import CaseView
@@ -64,17 +65,18 @@ def short_number(number: str) -> str:
 
 
 # -- the resident's draft ---------------------------------------------------------------------
-def summary(data: Mapping[str, Any], registry: Registry) -> str:
-    place = data.get("addr") or (
-        f"{data['lat']:.5f}, {data['lon']:.5f}" if data.get("lat") is not None else texts.NO_PLACE
+def summary(draft: Draft, registry: Registry) -> str:
+    place = draft.address or (
+        f"{draft.lat:.5f}, {draft.lon:.5f}" if draft.lat is not None and draft.lon is not None
+        else texts.NO_PLACE
     )
     return texts.SUMMARY.format(
-        category=esc(registry.category_name(data.get("cat") or "other")),
-        emergency=texts.SUMMARY_EMERGENCY if data.get("emg") else "",
+        category=esc(registry.category_name(draft.category or "other")),
+        emergency=texts.SUMMARY_EMERGENCY if draft.emergency else "",
         place=esc(place),
-        grid=esc(grid_name(registry, data.get("grid"))),
-        description=esc(clip(data.get("text") or "")),
-        photos=len(data.get("photos") or ()),
+        grid=esc(grid_name(registry, draft.grid_id)),
+        description=esc(clip(draft.text)),
+        photos=len(draft.photos),
     )
 
 
@@ -213,6 +215,17 @@ def escalation(view: CaseView, payload: Mapping[str, Any], registry: Registry, t
 
 def rate_ask(case: Case) -> str:
     return texts.RATE_ASK.format(number=case.number)
+
+
+def rate_card(case: Case) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The rating request as the case stands: buttons of the current round while a rating is
+    awaited; afterwards the rating, or (after a 返工) that this round is over."""
+    ask = rate_ask(case)
+    if case.status in (S.RESOLVED, S.VERIFIED) and case.rating is None and case.id is not None:
+        return ask, kb.rating_keyboard(case.id, case.rework_count)
+    if case.rating is not None:
+        return texts.RATE_DONE.format(text=ask, rating=texts.RATING_ZH.get(case.rating, case.rating)), None
+    return texts.RATE_ROUND_OVER.format(text=ask), None
 
 
 # -- status ------------------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -22,18 +23,32 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand, ErrorEvent
+from aiogram.utils.backoff import BackoffConfig
 
 import texts
+from bot.delivery.relay import OutboxRelay
 from bot.deps import Classifier, Commands, Debouncer, People, WriteGate
+from bot.flood import FloodGuard, FloodLimits, FloodMiddleware, MemoryBuckets, RedisBuckets
 from bot.nlu import ask_threshold
-from bot.relay import OutboxRelay
+from bot.pending import AskAgain, PendingPrompts
+from bot.retry import (
+    Backoff,
+    HandlerCalls,
+    RetryMiddleware,
+    RetryPolicy,
+    StartupError,
+    is_transient,
+    until_ready,
+)
 from bot.routers import all_routers
 from bot.session import JsonAiohttpSession
 from bot.transcript import InboundMiddleware, OutboundMiddleware, Transcript
+from bot.unreadable import SkipUnreadable
 from dispatch.service.app import App
 from dispatch.settings import TELEGRAM_PUBLIC_API
 
 log = logging.getLogger("bot")
+T = TypeVar("T")
 
 COMMANDS = [
     BotCommand(command="start", description="开始 / 使用说明"),
@@ -121,11 +136,17 @@ async def on_error(event: ErrorEvent, commands: Commands) -> bool:
             await commands.set_blocked(user.from_user.id, True)
         log.info("update %s: user blocked the bot", update.update_id)
         return True
-    log.exception("update %s failed", update.update_id, exc_info=exc)
+    transient = is_transient(exc)
+    if transient:  # Telegram failing: the undelivered question is asked again on the person's
+        # next message (bot/pending.py), no apology in between
+        log.warning("update %s: a reply could not be delivered (%s: %s)", update.update_id,
+                    type(exc).__name__, exc)
+    else:
+        log.exception("update %s failed", update.update_id, exc_info=exc)
     try:
-        if update.callback_query is not None:
+        if update.callback_query is not None:  # the press must not spin: one try
             await update.callback_query.answer(texts.ALERT_BUSY, show_alert=True)
-        elif update.message is not None and update.message.chat.type == "private":
+        elif not transient and update.message is not None and update.message.chat.type == "private":
             await update.message.answer(texts.ERROR_REPLY)
     except Exception as reply_exc:  # the reply may fail for the same reason
         log.info("error reply failed: %s", reply_exc)
@@ -140,6 +161,9 @@ class BotRuntime:
     relay: OutboxRelay
     transcript: Transcript
     commands: Commands
+    retry: RetryMiddleware
+    handling: HandlerCalls
+    startup: Backoff = field(default_factory=Backoff)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -149,17 +173,17 @@ class BotRuntime:
         """Polling (or not: a webhook, or updates fed by the parent of sharded workers), the
         relay (or not: one process runs it), and the bot's command menu (`announce`)."""
         self.transcript.start()
-        me = await self.bot.me()
+        me = await self.ready(self.bot.me, "getMe")
         log.info("bot @%s (%s) starting", me.username, me.id)
         if announce:
             try:
-                await self.bot.set_my_commands(COMMANDS)
-            except Exception as exc:  # cosmetic
+                await self.ready(lambda: self.bot.set_my_commands(COMMANDS), "setMyCommands")
+            except StartupError as exc:  # cosmetic
                 log.info("setMyCommands failed: %s", exc)
         if relay:
             self.tasks.append(asyncio.create_task(self.relay.run(self._stop), name="relay"))
         if polling:
-            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.ready(lambda: self.bot.delete_webhook(drop_pending_updates=False), "deleteWebhook")
             self.tasks.append(
                 asyncio.create_task(
                     self.dp.start_polling(
@@ -168,14 +192,38 @@ class BotRuntime:
                         close_bot_session=False,
                         polling_timeout=polling_timeout,
                         allowed_updates=self.dp.resolve_used_update_types(),
+                        backoff_config=self.polling_backoff(),
                     ),
                     name="polling",
                 )
             )
 
+    async def ready(self, call: Callable[[], Awaitable[T]], what: str) -> T:
+        """A start-up call, retried until it succeeds (StartupError: the token is refused)."""
+        return await until_ready(call, what, self.startup)
+
+    def polling_backoff(self) -> BackoffConfig:
+        """aiogram's wait after a failed getUpdates, from the start-up backoff."""
+        first = self.startup.backoff_s
+        return BackoffConfig(min_delay=first, max_delay=max(first, min(self.startup.max_backoff_s, 5.0)),
+                             factor=1.3, jitter=0.1)
+
+    async def _confirm_handled(self) -> None:
+        """Tell the Bot API the updates handed to the dispatcher are done (aiogram confirms
+        a batch only with its next getUpdates): a restart does not handle them again. Every
+        update up to that id was handed over, in order."""
+        last = self.handling.last_update_id
+        if last is None:
+            return
+        try:
+            await self.bot.get_updates(offset=last + 1, limit=1, timeout=0)
+        except Exception as exc:  # the next start gets them again (at least once)
+            log.info("could not confirm the last updates: %s", exc)
+
     async def stop(self) -> None:
         self._stop.set()
         self.relay.kick()
+        polled = any(t.get_name() == "polling" for t in self.tasks)
         for t in self.tasks:
             if t.get_name() == "polling":
                 if self.dp._running_lock.locked():
@@ -202,6 +250,8 @@ class BotRuntime:
             for t in pending:
                 log.warning("update handler still running at stop: cancelled")
                 t.cancel()
+        if polled:
+            await self._confirm_handled()
         await self.dp["debouncer"].close()
         await self.transcript.stop()
         await self.dp.fsm.close()  # storage and event isolation
@@ -218,7 +268,13 @@ def build_runtime(
     redis_url: str | None = None,
     fsm_prefix: str = "fsm",
     relay_concurrency: int = 16,
+    retry: RetryPolicy | None = None,
+    startup: Backoff | None = None,
+    flood: FloodLimits | None = None,
 ) -> BotRuntime:
+    """`retry`: how long a handler's Bot API call is retried (bot/retry.py); `startup`: the
+    backoff of start-up calls and of getUpdates; `flood`: the incoming flood limits (default:
+    from the settings; see `bot.flood`)."""
     pin_response_models()
     gate = WriteGate.for_url(app.settings.effective_database_url)
     bot = make_bot(token, api_base)
@@ -233,11 +289,28 @@ def build_runtime(
     relay = OutboxRelay(app, bot, gate, concurrency=relay_concurrency)
     people = People(app)
     commands = Commands(app, gate, people, wake_relay=relay.kick, channel=channel)
+    pending = PendingPrompts(storage)
+    retrying = RetryMiddleware(retry, on_give_up=pending.remember)
+    bot.session.middleware(retrying)  # outermost: each attempt passes the transcript's
     bot.session.middleware(OutboundMiddleware(transcript))
+    guard = FloodGuard(
+        flood or FloodLimits(app.settings.flood_per_second, app.settings.flood_burst),
+        RedisBuckets(storage.redis, f"{fsm_prefix}:flood") if hasattr(storage, "redis") else MemoryBuckets(),
+    )
     inbound = InboundMiddleware(transcript, app)
+    # The flood check comes before aiogram's FSM middleware (and its per-person lock).
+    dp.update.outer_middleware.unregister(dp.fsm)
+    dp.update.outer_middleware(FloodMiddleware(guard, inbound.store_limited))
+    dp.update.outer_middleware(dp.fsm)
+    handling = HandlerCalls()
+    dp.update.outer_middleware(handling)
+    dp.update.outer_middleware(SkipUnreadable())
     dp.message.outer_middleware(inbound)
     dp.edited_message.outer_middleware(inbound)
     dp.callback_query.outer_middleware(inbound)
+    ask_again = AskAgain()
+    dp.message.outer_middleware(ask_again)
+    dp.callback_query.outer_middleware(ask_again)
     dp["app"] = app
     dp["nlu"] = nlu
     dp["commands"] = commands
@@ -245,35 +318,40 @@ def build_runtime(
     dp["transcript"] = transcript
     dp["relay"] = relay
     dp["debouncer"] = Debouncer()
+    dp["flood"] = guard
     dp["ask_threshold"] = ask_threshold()
     dp.errors.register(on_error)
     dp.include_routers(*all_routers())
-    return BotRuntime(app, bot, dp, relay, transcript, commands)
+    return BotRuntime(app, bot, dp, relay, transcript, commands, retrying, handling, startup or Backoff())
 
 
-async def serve_webhook(runtime: BotRuntime, url: str, listen: str, secret: str | None) -> None:
-    """Webhook mode: Telegram posts updates to `url`; we listen on `listen` (host:port)."""
+async def serve_webhook(runtime: BotRuntime, url: str, listen: str, secret: str) -> None:
+    """Webhook mode: Telegram posts updates to `url`; we listen on `listen` (host:port). Only
+    posts with the secret token are handled (bot/webhook.py)."""
     from urllib.parse import urlparse
 
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiogram.webhook.aiohttp_server import setup_application
     from aiohttp import web
 
+    from bot.webhook import CheckedRequestHandler
+
+    if not secret:
+        raise StartupError("a webhook needs a secret token")
     await runtime.start(polling=False)
     web_app = web.Application()
     path = urlparse(url).path or "/"
-    SimpleRequestHandler(dispatcher=runtime.dp, bot=runtime.bot, secret_token=secret).register(
-        web_app, path=path
-    )
+    CheckedRequestHandler(runtime.dp, runtime.bot, secret).register(web_app, path=path)
     setup_application(web_app, runtime.dp, bot=runtime.bot)
-    await runtime.bot.set_webhook(
-        url, secret_token=secret, allowed_updates=runtime.dp.resolve_used_update_types()
-    )
     host, _, port = listen.rpartition(":")
     web_runner = web.AppRunner(web_app)
     await web_runner.setup()
     await web.TCPSite(web_runner, host or "0.0.0.0", int(port)).start()
-    log.info("webhook %s, listening on %s", url, listen)
     try:
+        allowed = runtime.dp.resolve_used_update_types()
+        await runtime.ready(
+            lambda: runtime.bot.set_webhook(url, secret_token=secret, allowed_updates=allowed), "setWebhook"
+        )
+        log.info("webhook %s, listening on %s", url, listen)
         await asyncio.Event().wait()
     finally:
         await web_runner.cleanup()

@@ -16,7 +16,8 @@ Two more shortcuts, both giving exactly what aiogram's own code gives:
 * the answer: a successful answer is validated from the raw JSON text in one pass
   (`model_validate_json`) into the same aiogram types; anything else (an error, a body
   that does not validate) goes through aiogram's `check_response`, which raises what it
-  always raised."""
+  always raised. A getUpdates answer with an update that does not validate keeps the
+  others (bot/unreadable.py)."""
 
 from __future__ import annotations
 
@@ -29,11 +30,13 @@ from aiogram import Bot
 from aiogram.client.default import Default
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramNetworkError
-from aiogram.methods import TelegramMethod
+from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiogram.types import TelegramObject
+from aiogram.types import TelegramObject, Update
 from aiohttp import ClientError, ClientTimeout
 from pydantic import ValidationError
+
+from bot.unreadable import lenient_updates
 
 _dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 _HEADERS = {"Content-Type": "application/json"}
@@ -115,7 +118,9 @@ class JsonAiohttpSession(AiohttpSession):
             try:
                 response = model.model_validate_json(content, context={"bot": bot})
             except ValidationError:
-                pass  # aiogram's own check says what is wrong
+                if cls is GetUpdates and (updates := lenient_updates(content, bot)) is not None:
+                    return cast(Response[TelegramType], Response[list[Update]](ok=True, result=updates))
+                # otherwise aiogram's own check says what is wrong
             else:
                 if response.ok:
                     return cast(Response[TelegramType], response)

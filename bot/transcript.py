@@ -196,7 +196,8 @@ class InboundMiddleware(BaseMiddleware):
     """Outer middleware on messages and button presses: store, then handle.
 
     Private chats and the units' groups are stored; a group the bot does not know is only
-    logged (its chatter is none of our business). Handlers get `transcript_id`."""
+    logged (its chatter is none of our business). Handlers get `transcript_id`; a message
+    without a sender is stored and not handled."""
 
     def __init__(self, transcript: Transcript, app: App) -> None:
         self.transcript = transcript
@@ -208,17 +209,17 @@ class InboundMiddleware(BaseMiddleware):
             return True
         return any(u.chat_id == chat_id for u in registry.units.values())
 
-    async def __call__(self, handler: Any, event: TelegramObject, data: dict[str, Any]) -> Any:
-        row: dict[str, Any] | None = None
+    def row_of(self, event: TelegramObject, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The transcript row of a message or press; None for what is not stored."""
         if isinstance(event, Message):
             if event.chat.type == "private" or self._known_group(event.chat.id):
                 row = message_row(event, "in")
                 if data.get("event_update") is not None and data["event_update"].edited_message:
                     row["kind"] = "edit"
-            else:
-                log.info("message in unknown chat %s (%s) skipped", event.chat.id, event.chat.type)
+                return row
+            log.info("message in unknown chat %s (%s) skipped", event.chat.id, event.chat.type)
         elif isinstance(event, CallbackQuery) and event.message is not None:
-            row = {
+            return {
                 "chat_id": event.message.chat.id,
                 "user_id": event.from_user.id,
                 "direction": "in",
@@ -226,7 +227,23 @@ class InboundMiddleware(BaseMiddleware):
                 "text": event.data or "",
                 "payload": {"message_id": event.message.message_id},
             }
+        return None
+
+    async def store_limited(self, event: TelegramObject, data: dict[str, Any]) -> None:
+        """What the flood guard (`bot.flood`) stops: stored, marked, not handled."""
+        row = self.row_of(event, data)
+        if row is not None:
+            row["payload"]["limited"] = True
+            await self.transcript.add(**row)
+
+    async def __call__(self, handler: Any, event: TelegramObject, data: dict[str, Any]) -> Any:
+        row = self.row_of(event, data)
         data["transcript_id"] = await self.transcript.add(**row) if row is not None else None
+        if isinstance(event, Message) and event.from_user is None:
+            # No sender (`from` is optional: a channel, or a chat writing on its own behalf):
+            # no one to answer or hold a conversation with. Stored, not handled.
+            log.info("message %s in chat %s without a sender: not handled", event.message_id, event.chat.id)
+            return None
         return await handler(event, data)
 
 

@@ -19,13 +19,20 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("./data"), alias="GRIDBOT_DATA_DIR")
     database_url: str | None = Field(default=None, alias="GRIDBOT_DATABASE_URL")
     redis_url: str | None = Field(default=None, alias="GRIDBOT_REDIS_URL")
+    # incoming flood limit per person and chat (bot/flood.py); 0 switches it off
+    flood_per_second: float = Field(default=2.0, alias="GRIDBOT_FLOOD_PER_SECOND")
+    flood_burst: int = Field(default=30, alias="GRIDBOT_FLOOD_BURST")
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    webhook_secret: SecretStr | None = Field(default=None, alias="GRIDBOT_WEBHOOK_SECRET")
     telegram_api: str = Field(default=TELEGRAM_PUBLIC_API, alias="GRIDBOT_TELEGRAM_API")
     case_prefix: str = Field(default="QH", alias="GRIDBOT_CASE_PREFIX")
     timezone: str = Field(default="Asia/Shanghai", alias="GRIDBOT_TIMEZONE")
     nlu_model_dir: Path | None = Field(default=None, alias="GRIDBOT_NLU_MODEL")
     dispatch_chat_id: int | None = Field(default=None, alias="GRIDBOT_DISPATCH_CHAT_ID")
     bot_workers: int = Field(default=1, alias="GRIDBOT_BOT_WORKERS")  # docs/workers.md
+    # The console's cookies carry `Secure`: true/false, or unset = only when the request came in
+    # over https as uvicorn sees it (behind a TLS proxy: docs/deployment.md).
+    cookie_secure: bool | None = Field(default=None, alias="GRIDBOT_COOKIE_SECURE")
     sqlite_threads: bool = Field(default=False, alias="GRIDBOT_SQLITE_THREADS")  # db/sqlite_inline.py
     log_level: str = Field(default="WARNING", alias="GRIDBOT_LOG_LEVEL")  # bot worker processes
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -18,6 +20,25 @@ import typer
 from nlu.bench import bench
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+@dataclass
+class Paths:
+    """Where the deployment keeps models; set by the application (`configure`), which reads
+    its settings. Without it: the shipped model, and ./data for trained ones."""
+
+    data_dir: Path = Path("data")
+    model: Path | None = None  # a fixed model directory (the deployment's GRIDBOT_NLU_MODEL)
+    configure: Callable[[], tuple[Path, Path | None]] | None = None
+
+    def resolve(self) -> Paths:
+        if self.configure is not None:
+            self.data_dir, self.model = self.configure()
+            self.configure = None
+        return self
+
+
+PATHS = Paths()
 app.command("bench", help="Speed: throughput, latency percentiles, load and training time.")(bench)
 
 ModelOpt = Annotated[
@@ -40,7 +61,8 @@ def _load(model: Path | None, places: Path | None = None) -> Any:
     from nlu.artifact import ModelError
 
     try:
-        m = load_model(model)
+        paths = PATHS.resolve()
+        m = load_model(model or paths.model, data_dir=paths.data_dir)
     except ModelError as e:
         fail(str(e))
     if places is not None:
@@ -60,8 +82,10 @@ def classify(
 ) -> None:
     """Classify JSON Lines {"id", "text"} from stdin; one JSON line per input on stdout.
 
-    A bad line is reported on stderr with its line number and skipped; the exit
-    status is then 1 (after all other lines were answered, unless --strict).
+    A bad line (not UTF-8, not a JSON object, no text or a text that is not a string)
+    is reported on stderr with its line number and skipped; the other lines are
+    answered. Exit status: 0 when every line was answered; 1 when any line was bad
+    (with --strict the first bad line stops the stream) or the model cannot be loaded.
     """
     from nlu.stream import classify_lines
 
@@ -94,7 +118,7 @@ def _examples(paths: list[Path]) -> list[Any]:
 
 
 def _default_out() -> Path:
-    return Path(os.environ.get("GRIDBOT_DATA_DIR", "./data")) / "nlu-model"
+    return PATHS.resolve().data_dir / "nlu-model"
 
 
 DataOpt = Annotated[

@@ -5,6 +5,7 @@ Rasa NLU YAML (version "3.1")::
     nlu:
     - intent: report/street_vending      # a report: retrieval-intent syntax report/<category id>
       metadata: {emergency: true}        # optional: every example of the block is an emergency
+      # optional `style: indirect` in metadata: the writing style (eval reports per style)
       examples: |
         - 门口有人摆摊卖水果
     - intent: greet                      # a non-report intent from taxonomy.yaml
@@ -13,7 +14,7 @@ Rasa NLU YAML (version "3.1")::
 
 JSON Lines (eval sets, corrections)::
 
-    {"text": "...", "intent": "report", "category": "garbage", "emergency": false}
+    {"text": "...", "intent": "report", "category": "garbage", "emergency": false, "style": "terse"}
 
 (`intent` may also be `report/<id>`; a line with only `category` is a report;
 `emergency` may be omitted, meaning unknown.)
@@ -33,6 +34,7 @@ from typing import Any
 import yaml
 
 REPORT = "report"
+_STYLE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _ANNOTATION = re.compile(r"\[([^\[\]]+)\](?:\([^()]*\)|\{[^{}]*\})")
 _YAML_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
@@ -48,6 +50,7 @@ class Example:
     category: str | None = None  # set iff intent == "report"
     emergency: bool | None = None  # None: not labelled
     source: str = ""  # "file:line", for messages
+    style: str = ""  # writing style of an eval example (metadata `style:`), "" if untagged
 
     @property
     def label(self) -> str:
@@ -129,6 +132,7 @@ def load_rasa(path: Path) -> list[Example]:
         if not isinstance(meta, dict):
             raise CorpusError(f"{where}: intent {label!r}: metadata must be a mapping")
         emergency = _as_bool(meta.get("emergency", False), f"{where}: intent {label!r}")
+        style = _as_style(meta.get("style", ""), f"{where}: intent {label!r}")
         examples = item.get("examples")
         ex_node = _child(node, "examples")
         first_line = ex_node.start_mark.line + 2 if ex_node is not None else line
@@ -145,16 +149,18 @@ def load_rasa(path: Path) -> list[Example]:
                     )
                 t = clean_example(s[1:])
                 if t:
-                    block.append(Example(t, intent, category, emergency, f"{name}:{first_line + k}"))
+                    block.append(Example(t, intent, category, emergency, f"{name}:{first_line + k}",
+                                         style))
         elif isinstance(examples, list):  # Rasa's long form: - text: ... metadata: ...
             for k, ex in enumerate(examples):
                 if not isinstance(ex, dict) or not isinstance(ex.get("text"), str):
                     raise CorpusError(f"{where}: intent {label!r}: example {k + 1} has no text")
                 ex_meta = ex.get("metadata") or {}
                 emerg = _as_bool(ex_meta.get("emergency", emergency), where)
+                ex_style = _as_style(ex_meta.get("style", style), where)
                 t = clean_example(ex["text"])
                 if t:
-                    block.append(Example(t, intent, category, emerg, where))
+                    block.append(Example(t, intent, category, emerg, where, ex_style))
         elif examples is not None:
             raise CorpusError(f"{where}: intent {label!r}: 'examples' must be a '|' block")
         if not block:
@@ -170,6 +176,12 @@ def _child(node: yaml.Node, key: str) -> yaml.Node | None:
         if isinstance(k, yaml.ScalarNode) and k.value == key:
             return v
     return None
+
+
+def _as_style(value: Any, where: str) -> str:
+    if isinstance(value, str) and (not value or _STYLE.fullmatch(value)):
+        return value
+    raise CorpusError(f"{where}: style must be a lower-case word like 'indirect', got {value!r}")
 
 
 def _as_bool(value: Any, where: str) -> bool:
@@ -202,7 +214,10 @@ def example_from_json(obj: Any, where: str) -> Example:
     emergency = obj.get("emergency")
     if emergency is not None and not isinstance(emergency, bool):
         raise CorpusError(f"{where}: emergency must be true, false or absent")
-    return Example(text.strip(), intent, category, emergency, where)
+    style = obj.get("style", "")
+    if not isinstance(style, str):
+        raise CorpusError(f"{where}: style must be a string")
+    return Example(text.strip(), intent, category, emergency, where, _as_style(style, where))
 
 
 def load_jsonl(path: Path) -> list[Example]:
@@ -269,10 +284,10 @@ def conflicts(examples: Sequence[Example]) -> list[tuple[str, list[Example]]]:
 # -- writing ---------------------------------------------------------------------
 
 def to_rasa_yaml(examples: Iterable[Example], header: str = "") -> str:
-    """Rasa NLU YAML, one block per (label, emergency), in first-seen order."""
-    blocks: dict[tuple[str, bool], list[str]] = {}
+    """Rasa NLU YAML, one block per (label, emergency, style), in first-seen order."""
+    blocks: dict[tuple[str, bool, str], list[str]] = {}
     for ex in examples:
-        key = (ex.label, bool(ex.emergency))
+        key = (ex.label, bool(ex.emergency), ex.style)
         text = _YAML_BAD_CHARS.sub(" ", " ".join(ex.text.split()))
         if text:
             blocks.setdefault(key, []).append(text)
@@ -280,10 +295,14 @@ def to_rasa_yaml(examples: Iterable[Example], header: str = "") -> str:
     if header:
         lines += [f"# {h}" for h in header.splitlines()]
     lines += ['version: "3.1"', "nlu:"]
-    for (label, emergency), texts in blocks.items():
+    for (label, emergency, style), texts in blocks.items():
         lines.append(f"- intent: {label}")
+        if emergency or style:
+            lines.append("  metadata:")
         if emergency:
-            lines += ["  metadata:", "    emergency: true"]
+            lines.append("    emergency: true")
+        if style:
+            lines.append(f"    style: {style}")
         lines.append("  examples: |")
         lines += [f"    - {t}" for t in dict.fromkeys(texts)]
     return "\n".join(lines) + "\n"

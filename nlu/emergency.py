@@ -3,7 +3,8 @@
 The trained part is the emergency logit of `LinearHeads` (logistic regression on
 the same TF-IDF features, fitted on the `metadata: {emergency: true}` blocks
 against everything else). The rule layer finds danger cues (fire, gas, injury,
-live wire, trapped, collapse, drowning) and asks, for each cue, whether it is
+live wire, trapped, collapse, drowning, an open manhole, someone on a ledge) and
+asks, for each cue, whether it is
 
 - negated ("不是着火", "没人受伤", "没漏气"),
 - hypothetical / a risk only ("万一着火", "一旦起火", "怕掉下来", "差点砸到人"),
@@ -28,18 +29,25 @@ CUE_PATTERNS: dict[str, str] = {
     "fire": r"着火|起火|失火|火灾|火警|烧起来|烧着了|烧了起来|在烧|燃烧|火苗|明火|火势|火光|火很大|火好大|"
     r"浓烟|黑烟|冒烟|冒火|着了火|燃起来|爆炸|炸了|\bfire\b",
     "gas": rf"{_GAS}[^。!?！？]{{0,12}}(?:泄漏|泄露|漏气|漏了|在漏|味|喷|冒气)|漏气|煤气味|燃气味|天然气味|"
-    r"往外喷气|\bgas\b",
+    r"往外喷气|往外跑气|嘶嘶[^。!?！？]{0,4}(?:冒|跑|漏)|臭鸡蛋[^。!?！？,，]{0,4}味|\bgas\b",
     "injury": r"受伤|受了伤|流血|出血|骨折|昏迷|晕倒|晕过去|倒地|不省人事|意识不清|没有?意识|没反应了|"
     r"抽搐|休克|喘不上气|呼吸困难|中毒|上吐下泻|抢救|咬伤|被咬|砸伤|砸到人|砸中|摔伤|撞伤|压伤|压住|伤人|撞了人|"
     r"撞到人|被车撞|撞倒|撞翻|顶人|砍人|持刀|动刀|打伤|头破血流|死人|人死|身亡|溺水|落水|掉进|坠入|坠落|"
     r"掉下去|掉到.{0,4}里|摔下去|跌进|跌下去|被撞|送医|快不行|跳楼|往下跳|轻生",
     "electric": rf"触电|电到人|被电|漏电|电火花|打火花|冒火花|带电|{_WIRE}[^。!?！？]{{0,6}}"
-    r"(?:掉|断|落|垂到地|拖到地|火花|冒火|打火|倒|横在)|(?:断|掉|垂)[^,.!?;。，！？]{0,4}" + _WIRE,
+    r"(?:掉|断|落|垂到地|拖到地|拖在地|耷拉|搭在|火花|冒火|打火|倒|横在)|"
+    r"(?:断|掉|垂)[^,.!?;。，！？]{0,4}" + _WIRE,
     "trapped": r"被困|困在|困住|困电梯|卡电梯|卡在电梯|出不来|救命|卡在|关在电梯|困人|逃不出|跑不出|"
     r"门开不了|\bhelp\b|\bsos\b",
     "collapse": r"倒塌|坍塌|塌了|塌方|塌陷|垮了|往下垮|塌下来|要塌|要倒了|倒下来|砸下来|掉下来|滑坡|泥石流|"
-    r"吊在半空|悬在半空",
+    r"吊在半空|悬在半空|被埋|埋住|埋在|埋了(?:一个|个|人|几个)|(?:脚手架|塔吊|吊臂)[^。!?！？]{0,8}(?:歪|晃)",
     "flood": r"冲走|被冲|淹到|淹了|水淹|齐腰|没过|漫进|涨水|撤不出|没撤出",
+    # told without a danger word: an open manhole, someone on a ledge
+    "open_hole": r"井盖[^。!?！？,，]{0,3}(?:没了|丢了|不见|被偷|被人偷|被撬|缺失|没有了|掀开|掀了|翻了|"
+    r"移开|挪开|碎了)|井没有?盖|没有?盖子?的(?:窨|下水|污水|雨水)?井|井口?(?:敞着|露着|露在外|开着口)|"
+    r"敞着口|黑窟窿",
+    "ledge": r"(?:爬|站|坐|蹲|挂|趴)[^。!?！？,，]{0,6}(?:窗台外|窗台上|窗外|阳台外|护栏外|栏杆外|楼顶边|"
+    r"屋顶边|楼顶上|空调架|空调外机|防盗窗外)",
 }
 # Not danger by itself, but a sign of urgency; a feature for the classifier only.
 URGENT_PATTERN = r"快来人|速来|赶紧来|救救|快救|立即处置|打了?(?:119|120|110)|叫(?:救护车|消防车)|!!|！！"
@@ -49,13 +57,15 @@ _NEGATION = re.compile(
     r"(?:不是|并非|并不是|没有|没|无|未|不会|不像)(?:人|人员)?[^,.!?;。，！？]{0,3}$"
 )
 _HYPOTHETICAL = re.compile(
-    r"(?:万一|一旦|要是|如果|假如|怕|担心|害怕|容易|防止|预防|以防|隐患|差点|险些|可能会|会不会|迟早|早晚|"
+    r"(?:万一|一旦|(?<![主重就还只总])要是|如果|假如|怕|担心|害怕|容易|防止|预防|以防|隐患|差点|险些|可能会|会不会|迟早|早晚|"
     r"小心|演练|以为|好像要|生怕)[^,.!?;。，！？]{0,8}$"
 )
 _PAST_TIME = (
     r"昨天|昨晚|前天|前晚|前几天|前两天|上周|上礼拜|上星期|上个?月|上次|去年|之前|以前|那次|曾经|着过|过一次|过火"
 )
-_RESOLVED = r"已经?(?:灭|扑灭|修好|处理|送医|救出|散了|没事|恢复|解决)|灭了|扑灭了|被扑灭|后来|没事了|虚惊"
+_RESOLVED = (
+    r"已经?(?:灭|扑灭|修好|处理|送医|救出|散了|没事|恢复|解决|补上|盖上|盖好)|灭了|扑灭了|被扑灭|后来|没事了|虚惊"
+)
 _PAST = re.compile(f"{_PAST_TIME}|{_RESOLVED}")
 _STILL = re.compile(r"现在|正在|还在|仍在|一直|到现在|马上|赶紧|快来|快点|速来|救命|刚刚|刚才|此刻|!!|！！")
 # Scoped to the cue's own clause: a past time there makes that cue past, unless that
@@ -133,7 +143,15 @@ class EmergencyThresholds:
         return {"active_cue": self.active_cue, "no_cue": self.no_cue, "inactive_cue": self.inactive_cue}
 
 
+# Cue kinds that are an immediate danger by themselves, whatever the trained score says:
+# an open manhole in a public place, a person on a ledge. (The corpus also has risky but
+# not urgent messages about manholes — a loose or cracked cover — which match no cue.)
+DANGER_ON_ITS_OWN = frozenset({"open_hole", "ledge"})
+
+
 def decide(prob: float, cues: CueReport, th: EmergencyThresholds) -> bool:
+    if DANGER_ON_ITS_OWN.intersection(cues.active):
+        return True
     if cues.active:
         return prob >= th.active_cue
     if cues.inactive:
@@ -158,7 +176,11 @@ def fit_thresholds(
     """
     grid = [round(0.05 * k, 2) for k in range(1, 20)] + [0.97, 0.99, 1.01]
     groups: dict[str, list[tuple[float, bool]]] = {"active": [], "none": [], "inactive": []}
+    fixed_tp = fixed_fp = 0  # flagged by a cue that is danger on its own, whatever the bar
     for p, c, y in zip(probs, cues, labels, strict=True):
+        if DANGER_ON_ITS_OWN.intersection(c.active):
+            fixed_tp, fixed_fp = fixed_tp + y, fixed_fp + (not y)
+            continue
         g = "active" if c.active else ("inactive" if c.inactive else "none")
         groups[g].append((p, y))
     n_pos = sum(labels) or 1
@@ -177,8 +199,8 @@ def fit_thresholds(
             for ti in grid:
                 if ti < max(ta, tn):
                     continue
-                tp = table["active"][ta][0] + table["none"][tn][0] + table["inactive"][ti][0]
-                fp = table["active"][ta][1] + table["none"][tn][1] + table["inactive"][ti][1]
+                tp = fixed_tp + table["active"][ta][0] + table["none"][tn][0] + table["inactive"][ti][0]
+                fp = fixed_fp + table["active"][ta][1] + table["none"][tn][1] + table["inactive"][ti][1]
                 if fp / n_neg > max_false_alarm:
                     continue
                 key = (tp / n_pos, -fp / n_neg, ta + tn + ti)

@@ -1,5 +1,6 @@
-"""Evaluation: per-category P/R/F1, macro-F1, intent accuracy, emergency recall and
-false alarms, top confusions and a reliability table (confidence vs accuracy, ECE).
+"""Evaluation: per-category P/R/F1, macro-F1, intent accuracy, accuracy per writing
+style, emergency recall and false alarms, top confusions and a reliability table
+(confidence vs accuracy, ECE).
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def evaluate(
         bins.append({"lo": lo, "hi": hi, "n": len(idx), "confidence": conf, "accuracy": acc})
     result: dict[str, Any] = {
         "n": n,
+        "per_style": per_style(examples, correct),
         "category_macro_f1": macro_f1,
         "intent_accuracy": intent_acc,
         "label_accuracy": label_acc,
@@ -109,10 +111,24 @@ def evaluate(
     return result
 
 
+def per_style(examples: Sequence[Example], correct: Sequence[bool]) -> dict[str, dict[str, float]]:
+    """Label accuracy (intent, and category for reports) per writing style; untagged → "-"."""
+    by: dict[str, list[bool]] = {}
+    for e, ok in zip(examples, correct, strict=True):
+        by.setdefault(e.style or UNTAGGED, []).append(ok)
+    return {s: {"accuracy": sum(v) / len(v), "n": len(v)} for s, v in sorted(by.items())}
+
+
+UNTAGGED = "-"
+
+
 def format_report(r: dict[str, Any]) -> str:
     lines = [f"examples: {r['n']}", "", f"{'category':<24}{'P':>7}{'R':>7}{'F1':>7}{'n':>6}"]
     for c, m in r["per_category"].items():
         lines.append(f"{c:<24}{m['precision']:7.3f}{m['recall']:7.3f}{m['f1']:7.3f}{m['support']:6d}")
+    if len(r["per_style"]) > 1 or UNTAGGED not in r["per_style"]:
+        lines += ["", f"{'style':<24}{'acc':>7}{'n':>6}"]
+        lines += [f"{st:<24}{m['accuracy']:7.3f}{m['n']:6d}" for st, m in r["per_style"].items()]
     e = r["emergency"]
 
     def pct(x: float | None) -> str:

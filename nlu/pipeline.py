@@ -13,15 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlu.classifier import LinearHeads
+from nlu.effects import effect_tokens
 from nlu.emergency import CueReport, EmergencyThresholds, decide, find_cues
 from nlu.entities import Entity, EntityExtractor
 from nlu.features import MAX_FEATURE_CHARS, FeatureSpace
+from nlu.focus import find_focus
 from nlu.glossary import GLOSSARY, english_tokens
 from nlu.normalize import EMOJI_MODE, Normalized, is_contentless, normalize, word_chars
 from nlu.tokenize import Tokenizer
 
 REPORT = "report"
 CHITCHAT = "chitchat"
+OTHER = f"{REPORT}/other"
 TOP_K = 3
 BATCH_CHUNK = 256
 # Confidence returned when a message says nothing (empty, whitespace, only emoji or
@@ -30,6 +33,12 @@ EMPTY_CONFIDENCE = 0.1
 # Share of the message's character unigrams the vocabulary must know before we
 # trust the classifier at all (binary garbage, other scripts → chitchat).
 MIN_KNOWN_CHAR_SHARE = 0.3
+# Several problems: the label probabilities mix the main clauses' (this share) with the
+# whole message's; a secondary problem is reported when its clause reads as a report
+# (P(report) ≥ SECONDARY_MIN_REPORT) whose category holds ≥ SECONDARY_MIN of it.
+FOCUS_WEIGHT = 0.5
+SECONDARY_MIN = 0.5  # share of P(report) the clause's category needs
+SECONDARY_MIN_REPORT = 0.3
 # Without a danger cue, an emergency needs the label head to see a report at all.
 MIN_REPORT_FOR_EMERGENCY = 0.5
 NO_CUES = CueReport((), ())
@@ -47,6 +56,7 @@ class Prediction:
     ranking: list[tuple[str, float]] = field(default_factory=list)  # top-3 (category, prob)
     intent_confidence: float = 0.0
     emergency_score: float = 0.0
+    secondary: list[Secondary] = field(default_factory=list)  # other problems named (nlu/focus.py)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,16 +67,34 @@ class Prediction:
             "entities": [e.as_dict() for e in self.entities],
             "ranking": [{"category": c, "confidence": round(p, 4)} for c, p in self.ranking],
             "intent_confidence": round(self.intent_confidence, 4),
+            "secondary": [x.as_dict() for x in self.secondary],
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Secondary:
+    """Another problem named in a several-problem message (see `nlu/focus.py`)."""
+
+    category: str
+    text: str  # the clause, from the original message
+    confidence: float
+    suggest: str  # "case": offer it as a case of its own; "note": note it on the main case
+    start: int = 0  # offsets into the original message
+    end: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"category": self.category, "text": self.text, "confidence": round(self.confidence, 4),
+                "suggest": self.suggest, "start": self.start, "end": self.end}
+
+
 def analyze(tokenizer: Tokenizer, text: str) -> tuple[list[str], CueReport]:
-    """Word tokens of a normalised text: jieba words, rule cues, English glossary words.
+    """Word tokens of a normalised text: jieba words, rule cues, English glossary words,
+    experiences (`nlu/effects.py`).
 
     Training (`nlu.train.prepare`) and inference both go through here.
     """
     cues = find_cues(text)
-    return tokenizer.cut(text) + cues.tokens() + english_tokens(text), cues
+    return tokenizer.cut(text) + cues.tokens() + english_tokens(text) + effect_tokens(text), cues
 
 
 class NluModel:
@@ -90,6 +118,7 @@ class NluModel:
         self._cat_cols = [i for i, lab in enumerate(labels) if lab.startswith(REPORT + "/")]
         self._categories = [labels[i][len(REPORT) + 1:] for i in self._cat_cols]
         self._other_intents = [(i, lab) for i, lab in enumerate(labels) if "/" not in lab]
+        self._other_col = labels.index(OTHER) if OTHER in labels else -1
 
     # -- set-up ---------------------------------------------------------------
     def add_places(self, names: Iterable[str]) -> None:
@@ -125,10 +154,8 @@ class NluModel:
         known += sum(1 for w in latin if w in self.features.words or w in GLOSSARY)
         return known >= MIN_KNOWN_CHAR_SHARE * n
 
-    def predict(self, text: str) -> Prediction:
-        """One message; plain-Python decoding (numpy costs more than it saves for one row)."""
-        norm = normalize(text, self.emoji_mode)
-        feat = self._ids(norm)
+    def _scores_one(self, feat: Featurized) -> tuple[list[float], float]:
+        """Calibrated label probabilities and the emergency probability of one message."""
         raw = self.heads.raw_one(*self.features.weigh_one(feat[0])).tolist()
         n = self.heads.n_labels
         t = self.heads.temperature
@@ -138,7 +165,45 @@ class NluModel:
         total = sum(ez)
         probs = [v / total for v in ez]
         ze = max(-50.0, min(50.0, raw[n] / self.heads.emergency_temperature))
-        return self._decode_row(norm, feat, probs, 1.0 / (1.0 + math.exp(-ze)))
+        return probs, 1.0 / (1.0 + math.exp(-ze))
+
+    def predict(self, text: str) -> Prediction:
+        """One message; plain-Python decoding (numpy costs more than it saves for one row)."""
+        norm = normalize(text, self.emoji_mode)
+        feat = self._ids(norm)
+        probs, e_score = self._scores_one(feat)
+        return self._decode_row(norm, feat, probs, e_score)
+
+    def _clause_probs(self, text: str) -> tuple[list[float], bool]:
+        """Label probabilities of a piece of normalised text; False if it says nothing known."""
+        feat = self._ids(Normalized(text, text))
+        return self._scores_one(feat)[0], feat[1]
+
+    def _focus(self, norm: Normalized, probs: list[float]) -> tuple[list[float], list[Secondary]]:
+        """Several problems: weigh the main clauses in, and name the others."""
+        text = norm.text[:MAX_FEATURE_CHARS]
+        focus = find_focus(text)
+        if focus is None:
+            return probs, []
+        main, known = self._clause_probs(focus.main_text(text))
+        if known:
+            probs = [FOCUS_WEIGHT * a + (1.0 - FOCUS_WEIGHT) * b for a, b in zip(main, probs, strict=True)]
+        main_cat = max(self._cat_cols, key=probs.__getitem__)
+        out: list[Secondary] = []
+        for start, end, suggest, strong in focus.secondary:
+            sub, known = self._clause_probs(text[start:end])
+            col = max(self._cat_cols, key=sub.__getitem__)
+            p_report = sum(sub[i] for i in self._cat_cols)
+            # a short clause ("噪音是老问题") may read half as a question: judge the category
+            # among the report labels, given that the clause reads as a report at all
+            if not known or p_report < SECONDARY_MIN_REPORT or sub[col] < SECONDARY_MIN * p_report:
+                continue
+            if (suggest == "note" or not strong) and col in (main_cat, self._other_col):
+                continue  # the same problem again, or a remark ("物业说在修")
+            o_start, o_end = norm.span(start, end)
+            out.append(Secondary(self._categories[self._cat_cols.index(col)],
+                                 norm.original[o_start:o_end], sub[col], suggest, o_start, o_end))
+        return probs, out
 
     def predict_batch(self, texts: Sequence[str]) -> list[Prediction]:
         if len(texts) > BATCH_CHUNK:  # numpy work stays cache-sized (~15% faster than one block)
@@ -158,6 +223,9 @@ class NluModel:
 
     def _decode_row(self, norm: Normalized, feat: Featurized, probs: list[float],
                     e_score: float) -> Prediction:
+        secondary: list[Secondary] = []
+        if feat[1]:
+            probs, secondary = self._focus(norm, probs)
         cat_probs = [probs[i] for i in self._cat_cols]
         top = sorted(range(len(cat_probs)), key=lambda i: (-cat_probs[i], i))[:TOP_K]
         ranking = [(self._categories[i], cat_probs[i]) for i in top]
@@ -181,4 +249,4 @@ class NluModel:
         else:
             category, confidence = None, p_intent
         return Prediction(intent, category, confidence, emergency, entities, ranking,
-                          p_intent, e_score)
+                          p_intent, e_score, secondary if intent == REPORT else [])

@@ -10,13 +10,11 @@ when it cannot be (a wildcard or a large class first), the pattern is used as is
 from __future__ import annotations
 
 import re
-from typing import Any
 
-try:  # CPython's own regex parser (re._parser since 3.11)
-    from re import _constants as _c  # type: ignore[attr-defined]
-    from re import _parser as _p  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - other Pythons
-    _p = None  # type: ignore[assignment]
+# CPython's own regex parser (re._parser since 3.11, the oldest Python this project supports)
+from re import _constants as _c  # type: ignore[attr-defined]
+from re import _parser as _p  # type: ignore[attr-defined]
+from typing import Any
 
 _MAX_RANGE = 300
 
@@ -64,8 +62,6 @@ def _first(seq: Any) -> set[str] | None:
 
 
 def first_chars(pattern: str) -> set[str] | None:
-    if _p is None:
-        return None
     try:
         return _first(_p.parse(pattern).data)
     except Exception:  # pragma: no cover - parser internals changed

@@ -17,16 +17,28 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.skipif(shutil.which("docker-compose") is None and not os.environ.get("CI"),
                     reason="docker-compose not installed")
 def test_compose_file_is_valid(tmp_path: Path) -> None:
-    env_file = ROOT / ".env"
-    created = not env_file.exists()
-    if created:
-        env_file.write_text("POSTGRES_PASSWORD=test\n", "utf-8")
-    try:
-        r = subprocess.run(["docker-compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True)
-    finally:
-        if created:
-            env_file.unlink()
+    r = _config("POSTGRES_PASSWORD=test\nGRIDBOT_WEBHOOK_SECRET=test\n")
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None and not os.environ.get("CI"),
+                    reason="docker-compose not installed")
+def test_compose_does_not_start_without_a_webhook_secret() -> None:
+    r = _config("POSTGRES_PASSWORD=test\n")
+    assert r.returncode != 0 and "GRIDBOT_WEBHOOK_SECRET" in r.stderr
+
+
+def _config(env: str) -> subprocess.CompletedProcess[str]:
+    env_file = ROOT / ".env"
+    if env_file.exists():
+        pytest.skip("a .env of its own is in the way")
+    env_file.write_text(env, "utf-8")
+    try:
+        r = subprocess.run(["docker-compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True,
+                           env={k: v for k, v in os.environ.items() if k != "GRIDBOT_WEBHOOK_SECRET"})
+    finally:
+        env_file.unlink()
+    return r
 
 
 def commands() -> list[list[str]]:

@@ -22,7 +22,7 @@ def test_ruff() -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-PACKAGES = ("dispatch", "nlu", "texts", "bot", "admin", "gridbot", "tgsandbox")
+PACKAGES = ("dispatch", "nlu", "texts", "bot", "admin", "api", "gridbot", "tgsandbox")
 
 
 def test_mypy_every_package() -> None:

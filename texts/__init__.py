@@ -20,6 +20,20 @@ STATUS_ZH: dict[str, str] = {
     "duplicate": "重复上报",
 }
 
+# 12345 export (`gridbot hotline export`): the columns sent back and the result of an order.
+HOTLINE_EXPORT_COLUMNS = ("工单编号", "案件编号", "办理状态", "办理结果", "处置单位", "办结时间",
+                          "处置说明", "满意度评价")
+HOTLINE_RESULT: dict[str, str] = {
+    "recorded": "已记录（咨询/建议/表扬类，无需派单）",
+    "closed": "已办结",
+    "resolved": "已处置",
+    "verified": "已处置",
+    "cancelled": "已作废",
+    "duplicate": "重复诉求，已并入原案件办理",
+}
+HOTLINE_IN_PROGRESS = "办理中"
+HOTLINE_RECORDED = "已记录"
+
 PRIORITY_ZH: dict[int, str] = {0: "一般", 1: "紧急", 2: "特急"}
 
 RATING_ZH: dict[str, str] = {
@@ -31,9 +45,23 @@ RATING_ZH: dict[str, str] = {
 ROLE_ZH: dict[str, str] = {
     "resident": "居民",
     "grid_worker": "网格员",
+    "grid_leader": "网格长",
     "unit_member": "单位人员",
     "dispatcher": "调度员",
     "admin": "管理员",
+}
+
+# A member refused by the one member validation (dispatch/domain/members.py): the same line
+# for `gridbot members` and the console's member editing. "who" names the person.
+MEMBER_INVALID: dict[str, str] = {
+    "who": "成员 {name}（{ref}）：",
+    "tg_id": "tg_id 必须是 1 到 {max} 之间的整数（Telegram 用户 ID）",
+    "no_roles": "至少要有一个角色",
+    "unknown_role": "未知的角色：{ids}",
+    "unknown_grid": "未知的网格：{ids}",
+    "unknown_unit": "未知的单位：{ids}",
+    "needs_grid": "{role}至少要负责一个网格",
+    "member_needs_unit": "单位成员至少要属于一个单位",
 }
 
 # Routing reasons (one line, shown to dispatchers and printed by `gridbot route`).
@@ -215,6 +243,8 @@ BTN_RATE: dict[str, str] = {"satisfied": "😊 满意", "basically_satisfied": "
 RATE_THANKS = "感谢您的评价：{rating}"
 RATE_REOPENED = "收到您的不满意评价，已通知责任单位重新处理（返工）。"
 RATE_DONE = "{text}\n\n已评价：{rating}"
+RATE_ROUND_OVER = "{text}\n\n本轮评价已结束：案件已重新交办处理，处理完成后会再请您评价。"
+ALERT_RATE_OUTDATED = "这条评价请求已过期（案件已重新处理），请在最新的评价消息中评价。"
 
 NOTICE_FOLLOWER = "（您反映过同一问题，一并告知）"
 REMINDER = "⏰ 案件 <b>{number}</b>（{category}）处置时限已过 {pct}%，截止 {due}，请尽快处置。"
@@ -266,6 +296,17 @@ BIND_BAD = "绑定码无效或已过期。请管理员运行 gridbot invite --un
 BIND_USAGE = "用法：/bind 绑定码（由管理员生成）"
 BIND_NOT_GROUP = "请在单位的工作群里发送 /bind。"
 BIND_NOT_ALLOWED = "只有管理员或该单位的工作人员可以绑定工作群。"
+BIND_MOVE_PENDING = (
+    "「{unit}」已有工作群。换群申请已提交，等待管理员批准；批准前新案件不会推送到本群。"
+)
+# -- moving a unit's work group (notices to the groups; {title}: the new group) --------------
+GROUP_MOVE_NOTICES = {
+    "move_requested": "⚠️ 有人在另一个群（{title}）发送了 /bind，申请把「{unit}」的工作群改到那里。"
+    "须经管理员批准；如非本单位所为，请联系管理员拒绝。",
+    "move_done_old": "ℹ️ 管理员已批准：「{unit}」的工作群已改为另一个群（{title}），今后的案件不再推送到本群。",
+    "move_done_new": "✅ 管理员已批准：本群现为「{unit}」的工作群，新案件会推送到这里。",
+    "move_rejected": "❌ 管理员拒绝了把「{unit}」的工作群改到本群的申请。",
+}
 GROUP_HELLO = "大家好，我是{bot}。请管理员发送 /bind 绑定码，把本群绑定到责任单位。"
 
 # -- alerts and bad input -----------------------------------------------------------------------
@@ -276,6 +317,8 @@ ALERT_BUSY = "系统繁忙，请稍后再试"
 UNSUPPORTED = "我暂时只能看懂文字、照片和位置。请用文字描述问题，照片可以直接发送。"
 UNSUPPORTED_VOICE = "暂时听不了语音，请用文字描述问题，照片可以直接发送。"
 ERROR_REPLY = "抱歉，系统开小差了，请稍后再试。您发送的内容已保存。"
+FLOOD_NOTICE = "您发送得太快了，请稍等几秒再继续。刚才发送的内容已保存，但暂未处理，需要的话请稍后重新发送。"
+FLOOD_PRESS = "操作太频繁，请稍后再试"
 
 # -- Assessment (考核) tables: `gridbot report` and the admin console ------------------------
 ASSESS_COLUMNS: dict[str, str] = {
@@ -340,6 +383,7 @@ ADMIN_ACTION_ZH: dict[str, str] = {
     "cancelled": "作废",
     "extended": "延期",
     "recategorised": "更正类别",
+    "amended": "工单内容更新",
     "linked_duplicate": "关联重复",
     "unlinked_duplicate": "取消重复",
     "duplicate_reported": "重复上报",
@@ -355,6 +399,8 @@ ADMIN_CHANNEL_ZH: dict[str, str] = {
     "sandbox": "沙盒",
     "admin": "管理后台",
     "cli": "命令行",
+    "hotline": "12345热线",
+    "open311": "Open311接口",
     "system": "系统",
 }
 
@@ -374,6 +420,26 @@ ADMIN: dict[str, str] = {
     "nav_triage": "待分拨",
     "nav_assessment": "考核",
     "nav_deliveries": "投递失败",
+    "nav_hotline": "12345工单",
+    # -- 12345 hotline orders ----------------------------------------------------------------
+    "hotline_title": "12345热线工单",
+    "hotline_hint": "从12345系统导入的工单及其办理状态；咨询、建议、表扬类只记录，不派单。来电人信息不在此显示。",
+    "hotline_empty": "还没有导入的工单。",
+    "hotline_col_order": "工单编号",
+    "hotline_col_received": "受理时间",
+    "hotline_col_kind": "诉求类型",
+    "hotline_col_text": "诉求内容",
+    "hotline_col_status": "办理状态",
+    "hotline_col_unit": "处置单位",
+    "hotline_col_found": "非现场检查",
+    "hotline_col_grid": "网格",
+    "hotline_col_orders": "热线工单",
+    "hotline_col_rate": "未主动发现率",
+    "hotline_recorded": "已记录",
+    "hotline_found_yes": "主动发现",
+    "hotline_found_no": "未主动发现",
+    "hotline_offsite_title": "非现场检查（{period}）",
+    "hotline_offsite_hint": "热线工单受理前 {hours} 小时内，同一单元网格或 {metres} 米内有网格员上报同类问题，即为主动发现。",
     # -- notifications the relay gave up on ------------------------------------------------
     "deliveries_title": "投递失败的通知",
     "deliveries_hint": "对方屏蔽了机器人、群已解散或会话不存在时，通知不再重试。请电话联系对方，或修正单位群、人员后重新派单。",
@@ -395,6 +461,7 @@ ADMIN: dict[str, str] = {
     "delivery_kind_triage_notice": "待分拨提醒",
     "delivery_kind_reminder": "超时提醒",
     "delivery_kind_escalation": "督办通知",
+    "delivery_kind_group_notice": "换群通知",
     "nav_config": "配置",
     "nav_grids": "网格",
     "nav_units": "责任单位",
@@ -407,7 +474,8 @@ ADMIN: dict[str, str] = {
     "username": "用户名",
     "password": "密码",
     "login_button": "登录",
-    "login_failed": "用户名或密码错误。连续失败 5 次将锁定 15 分钟。",
+    "login_failed": "用户名或密码错误。",
+    "login_throttled": "登录失败次数过多，请 {minutes} 分钟后再试。",
     "logged_out": "已退出登录。",
     "login_required": "请先登录。",
     "csrf_failed": "表单已过期或来源不明（缺少安全令牌），操作未执行。请刷新页面后重试。",
@@ -622,6 +690,7 @@ ADMIN: dict[str, str] = {
     "member_console": "后台账号",
     "invites_title": "邀请码",
     "invites_hint": "把邀请码发给对方：在与机器人的私聊中发送 /start 邀请码 加入；绑定工作群时在群里发送 /bind 绑定码。有效期 7 天，只能使用一次。",
+    "invites_hidden": "邀请码和绑定码只有管理员可以查看和生成（持有未使用的码即可加入单位或绑定工作群）。",
     "invite_purpose": "用途",
     "invite_target": "单位 / 网格",
     "invite_create": "生成邀请码",
@@ -664,6 +733,7 @@ ADMIN: dict[str, str] = {
 
 # -- Triage (待分拨) -------------------------------------------------------------------------
 TRIAGE_UNCERTAIN = "分类不确定, 待调度员分拨"
+AMENDED_NOTE = "来源重新报送, 内容已更新"
 
 # -- Console: editing units and members ---------------------------------------------------
 ADMIN.update({
@@ -678,15 +748,25 @@ ADMIN.update({
     "cfg_unknown": "未知的{kind}：{ids}",
     "cfg_no_member": "没有这个成员",
     "cfg_no_unit": "没有这个责任单位",
-    "cfg_no_roles": "至少选择一个角色",
-    "cfg_worker_needs_grid": "网格员至少要负责一个网格",
-    "cfg_unit_member_needs_unit": "单位成员至少要属于一个单位",
     "cfg_console_staff": "该成员关联后台账号 {username}，必须保留调度员或管理员角色",
     "cfg_unit_name": "单位名称不能为空，最长 200 个字符",
     "cfg_chat_id": "Telegram 群 ID 必须是整数",
     "cfg_chat_taken": "该 Telegram 群已绑定到 {unit}",
     "cfg_member_saved": "已保存成员 {name}。",
     "cfg_unit_saved": "已保存责任单位 {name}，分拨规则已重新加载。",
+    "cfg_moves": "换群申请",
+    "cfg_moves_hint": "有人在另一个 Telegram 群发送了 /bind。批准后本单位的案件改发到新群，原群会收到通知；"
+    "拒绝后申请的群会收到通知。请先与单位核实。",
+    "cfg_move_when": "申请时间",
+    "cfg_move_by": "申请人 Telegram ID",
+    "cfg_move_from": "现工作群",
+    "cfg_move_to": "申请改为",
+    "cfg_move_approve": "批准换群",
+    "cfg_move_reject": "拒绝",
+    "cfg_move_bad": "无效的操作",
+    "cfg_move_gone": "该换群申请已处理或不存在",
+    "cfg_move_approved": "已批准：本单位的工作群已改为 {chat}，原群和新群都会收到通知。",
+    "cfg_move_rejected": "已拒绝改为群 {chat} 的申请，申请的群会收到通知。",
 })
 
 # -- Console: the closed-loop policy (处置规则) and the configuration audit log -----------------

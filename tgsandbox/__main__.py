@@ -23,7 +23,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed-file", help="JSON file with {users, groups, geojson?, places?}")
     p.add_argument("--rate-limits", action="store_true", help="enforce Telegram's rate limits")
     p.add_argument("--faults", default="",
-                   help="e.g. rate_429=0.05,rate_500=0.02,rate_drop=0.01,delay_ms=200,seed=1")
+                   help="e.g. rate_429=0.05,rate_500=0.02,rate_drop=0.01,delay_ms=200,seed=1"
+                        " (methods=* for every method, getUpdates and getMe too;"
+                        " methods=getMe+sendPhoto for some)")
     return p.parse_args(argv)
 
 
@@ -31,7 +33,10 @@ def fault_config(spec: str) -> FaultConfig:
     values: dict[str, object] = {}
     for item in filter(None, (s.strip() for s in spec.split(","))):
         key, _, raw = item.partition("=")
-        values[key] = float(raw) if key.startswith("rate_") else int(raw)
+        if key == "methods":
+            values[key] = [m for m in raw.split("+") if m]
+        else:
+            values[key] = float(raw) if key.startswith("rate_") else int(raw)
     return FaultConfig.from_dict(values)
 
 

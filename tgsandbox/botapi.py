@@ -96,6 +96,7 @@ class BotAPI:
             log.exception("sandbox failed on %s", method)
             return _error(INTERNAL)
         if decision.outcome == "drop_after":
+            self.faults.lost_answer(method, result)
             return _drop(request)
         return _reply({"ok": True, "result": result})
 

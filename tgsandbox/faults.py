@@ -99,7 +99,17 @@ class FaultInjector:
     def __init__(self, config: FaultConfig | None = None) -> None:
         self.stats: Counter[str] = Counter()
         self.by_method: dict[str, Counter[str]] = {}
+        # Calls carried out whose answer was lost (drop_after): (method, chat id, message id)
+        # — what a client that retries them may duplicate.
+        self.lost_answers: list[tuple[str, int | None, int | None]] = []
         self.configure(config or FaultConfig())
+
+    def lost_answer(self, method: str, result: Any) -> None:
+        chat_id = message_id = None
+        if isinstance(result, dict):
+            chat_id = (result.get("chat") or {}).get("id")
+            message_id = result.get("message_id")
+        self.lost_answers.append((method, chat_id, message_id))
 
     def configure(self, config: FaultConfig, reset_stats: bool = True) -> None:
         self.config = config
@@ -107,6 +117,7 @@ class FaultInjector:
         if reset_stats:
             self.stats.clear()
             self.by_method.clear()
+            self.lost_answers.clear()
 
     def decide(self, method: str) -> Decision:
         c = self.config

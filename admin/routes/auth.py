@@ -13,10 +13,12 @@ from fastapi.responses import Response
 import texts
 from admin import accounts
 from admin.accounts import SessionInfo
+from admin.throttle import LoginThrottle
 from admin.web import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     VIEWER,
+    cookie_secure,
     gb,
     now,
     redirect,
@@ -34,7 +36,7 @@ def _login_form(request: Request, error: str = "", status_code: int = 200, notic
         "login_token": token, "next": safe_next(request.query_params.get("next")),
         "error": error, "notice": notice}, status_code)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path="/login", max_age=3600)
+                        secure=cookie_secure(request), path="/login", max_age=3600)
     return response
 
 
@@ -51,13 +53,21 @@ async def login(request: Request, username: Annotated[str, Form()] = "",
     cookie = request.cookies.get(LOGIN_COOKIE, "")
     if not cookie or not csrf_token or not hmac.compare_digest(cookie.encode(), csrf_token.encode()):
         return _login_form(request, texts.ADMIN["csrf_failed"], 403)
-    result = await accounts.login(gb(request).uow(), username, password, now(request))
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client else ""
+    at = now(request)
+    wait = throttle.attempt(address, username, at)
+    result = await accounts.login(gb(request).uow(), username, password, at, refused=wait is not None)
+    if wait is not None:
+        minutes = max(1, -(-int(wait.total_seconds()) // 60))
+        return _login_form(request, texts.ADMIN["login_throttled"].format(minutes=minutes), 429)
     if result is None:
         return _login_form(request, texts.ADMIN["login_failed"], 401)
+    throttle.succeeded(address, username)
     token, _user = result
     response = redirect(safe_next(next))
     set_session_cookie(request, response, token)
-    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    response.delete_cookie(LOGIN_COOKIE, path="/login", secure=cookie_secure(request), httponly=True)
     return response
 
 
@@ -65,5 +75,5 @@ async def login(request: Request, username: Annotated[str, Form()] = "",
 async def logout(request: Request, info: SessionInfo = VIEWER) -> Response:
     await accounts.logout(gb(request).uow(), info.token_hash)
     response = redirect("/login?bye=1")
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=cookie_secure(request), httponly=True)
     return response

@@ -13,16 +13,13 @@ from admin.accounts import SessionInfo
 from admin.commands import ConsoleCommands, Outcome
 from admin.routes.deliveries import failed_deliveries
 from admin.web import DISPATCHER, VIEWER, flash, gb, now, redirect, render_page
-from dispatch.domain.status import CaseStatus
+from dispatch.domain.status import WITH_UNIT, CaseStatus, can_transition
 
 router = APIRouter()
 
-CLOSABLE = {CaseStatus.RESOLVED.value, CaseStatus.VERIFIED.value}
-EXTENDABLE = {CaseStatus.DISPATCHED.value, CaseStatus.ACCEPTED.value}
-REASSIGNABLE = {CaseStatus.NEW.value, CaseStatus.TRIAGE.value, CaseStatus.RETURNED.value,
-                CaseStatus.DISPATCHED.value, CaseStatus.ACCEPTED.value, CaseStatus.REOPENED.value}
-CANCELLABLE = {CaseStatus.NEW.value, CaseStatus.TRIAGE.value, CaseStatus.DISPATCHED.value,
-               CaseStatus.ACCEPTED.value, CaseStatus.REOPENED.value}
+def _can(status: str, target: CaseStatus) -> bool:
+    """Whether the one transition table lets a case in `status` move to `target`."""
+    return status in CaseStatus._value2member_map_ and can_transition(CaseStatus(status), target)
 
 
 def _cursor(value: str | None) -> int | None:
@@ -105,8 +102,9 @@ async def case_page(request: Request, case_id: int, info: SessionInfo = VIEWER) 
     return await render_page(request, "case.html", {
         "d": detail, "c": detail.case, "nav": "cases", "failed": failed,
         "overdue": detail.case.is_overdue(now(request)),
-        "can_reassign": status in REASSIGNABLE, "can_extend": status in EXTENDABLE,
-        "can_close": status in CLOSABLE, "can_cancel": status in CANCELLABLE,
+        "can_reassign": _can(status, CaseStatus.DISPATCHED),
+        "can_extend": status in {s.value for s in WITH_UNIT},  # 延期 while a unit holds it
+        "can_close": _can(status, CaseStatus.CLOSED), "can_cancel": _can(status, CaseStatus.CANCELLED),
         "back": _list_referer(request),
     })
 

@@ -4,7 +4,6 @@ here, edited on the policy page), console accounts."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -18,11 +17,10 @@ from admin.web import ADMIN, VIEWER, flash, gb, now, redirect, render_page
 from dispatch.db.console_tables import AdminUserRow
 from dispatch.db.orm import CaseRow, GroupBindingRow, MemberRow
 from dispatch.domain.errors import DomainError
-from dispatch.domain.members import ROLES as MEMBER_ROLES
 from dispatch.domain.members import Role
-from dispatch.domain.routing import CATCH_ALL, RoutingTable
+from dispatch.domain.routing import CATCH_ALL
 from dispatch.domain.status import OPEN
-from dispatch.service import config_log, membership
+from dispatch.service import chat_moves, directory, membership
 from dispatch.service.config_log import AuditActor
 
 router = APIRouter(prefix="/config")
@@ -76,16 +74,11 @@ class ConfigError(DomainError):
 
 
 ROLE_ORDER = [r.value for r in Role]
-STAFF_ROLES = {Role.DISPATCHER.value, Role.ADMIN.value}
 
 
 def console_actor(info: SessionInfo) -> AuditActor:
     """Who changed the configuration, for the audit log: the console account."""
     return AuditActor("admin", info.user.username)
-
-
-def _unknown(kind: str, ids: list[str]) -> ConfigError:
-    return ConfigError(T["cfg_unknown"].format(kind=kind, ids="、".join(ids)))
 
 
 @router.get("/members/{member_id}")
@@ -117,41 +110,8 @@ async def member_save(request: Request, member_id: int,
     want_grids = {g.strip() for g in grids or [] if g.strip()}
     want_units = {u.strip() for u in units or [] if u.strip()}
     try:
-        if bad := sorted(want_roles - MEMBER_ROLES):
-            raise _unknown(T["member_roles"], bad)
-        if not want_roles:
-            raise ConfigError(T["cfg_no_roles"])
-        if bad := sorted(g for g in want_grids if g not in app.registry.tree):
-            raise _unknown(T["nav_grids"], bad)
-        # A scope only means something with its role: without it, it is dropped.
-        if Role.GRID_WORKER.value not in want_roles:
-            want_grids = set()
-        if Role.UNIT_MEMBER.value not in want_roles:
-            want_units = set()
-        async with app.uow() as uow:
-            member = await uow.members.get(member_id)
-            if member is None:
-                raise ConfigError(T["cfg_no_member"])
-            known_units = {u.id for u in await uow.units.all()}
-            if bad := sorted(want_units - known_units):
-                raise _unknown(T["nav_units"], bad)
-            if Role.GRID_WORKER.value in want_roles and not want_grids:
-                raise ConfigError(T["cfg_worker_needs_grid"])
-            if Role.UNIT_MEMBER.value in want_roles and not want_units:
-                raise ConfigError(T["cfg_unit_member_needs_unit"])
-            # A console dispatcher/admin acts as this member: it must stay staff.
-            acting = await uow.session.scalar(
-                select(AdminUserRow.username).where(AdminUserRow.member_id == member_id,
-                                                    AdminUserRow.active.is_(True),
-                                                    AdminUserRow.role.in_(accounts.ACTING_ROLES)))
-            if acting is not None and not (want_roles & STAFF_ROLES):
-                raise ConfigError(T["cfg_console_staff"].format(username=acting))
-            before = config_log.member_doc(member)
-            member.roles, member.grids, member.units = want_roles, want_grids, want_units
-            await uow.members.save(member, now(request))
-            await config_log.record(uow.session, now(request), console_actor(info), "member",
-                                    str(member_id), before, config_log.member_doc(member))
-            await uow.commit()
+        member = await directory.edit_member(app.uow(), app.registry, member_id, want_roles, want_grids,
+                                             want_units, now(request), console_actor(info))
     except DomainError as exc:
         await flash(request, "error", T["err_prefix"] + str(exc))
         return redirect(back)
@@ -168,9 +128,34 @@ async def unit_edit(request: Request, unit_id: str, info: SessionInfo = ADMIN) -
         unit = await uow.units.get(unit_id)
     if unit is None:
         return await render_page(request, "error.html", {"message": T["cfg_no_unit"]}, 404)
+    moves = await chat_moves.pending(app.uow(), unit_id)
     return await render_page(request, "config_unit_edit.html", {
         "nav": "config", "sub": "units", "u": unit, "grids": grid_options(app.registry),
-        "cats": app.registry.taxonomy.categories, "catch_all": CATCH_ALL})
+        "cats": app.registry.taxonomy.categories, "catch_all": CATCH_ALL, "moves": moves})
+
+
+@router.post("/units/{unit_id}/moves/{move_id}")
+async def unit_move_decide(request: Request, unit_id: str, move_id: int,
+                           decision: Annotated[str, Form()] = "", info: SessionInfo = ADMIN) -> Response:
+    """Approve or reject a request to move the unit's work group (made by /bind in a group)."""
+    app = gb(request)
+    back = f"/config/units/{unit_id}"
+    if decision not in ("approve", "reject"):
+        await flash(request, "error", T["cfg_move_bad"])
+        return redirect(back)
+    try:
+        move = await chat_moves.decide(app.uow(), move_id, decision == "approve", console_actor(info),
+                                       now(request), unit_id)
+    except chat_moves.MoveNotPending:
+        await flash(request, "error", T["cfg_move_gone"])
+        return redirect(back)
+    except DomainError as exc:
+        await flash(request, "error", T["err_prefix"] + str(exc))
+        return redirect(back)
+    await app.reload()
+    done = T["cfg_move_approved"] if move.state == chat_moves.APPROVED else T["cfg_move_rejected"]
+    await flash(request, "ok", done.format(chat=move.to_chat_id))
+    return redirect(back)
 
 
 @router.post("/units/{unit_id}")
@@ -181,42 +166,20 @@ async def unit_save(request: Request, unit_id: str, name: Annotated[str, Form()]
                     info: SessionInfo = ADMIN) -> Response:
     app = gb(request)
     back = f"/config/units/{unit_id}"
-    name = name.strip()
-    want_cats = frozenset(c.strip() for c in categories or [] if c.strip())
-    want_grids = tuple(dict.fromkeys(g.strip() for g in grids or [] if g.strip()))
     try:
-        if not name or len(name) > 200:
-            raise ConfigError(T["cfg_unit_name"])
         try:
             chat = int(chat_id) if chat_id.strip() else None
         except ValueError:
             raise ConfigError(T["cfg_chat_id"]) from None
-        known_cats = {c.id for c in app.registry.taxonomy.categories} | {CATCH_ALL}
-        if bad := sorted(want_cats - known_cats):
-            raise _unknown(T["unit_categories"], bad)
-        if bad := sorted(g for g in want_grids if g not in app.registry.tree):
-            raise _unknown(T["unit_grids"], bad)
-        async with app.uow() as uow:
-            unit = await uow.units.get(unit_id)
-            if unit is None:
-                raise ConfigError(T["cfg_no_unit"])
-            if chat is not None:
-                other = await uow.units.by_chat(chat)
-                if other is not None and other.id != unit_id:
-                    raise ConfigError(T["cfg_chat_taken"].format(unit=other.name))
-            edited = dataclasses.replace(unit, name=name, chat_id=chat, active=active == "1",
-                                         categories=want_cats, grids=want_grids)
-            others = [u for u in await uow.units.all() if u.id != unit_id]
-            RoutingTable([*others, edited]).check(app.registry.tree)  # a tie → RoutingConfigError
-            await uow.units.upsert_many([edited], now(request))
-            await config_log.record(uow.session, now(request), console_actor(info), "unit", unit_id,
-                                    config_log.unit_doc(unit), config_log.unit_doc(edited))
-            await uow.commit()
+        edited = await directory.edit_unit(
+            app.uow(), app.registry, unit_id, name=name, chat_id=chat, active=active == "1",
+            categories=[c.strip() for c in categories or [] if c.strip()],
+            grids=[g.strip() for g in grids or [] if g.strip()], now=now(request), actor=console_actor(info))
     except DomainError as exc:
         await flash(request, "error", T["err_prefix"] + str(exc))
         return redirect(back)
     await app.reload()
-    await flash(request, "ok", T["cfg_unit_saved"].format(name=name))
+    await flash(request, "ok", T["cfg_unit_saved"].format(name=edited.name))
     return redirect("/config/units")
 
 
@@ -231,8 +194,13 @@ async def invites(request: Request, info: SessionInfo = VIEWER) -> Response:
             select(MemberRow.tg_id, MemberRow.name).where(MemberRow.tg_id.in_(used)))).all()) if used else {}
     from admin.routes.cases import grid_options
 
+    # Codes are secrets: whoever holds an unused one joins a unit or binds its group. Only
+    # admins see them; the rows other roles get carry no code at all.
+    show_codes = info.user.can("admin")
+    invites = [{"code": r.code if show_codes else None, "purpose": r.purpose, "target": r.target,
+                "created_at": r.created_at, "expires_at": r.expires_at, "used_by": r.used_by} for r in rows]
     return await render_page(request, "config_invites.html", {
-        "nav": "config", "sub": "invites", "invites": rows, "names": names,
+        "nav": "config", "sub": "invites", "invites": invites, "names": names, "show_codes": show_codes,
         "grids": grid_options(app.registry), "bot_username": request.app.state.bot_username,
     })
 

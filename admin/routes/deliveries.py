@@ -13,8 +13,8 @@ import texts
 from admin.accounts import SessionInfo
 from admin.web import VIEWER, gb, render_page
 from dispatch.db.orm import CaseRow, MemberRow
+from dispatch.db.outbox import Failure, failures
 from dispatch.db.uow import UnitOfWork
-from dispatch.service.outbox_store import Failure, failures
 from dispatch.service.registry import Registry
 
 router = APIRouter()

@@ -16,7 +16,7 @@ from admin.accounts import SessionInfo
 from admin.policy_form import PolicyForm
 from admin.routes.config import console_actor
 from admin.web import ADMIN, flash, gb, now, redirect, render_page
-from dispatch.domain.policy import PRIORITIES, PolicyError
+from dispatch.domain.policy import PRIORITIES, PolicyError, policy_to_doc
 from dispatch.service import config_log, policy_store
 from dispatch.service.app import App
 from dispatch.service.policy_store import PolicyConflict
@@ -58,6 +58,7 @@ async def policy_save(request: Request, info: SessionInfo = ADMIN) -> Response:
     form = policy_form.from_post(await request.form(), app.registry.taxonomy)
     try:
         doc = policy_form.to_doc(form, app.registry.taxonomy)
+        doc["nlu"] = policy_to_doc(app.registry.policy)["nlu"]  # not on the form: kept as configured
         stored = await policy_store.save_policy_doc(
             app.uow(), doc, console_actor(info), now(request), expected_version=form.version
         )

@@ -43,15 +43,25 @@ async def bind(message: Message, command: CommandObject, commands: Commands, app
         return
     assert message.from_user is not None
     try:
-        bound = await commands.bind_group(code, message.chat.id, message.from_user.id)
+        bound = await commands.bind_group(code, message.chat.id, message.from_user.id, message.chat.title)
     except (InviteInvalid, InviteUsed):
         await message.reply(texts.BIND_BAD)
         return
     except NotAuthorised:
         await message.reply(texts.BIND_NOT_ALLOWED)
         return
+    unit = render.esc(app.registry.unit_name(bound.target))
+    if bound.move is not None:  # the unit has another group: an admin decides
+        log.warning(
+            "chat %s asks to become unit %s's group (request %s)",
+            message.chat.id,
+            bound.target,
+            bound.move.id,
+        )
+        await message.reply(texts.BIND_MOVE_PENDING.format(unit=unit))
+        return
     log.info("chat %s bound to unit %s by %s", message.chat.id, bound.target, message.from_user.id)
-    await message.reply(texts.BIND_OK.format(unit=render.esc(app.registry.unit_name(bound.target))))
+    await message.reply(texts.BIND_OK.format(unit=unit))
 
 
 @routes.message(F.migrate_to_chat_id)

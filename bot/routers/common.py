@@ -8,7 +8,13 @@ from aiogram.types import CallbackQuery, Message
 
 import texts
 from bot.routes import InLoop
-from dispatch.domain.errors import ConcurrentModification, DomainError, IllegalTransition, NotAuthorised
+from dispatch.domain.errors import (
+    ConcurrentModification,
+    DomainError,
+    IllegalTransition,
+    NotAuthorised,
+    OutdatedRound,
+)
 from dispatch.service.cases import CaseNotFound
 
 log = logging.getLogger("bot")
@@ -78,6 +84,8 @@ def refusal(exc: Exception) -> str:
     """The alert for a press the service refused."""
     if isinstance(exc, NotAuthorised | CaseNotFound):
         return texts.ALERT_FORBIDDEN
+    if isinstance(exc, OutdatedRound):
+        return texts.ALERT_RATE_OUTDATED
     if isinstance(exc, IllegalTransition | ConcurrentModification):
         return texts.ALERT_HANDLED
     return texts.ALERT_STALE

@@ -11,8 +11,6 @@ buttons do: `summary.py`; the draft and the steps between questions: `bot/draft.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -23,6 +21,7 @@ from bot import keyboards as kb
 from bot import render
 from bot.deps import Classifier, Debouncer, People
 from bot.draft import (
+    add_caption,
     add_photo,
     begin,
     edit_quietly,
@@ -32,8 +31,8 @@ from bot.draft import (
     show_summary,
     to_location,
     to_photos,
-    with_msg,
 )
+from bot.report_draft import Draft
 from bot.routers import status
 from bot.routers.common import CB_PRIVATE, MAX_PHOTOS, PHOTO, PRIVATE, is_done, is_skip, photo_id
 from bot.routes import Routes
@@ -85,7 +84,7 @@ async def on_text(
         people,
         pred,
         text,
-        {"msgs": with_msg({}, transcript_id), "first": transcript_id},
+        Draft(first_transcript_id=transcript_id).heard(transcript_id),
         ask_threshold,
     )
 
@@ -100,22 +99,18 @@ async def on_photo_first(
     ask_threshold: float,
     transcript_id: int | None = None,
 ) -> None:
-    data = await state.get_data()
-    if message.media_group_id and data.get("album_done") == message.media_group_id:
+    before = await Draft.load(state)
+    if message.media_group_id and before.album_done == message.media_group_id:
         return  # the rest of an album already used (kept in the transcript)
     fid = photo_id(message)
-    seed = {
-        "photos": [fid] if fid else [],
-        "msgs": with_msg({}, transcript_id),
-        "first": transcript_id,
-        "album": message.media_group_id,
-    }
+    draft = Draft(photos=[fid] if fid else [], first_transcript_id=transcript_id,
+                  album=message.media_group_id).heard(transcript_id)
     if message.caption and message.caption.strip():
         pred = nlu.predict(message.caption)
-        await begin(message, state, app, people, pred, message.caption.strip(), seed, ask_threshold)
+        await begin(message, state, app, people, pred, message.caption.strip(), draft, ask_threshold)
         return
     await state.set_state(Report.describe)
-    await state.set_data(seed)
+    await draft.save(state)
     await message.answer(texts.ASK_DESCRIBE)
 
 
@@ -124,10 +119,10 @@ async def on_location_first(
     message: Message, state: FSMContext, app: App, transcript_id: int | None = None
 ) -> None:
     assert message.location is not None
-    data: dict[str, Any] = {"msgs": with_msg({}, transcript_id), "first": transcript_id}
-    set_point(data, app.registry, message.location.latitude, message.location.longitude)
+    draft = Draft(first_transcript_id=transcript_id).heard(transcript_id)
+    set_point(draft, app.registry, message.location.latitude, message.location.longitude)
     await state.set_state(Report.describe)
-    await state.set_data(data)
+    await draft.save(state)
     await message.answer(texts.ASK_DESCRIBE)
 
 
@@ -141,21 +136,19 @@ async def on_describe(
     ask_threshold: float,
     transcript_id: int | None = None,
 ) -> None:
-    data = await state.get_data()
-    data["msgs"] = with_msg(data, transcript_id)
+    draft = (await Draft.load(state)).heard(transcript_id)
     text = (message.text or "").strip()
-    await begin(message, state, app, people, nlu.predict(text), text, data, ask_threshold)
+    await begin(message, state, app, people, nlu.predict(text), text, draft, ask_threshold)
 
 
 @routes.message(Report.describe, PHOTO)
 async def on_describe_photo(message: Message, state: FSMContext, transcript_id: int | None = None) -> None:
-    data = await state.get_data()
-    data["msgs"] = with_msg(data, transcript_id)
+    draft = (await Draft.load(state)).heard(transcript_id)
     fid = photo_id(message)
-    first = first_of_album(data, message)
+    first = first_of_album(draft, message)
     if fid:
-        add_photo(data, fid)
-    await state.set_data(data)
+        add_photo(draft, fid)
+    await draft.save(state)
     if first:
         await message.answer(texts.ASK_DESCRIBE_AGAIN)
 
@@ -165,32 +158,32 @@ async def on_describe_photo(message: Message, state: FSMContext, transcript_id: 
 async def on_category(
     cb: CallbackQuery, callback_data: kb.CategoryCb, state: FSMContext, app: App, people: People
 ) -> None:
-    data = await state.get_data()
+    draft = await Draft.load(state)
     current = await state.get_state()
-    if data.get("d") != callback_data.draft or current not in (Report.category.state, Report.confirm.state):
+    if draft.nonce != callback_data.draft or current not in (Report.category.state, Report.confirm.state):
         await cb.answer(texts.DRAFT_STALE, show_alert=True)
         return
     if not app.registry.taxonomy.has_category(callback_data.category):
         await cb.answer(texts.ALERT_STALE, show_alert=True)
         return
-    data["cat"] = callback_data.category
+    draft.category = callback_data.category
     # 其他 after "I am not sure": a dispatcher decides where it goes (分类不确定).
-    data["triage"] = current == Report.category.state and callback_data.category == "other"
+    draft.triage = current == Report.category.state and callback_data.category == "other"
     await cb.answer()
     message = cb.message
     assert isinstance(message, Message)
     if current == Report.confirm.state:
         member = await people.get(cb.from_user.id)
-        await state.set_data(data)
+        await draft.save(state)
         await edit_quietly(
             message,
-            render.summary(data, app.registry),
-            kb.summary_keyboard(data["d"], bool(member and member.has(Role.GRID_WORKER))),
+            render.summary(draft, app.registry),
+            kb.summary_keyboard(draft.nonce, bool(member and member.has(Role.GRID_WORKER))),
         )
         return
     name = render.esc(app.registry.category_name(callback_data.category))
     await edit_quietly(message, texts.CATEGORY_CHOSEN.format(category=name), None)
-    await to_location(message, state, app, people, data)
+    await to_location(message, state, app, people, draft)
 
 
 @routes.message(Report.category)
@@ -204,56 +197,50 @@ async def on_location(
     message: Message, state: FSMContext, app: App, people: People, transcript_id: int | None = None
 ) -> None:
     assert message.location is not None
-    data = await state.get_data()
-    data["msgs"] = with_msg(data, transcript_id)
+    draft = (await Draft.load(state)).heard(transcript_id)
     lat, lon = message.location.latitude, message.location.longitude
     if not valid_point(lat, lon):
         await message.answer(texts.ASK_LOCATION, reply_markup=kb.location_keyboard())
         return
-    await to_photos(message, state, app, people, data, note=set_point(data, app.registry, lat, lon))
+    await to_photos(message, state, app, people, draft, note=set_point(draft, app.registry, lat, lon))
 
 
 @routes.message(Report.location, F.text)
 async def on_address(
     message: Message, state: FSMContext, app: App, people: People, transcript_id: int | None = None
 ) -> None:
-    data = await state.get_data()
-    data["msgs"] = with_msg(data, transcript_id)
+    draft = (await Draft.load(state)).heard(transcript_id)
     text = (message.text or "").strip()
     if is_skip(text):
-        await state.set_data(data)
-        await to_photos(message, state, app, people, data)
+        await draft.save(state)
+        await to_photos(message, state, app, people, draft)
         return
     found = resolve_place(app.registry, text)
     if found is None:
-        await state.set_data(data)
+        await draft.save(state)
         await message.answer(
             texts.LOCATION_NOT_FOUND.format(text=render.esc(render.clip(text, 40))),
             reply_markup=kb.location_keyboard(),
         )
         return
     is_button = text == texts.BTN_USE_PLACE.format(place=found.place)
-    data.update(
-        addr=found.place if is_button else render.clip(text, 100),
-        grid=found.grid_id,
-        lat=found.lat,
-        lon=found.lon,
-    )
+    draft.address = found.place if is_button else render.clip(text, 100)
+    draft.grid_id, draft.lat, draft.lon = found.grid_id, found.lat, found.lon
     note = texts.LOCATION_OK_PLACE.format(
-        place=render.esc(data["addr"]), grid=render.esc(render.grid_name(app.registry, found.grid_id))
+        place=render.esc(draft.address), grid=render.esc(render.grid_name(app.registry, found.grid_id))
     )
-    await to_photos(message, state, app, people, data, note=note)
+    await to_photos(message, state, app, people, draft, note=note)
 
 
 @routes.message(Report.location, PHOTO)
 async def on_location_photo(message: Message, state: FSMContext, transcript_id: int | None = None) -> None:
-    data = await state.get_data()
-    data["msgs"] = with_msg(data, transcript_id)
-    first = first_of_album(data, message)
+    draft = (await Draft.load(state)).heard(transcript_id)
+    add_caption(draft, message)
+    first = first_of_album(draft, message)
     fid = photo_id(message)
     if fid:
-        add_photo(data, fid)
-    await state.set_data(data)
+        add_photo(draft, fid)
+    await draft.save(state)
     if first:
         await message.answer(texts.ASK_LOCATION, reply_markup=kb.location_keyboard())
 
@@ -263,18 +250,18 @@ async def on_location_photo(message: Message, state: FSMContext, transcript_id: 
 async def on_photo(
     message: Message, state: FSMContext, debouncer: Debouncer, transcript_id: int | None = None
 ) -> None:
-    data = await state.get_data()
-    data["msgs"] = with_msg(data, transcript_id)
+    draft = (await Draft.load(state)).heard(transcript_id)
+    add_caption(draft, message)
     fid = photo_id(message)
-    kept = add_photo(data, fid) if fid else True
-    await state.set_data(data)
+    kept = add_photo(draft, fid) if fid else True
+    await draft.save(state)
     if not kept:
         await message.answer(texts.PHOTO_LIMIT.format(n=MAX_PHOTOS))
         return
 
     async def ack() -> None:  # once per album, with the final count
         if await state.get_state() == Report.photos.state:
-            n = len((await state.get_data()).get("photos") or [])
+            n = len((await Draft.load(state)).photos)
             await message.answer(texts.PHOTO_RECEIVED.format(n=n), reply_markup=kb.photos_keyboard())
 
     if message.media_group_id is None:
@@ -287,12 +274,11 @@ async def on_photo(
 async def on_photos_text(
     message: Message, state: FSMContext, app: App, people: People, transcript_id: int | None = None
 ) -> None:
-    data = await state.get_data()
-    data["msgs"] = with_msg(data, transcript_id)
+    draft = (await Draft.load(state)).heard(transcript_id)
     if is_done(message.text) or is_skip(message.text):
-        await show_summary(message, state, app, people, data)
+        await show_summary(message, state, app, people, draft)
         return
-    await state.set_data(data)
+    await draft.save(state)
     await message.answer(texts.WAIT_PHOTO_OR_DONE, reply_markup=kb.photos_keyboard())
 
 
@@ -301,8 +287,7 @@ async def on_photos_location(
     message: Message, state: FSMContext, app: App, transcript_id: int | None = None
 ) -> None:
     assert message.location is not None
-    data = await state.get_data()
-    data["msgs"] = with_msg(data, transcript_id)
-    reply = set_point(data, app.registry, message.location.latitude, message.location.longitude)
-    await state.set_data(data)
+    draft = (await Draft.load(state)).heard(transcript_id)
+    reply = set_point(draft, app.registry, message.location.latitude, message.location.longitude)
+    await draft.save(state)
     await message.answer(reply, reply_markup=kb.photos_keyboard())

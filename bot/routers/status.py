@@ -17,6 +17,7 @@ from bot.deps import Commands
 from bot.routers.common import PRIVATE, REFUSED, could_be_command, log, refuse
 from bot.routes import InLoop, Routes
 from dispatch.domain.case import Rating
+from dispatch.domain.errors import OutdatedRound
 from dispatch.domain.status import OPEN
 from dispatch.service import queries
 from dispatch.service.app import App
@@ -72,7 +73,17 @@ async def on_rate(cb: CallbackQuery, callback_data: kb.RateCb, commands: Command
         await cb.answer(texts.ALERT_STALE, show_alert=True)
         return
     try:
-        case = await commands.rate(callback_data.case_id, cb.from_user.id, Rating(rating_id))
+        case = await commands.rate(
+            callback_data.case_id, cb.from_user.id, Rating(rating_id), rating_round=callback_data.round
+        )
+    except OutdatedRound as exc:  # an earlier round's message: its buttons go
+        await refuse(cb, exc)
+        if isinstance(cb.message, Message):
+            try:
+                await cb.message.edit_reply_markup(reply_markup=None)
+            except TelegramBadRequest as edit_exc:
+                log.debug("outdated rating buttons not removed: %s", edit_exc)
+        return
     except REFUSED as exc:
         await refuse(cb, exc)
         return

@@ -4,8 +4,6 @@ Photos sent while the card shows are added to it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Bot, F
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
@@ -15,7 +13,8 @@ import texts
 from bot import keyboards as kb
 from bot import render
 from bot.deps import Commands, Debouncer, People
-from bot.draft import add_photo, edit_quietly, first_of_album, make_draft, with_msg
+from bot.draft import add_photo, edit_quietly, first_of_album, make_draft
+from bot.report_draft import Draft
 from bot.routers.common import CB_PRIVATE, PHOTO, PRIVATE, log, photo_id
 from bot.routes import Routes
 from bot.states import Report
@@ -40,31 +39,32 @@ async def on_confirm_photo(
     debouncer: Debouncer,
     transcript_id: int | None = None,
 ) -> None:
-    data = await state.get_data()
-    data["msgs"] = with_msg(data, transcript_id)
+    draft = (await Draft.load(state)).heard(transcript_id)
     fid = photo_id(message)
-    first = first_of_album(data, message)
+    first = first_of_album(draft, message)
     if fid:
-        add_photo(data, fid)
-    await state.set_data(data)
+        add_photo(draft, fid)
+    await draft.save(state)
 
     async def refresh() -> None:  # once per album: the card shows the new count
         if await state.get_state() != Report.confirm.state:
             return
-        now = await state.get_data()
+        now = await Draft.load(state)
         member = await people.get(message.chat.id)
-        try:
-            await bot.edit_message_text(
-                render.summary(now, app.registry),
-                chat_id=message.chat.id,
-                message_id=now["card"],
-                reply_markup=kb.summary_keyboard(now["d"], bool(member and member.has(Role.GRID_WORKER))),
-            )
-        except TelegramBadRequest as exc:
-            log.debug("summary edit skipped: %s", exc)
-        await message.answer(texts.PHOTO_ADDED.format(n=len(now.get("photos") or [])))
+        worker = bool(member and member.has(Role.GRID_WORKER))
+        if now.card_id is not None:
+            try:
+                await bot.edit_message_text(
+                    render.summary(now, app.registry),
+                    chat_id=message.chat.id,
+                    message_id=now.card_id,
+                    reply_markup=kb.summary_keyboard(now.nonce, worker),
+                )
+            except TelegramBadRequest as exc:
+                log.debug("summary edit skipped: %s", exc)
+        await message.answer(texts.PHOTO_ADDED.format(n=len(now.photos)))
 
-    if data.get("card") and first:
+    if draft.card_id and first:
         if message.media_group_id is None:
             await refresh()
         else:
@@ -76,14 +76,12 @@ async def on_confirm_other(message: Message) -> None:
     await message.answer(texts.WAIT_BUTTON)
 
 
-async def _draft_or_stale(
-    cb: CallbackQuery, callback_data: kb.DraftCb, state: FSMContext
-) -> dict[str, Any] | None:
-    data = await state.get_data()
-    if data.get("d") != callback_data.draft or await state.get_state() != Report.confirm.state:
+async def _draft_or_stale(cb: CallbackQuery, callback_data: kb.DraftCb, state: FSMContext) -> Draft | None:
+    draft = await Draft.load(state)
+    if draft.nonce != callback_data.draft or await state.get_state() != Report.confirm.state:
         await cb.answer(texts.DRAFT_STALE, show_alert=True)
         return None
-    return data
+    return draft
 
 
 @routes.callback_query(kb.DraftCb.filter(F.action == "ok"))
@@ -95,17 +93,17 @@ async def on_submit(
     commands: Commands,
     transcript: Transcript,
 ) -> None:
-    data = await _draft_or_stale(cb, callback_data, state)
-    if data is None:
+    draft = await _draft_or_stale(cb, callback_data, state)
+    if draft is None:
         return
     await state.clear()  # a second press is stale from here on
     try:
         reporter = await commands.member_of(cb.from_user.id, cb.from_user.full_name)
-        case = await commands.submit(make_draft(data, reporter))
+        case = await commands.submit(make_draft(draft, reporter))
     except Exception:
         log.exception("submit failed for %s", cb.from_user.id)
         await state.set_state(Report.confirm)
-        await state.set_data(data)
+        await draft.save(state)
         await cb.answer(texts.SUBMIT_FAILED, show_alert=True)
         return
     await cb.answer()
@@ -113,7 +111,7 @@ async def on_submit(
     assert isinstance(message, Message)
     token = current_case.set(case.id)
     try:
-        summary = render.summary(data, app.registry)
+        summary = render.summary(draft, app.registry)
         await edit_quietly(message, texts.SUMMARY_SUBMITTED.format(summary=summary, number=case.number), None)
         if case.duplicate_of is not None:
             reply = texts.SUBMITTED_DUPLICATE.format(
@@ -132,8 +130,8 @@ async def on_submit(
         await message.answer(reply, reply_markup=ReplyKeyboardRemove())
     finally:
         current_case.reset(token)
-    if data.get("first") and case.id is not None:
-        transcript.link_nowait(message.chat.id, int(data["first"]), case.id)
+    if draft.first_transcript_id and case.id is not None:
+        transcript.link_nowait(message.chat.id, draft.first_transcript_id, case.id)
 
 
 async def _number_of(app: App, case_id: int) -> str:
@@ -146,29 +144,29 @@ async def _number_of(app: App, case_id: int) -> str:
 async def on_change_category(
     cb: CallbackQuery, callback_data: kb.DraftCb, state: FSMContext, app: App
 ) -> None:
-    data = await _draft_or_stale(cb, callback_data, state)
-    if data is None:
+    draft = await _draft_or_stale(cb, callback_data, state)
+    if draft is None:
         return
     await cb.answer()
     message = cb.message
     assert isinstance(message, Message)
     await edit_quietly(
         message,
-        render.summary(data, app.registry) + "\n\n" + texts.ASK_CATEGORY_CHANGE,
-        kb.category_keyboard(data["d"], render.all_categories(app.registry), other=True),
+        render.summary(draft, app.registry) + "\n\n" + texts.ASK_CATEGORY_CHANGE,
+        kb.category_keyboard(draft.nonce, render.all_categories(app.registry), other=True),
     )
 
 
 @routes.callback_query(kb.DraftCb.filter(F.action == "no"))
 async def on_cancel_draft(cb: CallbackQuery, callback_data: kb.DraftCb, state: FSMContext, app: App) -> None:
-    data = await _draft_or_stale(cb, callback_data, state)
-    if data is None:
+    draft = await _draft_or_stale(cb, callback_data, state)
+    if draft is None:
         return
     await state.clear()
     await cb.answer(texts.CANCELLED)
     message = cb.message
     assert isinstance(message, Message)
-    summary = render.summary(data, app.registry)
+    summary = render.summary(draft, app.registry)
     await edit_quietly(message, texts.SUMMARY_CANCELLED.format(summary=summary), None)
     await message.answer(texts.CANCELLED, reply_markup=ReplyKeyboardRemove())
 
@@ -176,8 +174,8 @@ async def on_cancel_draft(cb: CallbackQuery, callback_data: kb.DraftCb, state: F
 # -- 现场已处置 (grid workers) ------------------------------------------------------------------------
 @routes.callback_query(kb.DraftCb.filter(F.action == "spot"))
 async def on_spot(cb: CallbackQuery, callback_data: kb.DraftCb, state: FSMContext, people: People) -> None:
-    data = await _draft_or_stale(cb, callback_data, state)
-    if data is None:
+    draft = await _draft_or_stale(cb, callback_data, state)
+    if draft is None:
         return
     member = await people.get(cb.from_user.id)
     if member is None or not member.has(Role.GRID_WORKER):
@@ -197,12 +195,11 @@ async def on_spot_photo(
     transcript: Transcript,
     transcript_id: int | None = None,
 ) -> None:
-    data = await state.get_data()
-    data["msgs"] = with_msg(data, transcript_id)
+    draft = (await Draft.load(state)).heard(transcript_id)
     fid = photo_id(message)
     assert message.from_user is not None
-    draft = make_draft(
-        data,
+    report = make_draft(
+        draft,
         await commands.member_of(message.from_user.id, message.from_user.full_name),
         on_spot=True,
         on_spot_note=(message.caption or "").strip(),
@@ -210,15 +207,15 @@ async def on_spot_photo(
     )
     await state.clear()
     try:
-        case = await commands.submit(draft)
+        case = await commands.submit(report)
     except DomainError:
         log.exception("on-spot submit failed")
         await state.set_state(Report.on_spot)
-        await state.set_data(data)
+        await draft.save(state)
         await message.answer(texts.SUBMIT_FAILED)
         return
     if message.media_group_id:
-        await state.set_data({"album_done": message.media_group_id})
+        await Draft(album_done=message.media_group_id).save(state)
     token = current_case.set(case.id)
     try:
         await message.answer(
@@ -226,8 +223,8 @@ async def on_spot_photo(
         )
     finally:
         current_case.reset(token)
-    if data.get("first") and case.id is not None:
-        transcript.link_nowait(message.chat.id, int(data["first"]), case.id)
+    if draft.first_transcript_id and case.id is not None:
+        transcript.link_nowait(message.chat.id, draft.first_transcript_id, case.id)
 
 
 @routes.message(Report.on_spot)

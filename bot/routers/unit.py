@@ -157,26 +157,39 @@ async def on_resolve(
 
 @routes.message(Resolve.photo, PRIVATE, PHOTO)
 @routes.message(Resolve.note, PRIVATE, PHOTO)
-async def on_result_photo(message: Message, state: FSMContext, debouncer: Debouncer) -> None:
+async def on_result_photo(
+    message: Message, state: FSMContext, debouncer: Debouncer, commands: Commands
+) -> None:
+    """A result photo. Its caption is the note: then the case is resolved at once (after the
+    whole album); without one, the note is asked for."""
     data = await state.get_data()
     fid = photo_id(message)
     if fid and len(data.get("photos") or []) < 10:
         data["photos"] = [*(data.get("photos") or []), fid]
     caption = (message.caption or "").strip()
     if caption:
-        data["note"] = caption
+        data["note"] = _joined(data.get("note"), caption)
     await state.set_data(data)
     await state.set_state(Resolve.note)
 
-    async def ask_note() -> None:  # once per album, with the final count
-        if await state.get_state() == Resolve.note.state:
-            n = len((await state.get_data()).get("photos") or [])
-            await message.answer(texts.RESOLVE_ASK_NOTE.format(n=n), reply_markup=kb.skip_keyboard())
+    async def next_step() -> None:  # once per album, with the final count and every caption
+        if await state.get_state() != Resolve.note.state:
+            return
+        current = await state.get_data()
+        if current.get("note"):
+            await _finish_resolve(message, state, commands, current, current["note"])
+            return
+        n = len(current.get("photos") or [])
+        await message.answer(texts.RESOLVE_ASK_NOTE.format(n=n), reply_markup=kb.skip_keyboard())
 
     if message.media_group_id is None:
-        await ask_note()
+        await next_step()
     else:
-        debouncer.call_later((message.chat.id, message.media_group_id), ask_note)
+        debouncer.call_later((message.chat.id, message.media_group_id), next_step)
+
+
+def _joined(first: str | None, more: str) -> str:
+    return f"{first}\n{more}" if first else more
 
 
 @routes.message(Resolve.photo, PRIVATE)
@@ -186,16 +199,26 @@ async def on_result_no_photo(message: Message) -> None:
 
 @routes.message(Resolve.note, PRIVATE, F.text)
 async def on_result_note(message: Message, state: FSMContext, commands: Commands) -> None:
-    assert message.from_user is not None
     data = await state.get_data()
-    note = data.get("note") or texts.RESOLVE_DEFAULT_NOTE
-    if not is_skip(message.text):
-        note = render.clip(message.text or "", 1000)
+    caption = data.get("note")  # a caption already given is kept, the typed note added
+    if is_skip(message.text):
+        note = caption or texts.RESOLVE_DEFAULT_NOTE
+    else:
+        note = _joined(caption, message.text or "")
+    await _finish_resolve(message, state, commands, data, note)
+
+
+async def _finish_resolve(
+    message: Message, state: FSMContext, commands: Commands, data: dict[str, Any], note: str
+) -> None:
+    assert message.from_user is not None
     await state.clear()
     case_id = int(data["case"])
     token = current_case.set(case_id)
     try:
-        case = await commands.resolve(case_id, message.from_user.id, note, list(data.get("photos") or []))
+        case = await commands.resolve(
+            case_id, message.from_user.id, render.clip(note, 1000), list(data.get("photos") or [])
+        )
         reply = texts.RESOLVED_OK.format(number=case.number)
     except REFUSED as exc:
         reply = texts.ALERT_HANDLED if isinstance(exc, IllegalTransition) else texts.ALERT_FORBIDDEN

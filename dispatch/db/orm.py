@@ -198,6 +198,11 @@ class OutboxRow(Base):
     # A relay that took the row; others skip it until the claim expires (crash recovery).
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_until: Mapped[datetime | None]
+    # Delivery progress, written as each Bot API call succeeds: how many parts of the row's
+    # delivery (card text, photos, location…) are at Telegram, and the chat of its main
+    # message (`tg_message_id`). A relay taking the row over continues from the next part.
+    parts_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    part_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
 
 
@@ -209,7 +214,7 @@ class CardRow(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     tg_message_id: Mapped[int] = mapped_column(BigInteger)
-    purpose: Mapped[str] = mapped_column(String(16))  # unit / verify / triage
+    purpose: Mapped[str] = mapped_column(String(16))  # unit / verify / triage / rate
     __table_args__ = (UniqueConstraint("case_id", "chat_id", "purpose"),)
 
 
@@ -237,6 +242,23 @@ class GroupBindingRow(Base):
     expires_at: Mapped[datetime | None]
     used_by: Mapped[int | None] = mapped_column(BigInteger)
     used_at: Mapped[datetime | None]
+
+
+class UnitChatMoveRow(Base):
+    """A request to move a unit's work group to another Telegram group (`/bind` in a new group
+    while the unit has one): nothing routes there until an admin approves it."""
+
+    __tablename__ = "unit_chat_moves"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    unit_id: Mapped[str] = mapped_column(String(64), index=True)
+    from_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    to_chat_id: Mapped[int] = mapped_column(BigInteger)
+    to_chat_title: Mapped[str | None] = mapped_column(String(255))
+    requested_by: Mapped[int] = mapped_column(BigInteger)  # Telegram user id
+    requested_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending/approved/rejected
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None]
 
 
 class LeaseRow(Base):

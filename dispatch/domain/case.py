@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from dispatch.domain.errors import DomainError, IllegalTransition
-from dispatch.domain.status import CaseStatus, can_transition
+from dispatch.domain.status import WITH_UNIT, CaseStatus, can_transition
 
 
 class Priority:
@@ -46,6 +46,7 @@ class Action(StrEnum):
     REVIEWED = "reviewed"  # 审核 of an on-the-spot record by a 网格长 or dispatcher
     REMINDED = "reminded"
     ESCALATED = "escalated"
+    AMENDED = "amended"  # the source re-sent the report with another text or place (12345)
 
 
 class Channel(StrEnum):
@@ -53,6 +54,8 @@ class Channel(StrEnum):
     SANDBOX = "sandbox"
     ADMIN = "admin"
     CLI = "cli"
+    HOTLINE = "hotline"  # 12345 work orders (`gridbot hotline import`)
+    OPEN311 = "open311"  # the Open311 GeoReport v2 API (`gridbot api`)
     SYSTEM = "system"
 
 
@@ -317,7 +320,7 @@ class Case:
 
     def extend(self, actor: Actor, now: datetime, new_due_at: datetime, reason: str) -> CaseEvent:
         """延期: a dispatcher approved more time."""
-        if self.status not in (CaseStatus.DISPATCHED, CaseStatus.ACCEPTED):
+        if self.status not in WITH_UNIT:
             raise IllegalTransition(self.number, self.status.value, Action.EXTENDED)
         if self.due_at is not None and new_due_at <= self.due_at:
             raise DomainError(f"case {self.number}: an extension must move the deadline later")
@@ -332,6 +335,23 @@ class Case:
             old_due_at=old_due.isoformat() if old_due else None,
             due_at=new_due_at.isoformat(),
         )
+
+    def amend(
+        self,
+        actor: Actor,
+        now: datetime,
+        description: str,
+        address: str | None,
+        lat: float | None,
+        lon: float | None,
+        grid_id: str | None,
+    ) -> CaseEvent:
+        """The source sent the report again with another text or place (a re-sent 12345
+        order): the case keeps its status; routing again is the caller's decision."""
+        old_grid = self.grid_id
+        self.description, self.address = description, address
+        self.lat, self.lon, self.grid_id = lat, lon, grid_id
+        return self.record(Action.AMENDED, actor, now, "", grid_id=grid_id, old_grid_id=old_grid)
 
     def recategorise(self, actor: Actor, now: datetime, category: str, note: str = "") -> CaseEvent:
         old = self.category

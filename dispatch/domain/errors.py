@@ -23,6 +23,13 @@ class NotAuthorised(DomainError):
     """The actor may not perform this action on this case."""
 
 
+class OutdatedRound(DomainError):
+    """A request of an earlier round of the case (a rating asked for before a 返工)."""
+
+    def __init__(self, case_number: str, asked: int, current: int) -> None:
+        super().__init__(f"case {case_number}: round {asked} is over (now round {current})")
+
+
 class ImportErrorLine(DomainError):
     """Invalid import data; the message names the offending id or line."""
 

@@ -6,12 +6,13 @@ optional attribute: a hotline caller, an Open311 client or a console account may
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Container, Iterable
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+import texts
 from dispatch.domain.case import Case
-from dispatch.domain.errors import NotAuthorised
+from dispatch.domain.errors import ImportErrorLine, NotAuthorised
 from dispatch.domain.grids import GridTree
 
 
@@ -74,6 +75,47 @@ class Member:
 
     def covers_grid(self, tree: GridTree, grid_id: str | None) -> bool:
         return grids_cover(tree, self.grids, grid_id)
+
+
+MAX_TG_ID = 2**52 - 1  # Telegram user ids have at most 52 significant bits
+
+
+class MemberInvalid(ImportErrorLine):
+    """A member refused by `check_member`; the message names the person."""
+
+
+def check_member(member: Member, known_grids: Container[str], known_units: Container[str]) -> Member:
+    """The one validation of a member's Telegram id, roles and scopes — for the members import
+    and the console's member editing alike. Returns the member with the scopes its roles do
+    not use dropped (grids without the grid-worker or grid-leader role, units without the
+    unit-member role)."""
+    t = texts.MEMBER_INVALID
+    who = t["who"].format(name=member.name, ref=member.ref)
+
+    def invalid(key: str, **kw: object) -> MemberInvalid:
+        return MemberInvalid(who + t[key].format(**kw))
+
+    tg_id = member.tg_id
+    if tg_id is not None and (not isinstance(tg_id, int) or isinstance(tg_id, bool)
+                              or not 0 < tg_id <= MAX_TG_ID):
+        raise invalid("tg_id", max=MAX_TG_ID)
+    roles = member.roles
+    if not roles:
+        raise invalid("no_roles")
+    if bad := sorted(r for r in roles if r not in ROLES):
+        raise invalid("unknown_role", ids="、".join(map(str, bad)))
+    with_grids = roles & {Role.GRID_WORKER.value, Role.GRID_LEADER.value}
+    grids = set(member.grids) if with_grids else set()
+    units = set(member.units) if Role.UNIT_MEMBER.value in roles else set()
+    if bad := sorted(g for g in grids if g not in known_grids):
+        raise invalid("unknown_grid", ids="、".join(map(str, bad)))
+    if bad := sorted(u for u in units if u not in known_units):
+        raise invalid("unknown_unit", ids="、".join(map(str, bad)))
+    if with_grids and not grids:
+        raise invalid("needs_grid", role="、".join(texts.ROLE_ZH.get(r, r) for r in sorted(with_grids)))
+    if Role.UNIT_MEMBER.value in roles and not units:
+        raise invalid("member_needs_unit")
+    return replace(member, roles=set(member.roles), grids=grids, units=units)
 
 
 def grids_cover(tree: GridTree, grids: Iterable[str], grid_id: str | None) -> bool:

@@ -4,7 +4,7 @@ Pure: `parse_policy` turns a plain mapping (from YAML, JSON or a console form) i
 `Policy`, or raises a `PolicyError` naming the field; `policy_to_doc` is its inverse. An
 empty document is today's behaviour exactly: the taxonomy's hours, around the clock,
 reminders at 50 % and 80 %, escalation community → street → county, 核查 required,
-default rating after 72 h, duplicates within 150 m / 72 h."""
+default rating after 72 h, duplicates within 150 m / 72 h, no scheduled NLU retraining."""
 
 from __future__ import annotations
 
@@ -34,8 +34,10 @@ MAX_FACTOR = 10.0
 MAX_DISTANCE_M = 100_000.0
 AROUND_THE_CLOCK, WORKING_HOURS = "around_the_clock", "working_hours"
 SECTIONS = (
-    "time_limits", "calendar", "reminders", "escalation", "verification", "rating", "duplicates", "assessment"
+    "time_limits", "calendar", "reminders", "escalation", "verification", "rating", "duplicates", "nlu",
+    "assessment",
 )
+MAX_DAYS = 365.0
 POINT_RULES = ("report", "report_on_spot", "verification", "duplicate")
 MAX_POINTS = 100
 
@@ -65,6 +67,7 @@ MESSAGES = {
     "duplicate": "given twice",
     "points": "must be a whole number of points between -{max} and {max}",
     "weight": "must be a whole number between -100 and 100 (negative: lower is better)",
+    "days": "must be a number of days > 0 and ≤ {max:g}",
 }
 
 
@@ -106,6 +109,14 @@ class AssessmentPolicy:
 
 
 @dataclass(frozen=True)
+class RetrainPolicy:
+    """`gridbot nlu retrain` on a schedule: every `every_days`, run by the scheduler."""
+
+    enabled: bool = False
+    every_days: float = 7.0
+
+
+@dataclass(frozen=True)
 class Policy:
     category_hours: Mapping[str, float] = field(default_factory=dict)  # over the taxonomy's
     unit_hours: Mapping[str, float] = field(default_factory=dict)
@@ -116,6 +127,7 @@ class Policy:
     require_verification: bool = True
     duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
     assessment: AssessmentPolicy = field(default_factory=lambda: AssessmentPolicy())
+    nlu_retrain: RetrainPolicy = field(default_factory=RetrainPolicy)
 
     def sla(self, taxonomy_hours: Mapping[str, float], tz: tzinfo | None = None) -> SlaPolicy:
         """The time limits: the taxonomy's hours with this policy's overrides."""
@@ -335,23 +347,33 @@ def _deadlines(doc: Mapping[str, Any]) -> tuple[DeadlinePolicy, bool]:
     return policy, required
 
 
+def _positive(r: _Reader, key: str, default: float, code: str, limit: float) -> float:
+    """An optional number in (0, limit]."""
+    if not r.has(key):
+        return default
+    value = _number(r.get(key), r.at(key), code, max=limit)
+    if not 0 < value <= limit:
+        raise PolicyError(r.at(key), code, max=limit)
+    return value
+
+
+def _flag(r: _Reader, key: str, default: bool) -> bool:
+    return _bool(r.get(key), r.at(key)) if r.has(key) else default
+
+
 def _duplicates(raw: Any) -> DuplicatePolicy:
     r = _Reader(raw, "duplicates", ("enabled", "distance_m", "window_hours", "min_similarity"))
     d = DuplicatePolicy()
-    distance = d.distance_m
-    if r.has("distance_m"):
-        distance = _number(r.get("distance_m"), r.at("distance_m"), "distance", max=MAX_DISTANCE_M)
-        if not 0 < distance <= MAX_DISTANCE_M:
-            raise PolicyError(r.at("distance_m"), "distance", max=MAX_DISTANCE_M)
+    distance = _positive(r, "distance_m", d.distance_m, "distance", MAX_DISTANCE_M)
     window = _hours(r.get("window_hours"), r.at("window_hours")) if r.has("window_hours") else d.window_hours
     similarity = d.min_similarity
     if r.has("min_similarity"):
         similarity = _number(r.get("min_similarity"), r.at("min_similarity"), "fraction")
         if not 0 <= similarity <= 1:
             raise PolicyError(r.at("min_similarity"), "fraction")
-    enabled = _bool(r.get("enabled"), r.at("enabled")) if r.has("enabled") else d.enabled
     return DuplicatePolicy(
-        distance_m=distance, window_hours=window, min_similarity=similarity, enabled=enabled
+        distance_m=distance, window_hours=window, min_similarity=similarity,
+        enabled=_flag(r, "enabled", d.enabled),
     )
 
 
@@ -383,6 +405,13 @@ def _assessment(raw: Any) -> AssessmentPolicy:
     return AssessmentPolicy(points=points, **weights)
 
 
+def _nlu(raw: Any) -> RetrainPolicy:
+    r = _Reader(_Reader(raw, "nlu", ("retrain",)).get("retrain"), "nlu.retrain", ("enabled", "every_days"))
+    d = RetrainPolicy()
+    return RetrainPolicy(enabled=_flag(r, "enabled", d.enabled),
+                         every_days=_positive(r, "every_days", d.every_days, "days", MAX_DAYS))
+
+
 def parse_policy(
     doc: Any, *, categories: Collection[str] | None = None, units: Collection[str] | None = None
 ) -> Policy:
@@ -397,6 +426,7 @@ def parse_policy(
         require_verification=required,
         duplicates=_duplicates(top.get("duplicates")),
         assessment=_assessment(top.get("assessment")),
+        nlu_retrain=_nlu(top.get("nlu")),
     )
 
 
@@ -453,5 +483,11 @@ def policy_to_doc(policy: Policy, taxonomy_hours: Mapping[str, float] | None = N
             "points": dict(policy.assessment.points),
             "unit_weights": dict(policy.assessment.unit_weights),
             "grid_weights": dict(policy.assessment.grid_weights),
+        },
+        "nlu": {
+            "retrain": {
+                "enabled": policy.nlu_retrain.enabled,
+                "every_days": _num(policy.nlu_retrain.every_days),
+            }
         },
     }

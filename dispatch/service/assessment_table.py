@@ -10,6 +10,7 @@ from typing import Any, TextIO
 import texts
 from dispatch.domain.assessment import POINTS, Figures, WorkerPoints
 from dispatch.service.assessment_report import Report
+from dispatch.service.cells import safe_row
 
 COLUMNS = [
     ("name", texts.ASSESS_COLUMNS["name"]),
@@ -95,12 +96,14 @@ def print_report(report: Report, out: TextIO = sys.stdout) -> None:
 
 
 def write_csv(report: Report, out: TextIO = sys.stdout) -> None:
+    """Every text cell guarded against formula injection (`safe_row`): names are typed by people."""
     w = csv.writer(out)
-    w.writerow(["table", "subject", *[k for k, _ in COLUMNS]])
+    w.writerow(safe_row(["table", "subject", *[k for k, _ in COLUMNS]]))
     for table, rows in (("total", [report.total]), ("unit", report.units), ("grid", report.grids)):
         for r in rows:
             row = r.as_row()
-            w.writerow([table, r.subject, *[("" if row[k] is None else row[k]) for k, _ in COLUMNS]])
+            cells = [("" if row[k] is None else row[k]) for k, _ in COLUMNS]
+            w.writerow(safe_row([table, r.subject, *cells]))
     blanks = [""] * (len(COLUMNS) - 3)  # between 上报数 and 综合得分
     for wp in report.workers:
-        w.writerow(["grid_worker", wp.ref or wp.member_id, wp.name, wp.reports, *blanks, wp.points])
+        w.writerow(safe_row(["grid_worker", wp.ref or wp.member_id, wp.name, wp.reports, *blanks, wp.points]))

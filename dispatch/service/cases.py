@@ -10,7 +10,7 @@ for its notifications commit together or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ import texts
 from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Action, Actor, Case, CaseEvent, Photo, Priority, Rating
 from dispatch.domain.duplicates import LINKABLE, DuplicatePolicy, find_duplicate
-from dispatch.domain.errors import DomainError, NotAuthorised
+from dispatch.domain.errors import DomainError, NotAuthorised, OutdatedRound
 from dispatch.domain.members import (
     Member,
     Role,
@@ -38,6 +38,11 @@ from dispatch.service.route_service import route_report
 
 MAX_DESCRIPTION = 4000
 STAFF = (Role.DISPATCHER, Role.ADMIN)
+# Statuses in which an amended report is routed again (nobody has handled it yet).
+REROUTABLE = (CaseStatus.NEW, CaseStatus.TRIAGE, CaseStatus.DISPATCHED, CaseStatus.ACCEPTED,
+              CaseStatus.RETURNED)
+# Work a channel does in the command's own transaction (its own records of the case).
+AlsoInTransaction = Callable[[UnitOfWork, Case], Awaitable[None]]
 _LINKABLE = sorted(s.value for s in LINKABLE)
 
 
@@ -135,7 +140,9 @@ class CaseService:
         return case
 
     # -- 上报 → 立案 → 派遣 ----------------------------------------------------------------
-    async def submit_report(self, draft: ReportDraft) -> Case:
+    async def submit_report(self, draft: ReportDraft, also: AlsoInTransaction | None = None) -> Case:
+        """File a report as a case; `also` runs in the same transaction once the case has its
+        id (a channel's record of where the case came from commits with it or not at all)."""
         now = self.clock.now()
         registry = self.registry
         if not registry.taxonomy.has_category(draft.category):
@@ -219,8 +226,63 @@ class CaseService:
             reporter_tg = None if member.blocked else member.tg_id
             for e in events:
                 await notify.plan(uow, registry, case, e, now, reporter_tg, new_case=True)
+            if also is not None:
+                await also(uow, case)
             await uow.commit()
         return case
+
+    async def amend_report(
+        self,
+        case_id: int,
+        actor: Actor,
+        *,
+        text: str,
+        address: str | None,
+        lat: float | None,
+        lon: float | None,
+        category: str,
+        also: AlsoInTransaction | None = None,
+    ) -> Case:
+        """The source sent a report again with another text or place (a re-sent 12345
+        order): the case takes the new text and place and, while nobody has handled it yet,
+        the category and unit they lead to (recategorised, re-dispatched, or sent to triage
+        when the place no longer resolves). A handled case keeps its unit."""
+        async with self._uow() as uow:
+            member, case = await self._acting(uow, actor, *STAFF), await self._case(uow, case_id)
+            ensure_staff(member)
+            registry = self.registry
+            if not registry.taxonomy.has_category(category):
+                raise DomainError(f"unknown category {category!r}")
+            now = self.clock.now()
+            text = (text or "").strip()[:MAX_DESCRIPTION]
+            routed = route_report(
+                registry, " ".join(filter(None, [text, address])), lat, lon,
+                category=category, emergency=case.emergency,
+            )
+            loc = routed.location
+            events = [
+                case.amend(
+                    actor, now, text, address or loc.place,
+                    lat if lat is not None else loc.lat, lon if lon is not None else loc.lon,
+                    routed.grid_id,
+                )
+            ]
+            if case.status in REROUTABLE:
+                if category != case.category:
+                    events.append(case.recategorise(actor, now, category, texts.AMENDED_NOTE))
+                if routed.unit_id is not None and (
+                    routed.unit_id != case.unit_id or case.status not in (CaseStatus.DISPATCHED,
+                                                                          CaseStatus.ACCEPTED)
+                ):
+                    due = registry.sla.due_at(case.category, routed.unit_id, case.priority, now)
+                    events.append(case.dispatch(routed.unit_id, due, actor, now, routed.reason))
+                elif routed.unit_id is None and case.status in (
+                    CaseStatus.NEW, CaseStatus.DISPATCHED, CaseStatus.RETURNED
+                ):  # an accepted case stays with the unit that took it
+                    events.append(case.send_to_triage(actor, now, routed.reason))
+            if also is not None:
+                await also(uow, case)
+            return await self._commit(uow, case, events, now)
 
     async def _find_duplicate(self, uow: UnitOfWork, case: Case, now: datetime) -> Case | None:
         policy = self.config.duplicates
@@ -296,13 +358,23 @@ class CaseService:
             return await self._commit(uow, case, list(case.events[before:]), now)
 
     async def rate(
-        self, case_id: int, actor: Actor, rating: Rating, *, solved: bool | None = None, reason: str = ""
+        self,
+        case_id: int,
+        actor: Actor,
+        rating: Rating,
+        rating_round: int | None = None,
+        *,
+        solved: bool | None = None,
+        reason: str = "",
     ) -> Case:
-        """The resident's rating and their answer to "问题解决了吗" (`solved`, for 解决率); an
-        unhappy or unsolved answer may come with a short reason, shown on the rework card."""
+        """`rating_round`: the case's rework count when the rating was asked for; a rating asked for
+        before a 返工 is refused (`OutdatedRound`). `solved`: the resident's answer to "问题解决了吗"
+        (for 解决率); an unhappy or unsolved answer may come with a short reason."""
         async with self._uow() as uow:
             member, case = await self._acting(uow, actor, Role.RESIDENT), await self._case(uow, case_id)
             ensure_reporter(member, case)
+            if rating_round is not None and rating_round != case.rework_count:
+                raise OutdatedRound(case.number, rating_round, case.rework_count)
             now = self.clock.now()
             before = len(case.events)
             case.rate(

@@ -11,7 +11,7 @@ from dispatch.domain.config_diff import diff_lines
 from dispatch.domain.errors import ImportErrorLine
 from dispatch.domain.grid_import import parse_features, validate_hierarchy
 from dispatch.domain.grids import GridTree
-from dispatch.domain.members import MAX_REF, ROLES, Member, telegram_ref
+from dispatch.domain.members import MAX_REF, Member, check_member, telegram_ref
 from dispatch.domain.routing import RoutingTable
 from dispatch.domain.taxonomy import UNIT_KINDS, load_taxonomy
 from dispatch.domain.unit_import import parse_units
@@ -91,7 +91,9 @@ async def import_units(
 
 def parse_members(doc: Any) -> list[Member]:
     """People from a members file: each has a stable `id` (a string) or a Telegram id
-    (`tg_id`), or both; one made from the Telegram id (`tg-<id>`) when only that is given."""
+    (`tg_id`), or both; one made from the Telegram id (`tg-<id>`) when only that is given.
+    This checks the file's shape; what a member may be is `check_member`'s call (also the
+    console's)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("members"), list):
         raise ImportErrorLine("expected a mapping with a 'members' list")
     out: list[Member] = []
@@ -124,18 +126,19 @@ def parse_members(doc: Any) -> list[Member]:
         if ref in seen_ref:
             raise ImportErrorLine(f"duplicate member id {ref}")
         seen_ref.add(ref)
-        roles = raw.get("roles") or ["resident"]
-        bad = [r for r in roles if r not in ROLES]
-        if bad:
-            raise ImportErrorLine(f"{where}: unknown role {bad[0]!r}")
+        defaults: dict[str, list[str]] = {"roles": ["resident"], "grids": [], "units": []}
+        lists = {key: raw.get(key) or default for key, default in defaults.items()}
+        for key, value in lists.items():
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ImportErrorLine(f"{where}: {key} must be a list of ids")
         out.append(
             Member(
                 ref=ref,
                 tg_id=tg_id,
                 name=str(raw.get("name") or ref),
-                roles=set(roles),
-                grids=set(raw.get("grids") or ()),
-                units=set(raw.get("units") or ()),
+                roles=set(lists["roles"]),
+                grids=set(lists["grids"]),
+                units=set(lists["units"]),
                 phone=raw.get("phone"),
             )
         )
@@ -145,17 +148,13 @@ def parse_members(doc: Any) -> list[Member]:
 async def import_members(
     uow: UnitOfWork, doc: Any, now: datetime, actor: AuditActor | None = None
 ) -> dict[str, int]:
+    """All or nothing: every member is checked (`check_member`) before any is saved."""
     members = parse_members(doc)
     async with uow:
         grid_ids = {g.id for g in await uow.grids.all()}
         unit_ids = {u.id for u in await uow.units.all()}
+        members = [check_member(m, grid_ids, unit_ids) for m in members]
         for m in members:
-            for g in m.grids:
-                if g not in grid_ids:
-                    raise ImportErrorLine(f"member {m.ref}: unknown grid {g!r}")
-            for u in m.units:
-                if u not in unit_ids:
-                    raise ImportErrorLine(f"member {m.ref}: unknown unit {u!r}")
             await uow.members.save(m, now)
         await _audit(uow, now, actor, "members", {"members": len(members)})
         await uow.commit()

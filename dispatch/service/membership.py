@@ -13,7 +13,8 @@ from dispatch.db.orm import CardRow, GroupBindingRow
 from dispatch.db.uow import UnitOfWork
 from dispatch.domain.errors import DomainError, NotAuthorised
 from dispatch.domain.members import Member, Role
-from dispatch.service import config_log
+from dispatch.service import chat_moves, config_log
+from dispatch.service.chat_moves import ChatMove
 from dispatch.service.config_log import AuditActor
 from dispatch.service.registry import Registry
 
@@ -34,6 +35,7 @@ class Redeemed:
     purpose: str
     target: str
     member: Member | None = None
+    move: ChatMove | None = None  # `/bind` asked to move the unit's group: awaiting an admin
 
 
 def new_code() -> str:
@@ -99,16 +101,31 @@ async def redeem_invite(uow: UnitOfWork, code: str, tg_id: int, name: str, now: 
         return Redeemed(row.purpose, row.target, m)
 
 
-async def bind_group(uow: UnitOfWork, code: str, chat_id: int, tg_id: int, now: datetime) -> Redeemed:
-    """`/bind <code>` in a group: that group becomes the unit's work group."""
+async def bind_group(
+    uow: UnitOfWork, code: str, chat_id: int, tg_id: int, now: datetime, title: str | None = None
+) -> Redeemed:
+    """`/bind <code>` in a group: that group becomes the unit's work group if the unit has
+    none yet (or it is this one), or if the sender is an admin (the old group is told). Else a
+    unit that has another group is not moved: a request for an admin to approve is recorded
+    instead (`chat_moves`), and the code is used up."""
     async with uow:
         row = await _take(uow, code, ("bind_group",), now)
         m = await uow.members.by_tg(tg_id)
         if m is None or not (m.is_staff or row.target in m.units):
             raise NotAuthorised(f"{tg_id} may not bind a group for {row.target}")
         unit = await uow.units.get(row.target)
-        await uow.units.set_chat(row.target, chat_id)
         row.used_by, row.used_at = tg_id, now
+        other = await uow.units.by_chat(chat_id)
+        if other is not None and other.id != row.target:
+            raise NotAuthorised(f"chat {chat_id} is the group of {other.id} already")
+        if unit is not None and unit.chat_id is not None and unit.chat_id != chat_id:
+            admin = m.has(Role.ADMIN)  # an admin's own /bind is the approval
+            move = await chat_moves.request(
+                uow, row.target, unit.chat_id, chat_id, title, tg_id, now, by_admin=admin
+            )
+            await uow.commit()
+            return Redeemed(row.purpose, row.target, m, None if admin else move)
+        await uow.units.set_chat(row.target, chat_id)
         # The unit's group is configuration: audited, and other processes reload it.
         await config_log.record(
             uow.session,

@@ -16,7 +16,7 @@ from dispatch.service.registry import Registry
 
 class Notice(StrEnum):
     """The kinds of outbox rows (`outbox.kind`). Each has one deliverer in the bot's relay
-    (`bot/relay.py`, `DELIVERERS`); a kind without one is a test failure, not a silent drop."""
+    (`bot/delivery/`); a kind without one is a test failure, not a silent drop."""
 
     UNIT_CARD = "unit_card"  # a new case card in the unit's group
     CARD_UPDATE = "card_update"  # the card edited to the case's current state
@@ -26,6 +26,7 @@ class Notice(StrEnum):
     TRIAGE_NOTICE = "triage_notice"  # the dispatchers told a case needs them
     REMINDER = "reminder"  # the unit reminded of a deadline (the scheduler)
     ESCALATION = "escalation"  # 督办: a case overdue, escalated (the scheduler)
+    GROUP_NOTICE = "group_notice"  # a unit's group told of a requested or decided move (no case)
 
 
 # Events the reporter is told about.
@@ -37,7 +38,7 @@ RESIDENT_ACTIONS = frozenset({
 CARD_ACTIONS = frozenset({
     Action.ACCEPTED, Action.RETURNED, Action.RESOLVED, Action.REOPENED, Action.CLOSED,
     Action.CANCELLED, Action.EXTENDED, Action.REASSIGNED, Action.RECATEGORISED, Action.VERIFIED,
-    Action.DUPLICATE_REPORTED,
+    Action.DUPLICATE_REPORTED, Action.AMENDED,
 })
 
 
@@ -96,8 +97,11 @@ async def plan(
     if event.action == "resolved":
         for tg in await grid_workers_for(uow, registry, case.grid_id):
             add(chat_id=tg, kind=Notice.VERIFY_TASK, payload=base, now=now, case_id=case.id)
+    # Dispatchers hear of a case entering triage (待分拨), whatever brought it there, and of an
+    # emergency as it comes in. A unit's return is two events (`returned`, then `triaged`):
+    # the second is the one notice.
     emergency_report = event.action == Action.REPORTED and case.emergency
-    if event.action in (Action.TRIAGED, Action.RETURNED) or emergency_report:
+    if event.action == Action.TRIAGED or emergency_report:
         if registry.dispatch_chat_id is not None:  # the dispatchers' group
             add(
                 chat_id=registry.dispatch_chat_id,

@@ -20,6 +20,8 @@ class Prediction(Protocol):
     def emergency(self) -> bool: ...
     @property
     def entities(self) -> Sequence[Any]: ...
+    @property
+    def ranking(self) -> Sequence[tuple[str, float]]: ...  # the best categories, best first
 
 
 class Classifier(Protocol):

@@ -40,7 +40,7 @@ def route_report(
         if category is None:
             # Routing treats every line as a report: when the intent is not `report`,
             # take the best category of the ranking.
-            ranking = getattr(pred, "ranking", None) or []
+            ranking = pred.ranking
             category = pred.category or (ranking[0][0] if ranking else "other")
             confidence = pred.confidence if pred.category else (ranking[0][1] if ranking else None)
         if emergency is None:

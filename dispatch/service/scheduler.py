@@ -1,4 +1,5 @@
-"""The deadline scheduler: reminders, escalation (督办) and closing unrated cases.
+"""The deadline scheduler: reminders, escalation (督办) and closing unrated cases; it also
+starts the scheduled NLU retraining (`retrain_schedule.py`).
 
 One scheduler runs across all processes (a database lease). `tick()` does one pass
 at the clock's `now`, so tests drive a simulated week without sleeping."""
@@ -35,6 +36,7 @@ from dispatch.domain.status import CaseStatus
 from dispatch.service import notify
 from dispatch.service.ports import Clock
 from dispatch.service.registry import Registry
+from dispatch.service.retrain_schedule import RetrainSchedule
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,7 @@ class Scheduler:
         self._policy = policy
         self._require_verification = require_verification
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.retrain = RetrainSchedule(lambda: self.registry.policy.nlu_retrain, clock)
 
     @property
     def registry(self) -> Registry:
@@ -248,10 +251,12 @@ class Scheduler:
                     r = await self.tick()
                     if r.reminders or r.escalations or r.auto_closed:
                         log.info("scheduler: %s", r)
+                    await self.retrain.maybe_start()
             except Exception:
                 log.exception("scheduler tick failed")
             try:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
             except TimeoutError:
                 pass
+        await self.retrain.close()
         await lease.release(sessions, LEASE_NAME, self.holder)

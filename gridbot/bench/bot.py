@@ -230,7 +230,11 @@ async def _bench(
 
     tmp = Path(tempfile.mkdtemp(prefix="gridbot-bench-"))
     url = database_url or f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
-    settings = Settings(GRIDBOT_DATA_DIR=tmp, GRIDBOT_DATABASE_URL=url, GRIDBOT_REDIS_URL=None)
+    # The simulated residents act as soon as the bot answers (~10 actions/s each), faster
+    # than the flood limit (bot/flood.py) lets any person: it is off here.
+    settings = Settings(
+        GRIDBOT_DATA_DIR=tmp, GRIDBOT_DATABASE_URL=url, GRIDBOT_REDIS_URL=None, GRIDBOT_FLOOD_BURST=0
+    )
     check_workers(workers, url)
     driver = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -12,7 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
+from gridbot.cli.nlu_retrain import retrain as nlu_retrain
+from gridbot.cli.nlu_retrain import rollback as nlu_rollback
 from nlu.bench import bench as bench_nlu
+from nlu.cli import PATHS as NLU_PATHS
 from nlu.cli import app as nlu_app
 
 app = typer.Typer(
@@ -22,7 +25,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(nlu_app, name="nlu", help="Chinese NLU: classify, train, evaluate.")
+def _nlu_paths() -> tuple[Path, Path | None]:
+    settings = _settings()
+    return settings.data_dir, settings.nlu_model_dir
+
+
+NLU_PATHS.configure = _nlu_paths  # read only when an nlu command needs the default model
+nlu_app.command("retrain")(nlu_retrain)
+nlu_app.command("rollback")(nlu_rollback)
+app.add_typer(nlu_app, name="nlu", help="Chinese NLU: classify, train, evaluate, retrain.")
 
 grids_app = typer.Typer(help="Grid hierarchy (网格) import and lookup.", no_args_is_help=True)
 units_app = typer.Typer(help="Responsible units (责任单位).", no_args_is_help=True)
@@ -286,11 +297,87 @@ def route_cmd(
     strict: Annotated[bool, typer.Option(help="stop at the first bad line")] = False,
     model: Annotated[Path | None, typer.Option(help="NLU model directory")] = None,
 ) -> None:
-    """Route JSON Lines {id, text, lat?, lon?, category?} from stdin to units."""
+    """Route JSON Lines {id, text, lat?, lon?, category?} from stdin to units.
+
+    A bad line (not UTF-8, longer than 1 MiB, not a JSON object, a bad text, category or
+    lat/lon) is reported on stderr with its line number and skipped; the other lines are
+    answered. Exit status: 0 when every line was answered; 1 when any line was bad (with
+    --strict the first bad line stops the stream) or the grids cannot be loaded.
+    """
     from gridbot.cli.route import run_route
 
     code = run_route(_settings(), strict=strict, model=model)
     raise typer.Exit(code)
+
+
+# -- 12345 hotline work orders -------------------------------------------------------------------
+hotline_app = typer.Typer(help="12345 hotline work orders (工单) into the same loop.", no_args_is_help=True)
+app.add_typer(hotline_app, name="hotline")
+
+
+@hotline_app.command("import")
+def hotline_import(
+    path: Annotated[Path, typer.Argument(help="CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX")],
+    columns: Annotated[Path | None, typer.Option(
+        help="YAML mapping of the file's headers onto ours (docs/formats.md)")] = None,
+    strict: Annotated[bool, typer.Option(help="any bad row fails the whole file: all or nothing")] = False,
+    model: Annotated[Path | None, typer.Option(help="NLU model directory")] = None,
+) -> None:
+    """Import work orders: one JSON line per data row on stdout, a summary on stderr."""
+    from gridbot.cli.hotline import run_import
+
+    raise typer.Exit(run_import(_settings(), path, columns=columns, strict=strict, model=model))
+
+
+@hotline_app.command("export")
+def hotline_export(
+    since: Annotated[str, typer.Option(help="orders imported, or whose case changed, since (2026-11-01)")],
+    out: Annotated[Path | None, typer.Option(help="file to write: .xlsx for XLSX, else CSV (default stdout)")]
+    = None,
+    encoding: Annotated[str | None, typer.Option(
+        help="CSV encoding: utf-8-sig (files' default), utf-8 (stdout's default) or gb18030")] = None,
+) -> None:
+    """The answer to the hotline: per 工单编号, status, result, unit, time finished, note, rating."""
+    from gridbot.cli.hotline import run_export
+
+    raise typer.Exit(run_export(_settings(), since, out_path=out, encoding=encoding))
+
+
+@hotline_app.command("check")
+def hotline_check(
+    month: Annotated[str, typer.Option(help="the month of the calls, e.g. 2026-11")],
+    window_hours: Annotated[float, typer.Option(help="how long before the call a grid report counts")] = 72,
+    distance: Annotated[float, typer.Option(help="metres: a grid report this near counts too")] = 300,
+) -> None:
+    """非现场检查: which hotline orders grid workers had not found first (未主动发现), per grid and
+    grid worker, as one JSON object."""
+    import json
+    from datetime import timedelta
+
+    from dispatch.domain.offsite import OffsiteRule
+    from dispatch.service.assessment_report import Period
+    from dispatch.service.hotline_check import offsite_check
+
+    settings = _settings()
+    try:
+        period = Period.month(month, settings.timezone)
+    except ValueError as exc:
+        fail(str(exc))
+    if window_hours <= 0 or distance < 0:
+        fail("--window-hours must be positive and --distance not negative")
+    rule = OffsiteRule(timedelta(hours=window_hours), distance)
+
+    async def go() -> Any:
+        from gridbot.bootstrap import bootstrap
+
+        app_ = await bootstrap(settings)
+        try:
+            return await offsite_check(app_.uow, app_.registry, period.start, period.end, rule, settings.tz)
+        finally:
+            await app_.close()
+
+    result = _run(go())
+    typer.echo(json.dumps({"period": period.label, **result}, ensure_ascii=False, indent=2))
 
 
 @bench_app.command("grids")
@@ -392,6 +479,10 @@ def admin_serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     bot_username: Annotated[str | None, typer.Option(help="the bot's @username, for invite links")] = None,
+    forwarded_allow_ips: Annotated[str, typer.Option(
+        envvar="FORWARDED_ALLOW_IPS",
+        help="addresses of the reverse proxy whose X-Forwarded-For/-Proto are trusted "
+             "(comma-separated, '*' for any; docs/deployment.md)")] = "127.0.0.1",
 ) -> None:
     """Serve the console (when no subcommand is given)."""
     if ctx.invoked_subcommand is not None:
@@ -414,7 +505,8 @@ def admin_serve(
             stop = asyncio.Event()
             watcher = start_config_watch(app_, stop)  # edits made by the CLI or other processes
             try:
-                await serve(app_, host, port, bot_username=bot_username, report_cache_seconds=60)
+                await serve(app_, host, port, bot_username=bot_username, report_cache_seconds=60,
+                            forwarded_allow_ips=forwarded_allow_ips)
             finally:
                 stop.set()
                 await watcher
@@ -515,6 +607,50 @@ def bench_admin_cmd(
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if json_out else print_result(result))
 
 
+# -- the Open311 GeoReport v2 API -------------------------------------------------------------
+apikey_app = typer.Typer(help="Keys of Open311 clients: create (printed once, stored hashed), revoke.",
+                         no_args_is_help=True)
+app.add_typer(apikey_app, name="api-key")
+
+
+@app.command("api")
+def api_cmd(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on (0: any free port)")] = 8311,
+    rate: Annotated[float, typer.Option(help="requests per second per key (or per address)")] = 10.0,
+    burst: Annotated[float, typer.Option(help="requests a key may make at once")] = 100.0,
+) -> None:
+    """Serve the Open311 GeoReport v2 API under /open311/v2/ (prints its base URL when ready)."""
+    from gridbot.cli.api import serve_api
+
+    if rate <= 0 or burst < 1:
+        fail("--rate must be positive and --burst at least 1")
+    _run(serve_api(_settings(), host, port, rate=rate, burst=burst, echo=typer.echo))
+
+
+@apikey_app.command("create")
+def api_key_create(name: Annotated[str, typer.Argument(help="the client's name (audit log)")]) -> None:
+    """Create a key and print it (only its hash is stored: it cannot be shown again)."""
+    from gridbot.cli.api import key_command
+
+    try:
+        typer.echo(_run(key_command(_settings(), "create", name)))
+    except ValueError as exc:
+        fail(str(exc))
+
+
+@apikey_app.command("revoke")
+def api_key_revoke(name: Annotated[str, typer.Argument(help="the client's name")]) -> None:
+    """Revoke a key: its requests are refused (403) from now on."""
+    from gridbot.cli.api import key_command
+
+    try:
+        _run(key_command(_settings(), "revoke", name))
+    except ValueError as exc:
+        fail(str(exc))
+    typer.echo(f"revoked API key {name}")
+
+
 # -- the Telegram bot: aiogram is imported inside the commands only ------------------
 @app.command("sandbox")
 def sandbox_cmd(
@@ -545,8 +681,10 @@ def run_cmd(
     webhook: Annotated[str | None, typer.Option(
         help="public HTTPS URL for a webhook (default: long polling)")] = None,
     listen: Annotated[str, typer.Option(help="host:port the webhook server listens on")] = "0.0.0.0:8080",
-    webhook_secret: Annotated[str | None, typer.Option(envvar="GRIDBOT_WEBHOOK_SECRET",
-                                                          help="X-Telegram-Bot-Api-Secret-Token")] = None,
+    webhook_secret: Annotated[str | None, typer.Option(help=(
+        "X-Telegram-Bot-Api-Secret-Token (default: GRIDBOT_WEBHOOK_SECRET, else one kept in the "
+        "data directory)"
+    ))] = None,
     scheduler: Annotated[bool, typer.Option(help="run the deadline scheduler too")] = True,
     workers: Annotated[int | None, typer.Option(
         help="bot worker processes for updates (default: GRIDBOT_BOT_WORKERS or 1; docs/workers.md)")] = None,
@@ -635,21 +773,12 @@ def corrections_export(
     out: Annotated[Path, typer.Option(help="JSONL file to write (for `gridbot nlu train --corrections`)")],
 ) -> None:
     """Export category corrections made by residents and dispatchers as labelled NLU examples."""
+    from gridbot.cli.nlu_retrain import fetch_corrections
     from nlu.corpus import append_correction
 
-    async def fetch() -> list[tuple[str, str]]:
-        from gridbot.bootstrap import bootstrap
-
-        app_ = await bootstrap(_settings())
-        try:
-            async with app_.uow() as uow:
-                return [(c.text, c.category) for c in await uow.corrections.all() if c.text.strip()]
-        finally:
-            await app_.close()
-
-    rows = _run(fetch())
+    rows = fetch_corrections()
     out.unlink(missing_ok=True)
-    for text, category in rows:
+    for _, text, category in rows:
         append_correction(out, text, category)
     typer.echo(f"wrote {len(rows)} corrections to {out}")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from dispatch.settings import Settings
-from gridbot.cli.jsonl import StrictStop, read_objects, report_bad, write_line
+from gridbot.cli.jsonl import StrictStop, Tally, read_objects, report_bad, write_line
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -83,10 +83,10 @@ def run_route(settings: Settings, *, strict: bool = False, model: Path | None = 
 
     classifier = load_model(model)
     classifier.add_places(registry.gazetteer.all_names())
-    bad = 0
+    tally = Tally()
     out = sys.stdout
     try:
-        for line in read_objects(sys.stdin.buffer, strict=strict):
+        for line in read_objects(sys.stdin.buffer, strict=strict, tally=tally):
             obj = line.obj
             text = obj.get("text", "")
             category = obj.get("category")
@@ -103,7 +103,7 @@ def run_route(settings: Settings, *, strict: bool = False, model: Path | None = 
                 except ValueError as exc:
                     problem = str(exc)
             if problem is not None:
-                bad += 1
+                tally.bad += 1
                 report_bad(line.number, problem)
                 if strict:
                     return 1
@@ -127,4 +127,4 @@ def run_route(settings: Settings, *, strict: bool = False, model: Path | None = 
     except StrictStop:
         return 1
     out.flush()
-    return 1 if bad else 0
+    return tally.exit_status

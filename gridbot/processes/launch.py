@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 from collections.abc import Callable
 from contextlib import nullcontext, suppress
 from typing import Any
@@ -55,7 +56,7 @@ def load_nlu(app: App) -> Any:
     from bot.nlu import load_classifier
 
     try:
-        return load_classifier(app.registry, app.settings.nlu_model_dir)
+        return load_classifier(app.registry, app.settings.data_dir, app.settings.nlu_model_dir)
     except Exception as exc:  # ModelError, missing files
         raise LaunchError(f"cannot load the NLU model ({exc}); train one with `gridbot nlu train`") from exc
 
@@ -68,12 +69,10 @@ async def _until_signalled(stop: asyncio.Event) -> None:
     await stop.wait()
 
 
-def _scheduler_task(app: App, stop: asyncio.Event) -> asyncio.Task[Any] | None:
-    """The deadline scheduler (reminders, 督办, default ratings), if this build has one."""
-    try:
-        from dispatch.service.scheduler import Scheduler
-    except ImportError:
-        return None
+def _scheduler_task(app: App, stop: asyncio.Event) -> asyncio.Task[Any]:
+    """The deadline scheduler (reminders, 督办, default ratings)."""
+    from dispatch.service.scheduler import Scheduler
+
     scheduler = Scheduler(app.sessions, lambda: app.registry, app.clock)
     return asyncio.create_task(scheduler.run(stop), name="scheduler")
 
@@ -81,15 +80,16 @@ def _scheduler_task(app: App, stop: asyncio.Event) -> asyncio.Task[Any] | None:
 SANDBOX_ADMIN = ("admin", "gridbot-sandbox")  # the console's demo login in `gridbot sandbox`
 
 
-def _port_free(host: str, port: int) -> bool:
-    import socket
+def _listen(host: str, port: int, what: str) -> socket.socket:
+    """A listening socket on host:port, or a LaunchError naming the part that cannot start."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise LaunchError(f"{what}: cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
-    with socket.socket() as sock:
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
+
+ADMIN_START_TIMEOUT = 30.0
 
 
 async def _start_admin(
@@ -100,27 +100,70 @@ async def _start_admin(
     token: str,
     bot_username: str | None,
     echo: Callable[[str], None],
-) -> tuple[Any, asyncio.Task[Any]] | None:
-    """The admin console in this event loop, photos read through the sandbox's Bot API."""
+) -> tuple[Any, asyncio.Task[Any]]:
+    """The admin console in this event loop, photos read through the sandbox's Bot API. It is
+    listening when this returns; any reason it cannot start is a LaunchError."""
+    from admin.accounts import ensure_user
+    from admin.app import create_admin_app, make_server
+    from admin.photos import BotApiPhotos
+
+    what = "admin console (--admin-port)"
+    sock = _listen(host, port, what)
     try:
-        from admin.accounts import ensure_user
-        from admin.app import create_admin_app, make_server
-        from admin.photos import BotApiPhotos
-    except ImportError:
-        return None
-    if not _port_free(host, port):
-        echo(f"  admin console: port {port} is taken; not started (use --admin-port)")
-        return None
-    user, password = SANDBOX_ADMIN
-    await ensure_user(app.uow(), user, password, "admin", app.clock.now(), "沙盒管理员")
-    photos = BotApiPhotos(api, token, cache_dir=app.settings.data_dir / "photo-cache")
-    server = make_server(
-        create_admin_app(app, photos=photos, bot_username=bot_username), host, port, log_level="warning"
-    )
-    server.capture_signals = nullcontext  # Ctrl+C belongs to `gridbot sandbox`, not uvicorn
-    task = asyncio.create_task(server.serve(), name="admin")
-    echo(f"  admin console: http://{host}:{port}/ (login {user} / {password})")
+        user, password = SANDBOX_ADMIN
+        await ensure_user(app.uow(), user, password, "admin", app.clock.now(), "沙盒管理员")
+        photos = BotApiPhotos(api, token, cache_dir=app.settings.data_dir / "photo-cache")
+        server = make_server(
+            create_admin_app(app, photos=photos, bot_username=bot_username), host, port, log_level="warning"
+        )
+        server.capture_signals = nullcontext  # Ctrl+C belongs to `gridbot sandbox`, not uvicorn
+        task = asyncio.create_task(server.serve(sockets=[sock]), name="admin")
+    except BaseException:
+        sock.close()
+        raise
+    deadline = asyncio.get_running_loop().time() + ADMIN_START_TIMEOUT
+    while not server.started:
+        if task.done() or asyncio.get_running_loop().time() > deadline:
+            reason = _ended(task) if task.done() else f"not listening after {ADMIN_START_TIMEOUT:.0f} s"
+            server.should_exit = True
+            sock.close()
+            raise LaunchError(f"{what} did not start: {reason}")
+        await asyncio.sleep(0.02)
+    echo(f"  admin console: http://{host}:{sock.getsockname()[1]}/ (login {user} / {password})")
     return server, task
+
+
+def _ended(task: asyncio.Task[Any]) -> str:
+    """Why a task that should still be running has ended."""
+    if task.cancelled():
+        return "cancelled"
+    exc = task.exception()
+    if isinstance(exc, SystemExit):  # uvicorn exits on a failed start
+        return f"exit status {exc.code}"
+    return repr(exc) if exc is not None else "it returned"
+
+
+async def _until_stopped(stop: asyncio.Event, parts: list[tuple[str, asyncio.Task[Any]]]) -> None:
+    """Until Ctrl+C/SIGTERM, or until one of the parts ends on its own: that is an error."""
+    waiter = asyncio.create_task(_until_signalled(stop))
+    try:
+        await asyncio.wait([waiter, *(t for _, t in parts)], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+    for name, task in parts:
+        if task.done() and not stop.is_set():
+            raise LaunchError(f"{name} stopped unexpectedly: {_ended(task)}")
+
+
+async def _finish(task: asyncio.Task[Any]) -> None:
+    """Wait for a part to end after stop; a failure while stopping is logged, not hidden."""
+    if not task.done():
+        await asyncio.wait({task}, timeout=10)
+    if not task.done():
+        task.cancel()
+        log.error("%s did not stop within 10 s", task.get_name())
+    elif not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("%s ended with an error", task.get_name(), exc_info=exc)
 
 
 async def run_sandbox(
@@ -162,8 +205,8 @@ async def run_sandbox(
         sharded: Any = None
         try:
             sharded = await _start_bot(runtime, workers, settings, handle.token, handle.url, "sandbox")
-            if scheduler and (t := _scheduler_task(app, stop)) is not None:
-                tasks.append(t)
+            if scheduler:
+                tasks.append(_scheduler_task(app, stop))
             tasks.append(start_config_watch(app, stop))  # reload on configuration changes
             me = await runtime.bot.me()
             echo(f"gridbot sandbox: {handle.url}/")
@@ -173,16 +216,14 @@ async def run_sandbox(
             if admin_port:
                 admin = await _start_admin(app, host, admin_port, handle.url, handle.token, me.username, echo)
             echo("  open the page, pick a resident (张桂兰) and describe a problem; Ctrl+C stops")
-            await _until_signalled(stop)
+            await _until_stopped(stop, [("admin console", admin[1])] if admin is not None else [])
         finally:
             stop.set()
             if admin is not None:
                 admin[0].should_exit = True
-                with suppress(Exception):
-                    await asyncio.wait_for(admin[1], 10)
+                await _finish(admin[1])
             for t in tasks:
-                with suppress(Exception):
-                    await asyncio.wait_for(t, 10)
+                await _finish(t)
             if sharded is not None:
                 await sharded.stop()
             await runtime.stop()
@@ -211,10 +252,14 @@ async def _start_bot(
 ) -> Any:
     """One process that polls and handles (None), or the parent of `workers` processes (its
     `ShardedBot`, to stop before the runtime)."""
+    from bot.retry import StartupError
     from bot.runtime import settle_heap
 
     if workers <= 1:
-        await runtime.start()
+        try:
+            await runtime.start()
+        except StartupError as exc:
+            raise LaunchError(str(exc)) from exc
         settle_heap()
         return None
     from gridbot.processes.shard_intake import ShardedBot
@@ -224,7 +269,7 @@ async def _start_bot(
         sharded = await ShardedBot.start(
             runtime, workers, settings=settings, token=token, api_base=api_base, channel=channel, **intake
         )
-    except ShardError as exc:
+    except (ShardError, StartupError) as exc:
         raise LaunchError(str(exc)) from exc
     settle_heap()
     return sharded
@@ -261,6 +306,7 @@ async def run_telegram(
     echo: Callable[[str], None] = print,
     workers: int = 1,
 ) -> None:
+    from bot.retry import StartupError
     from bot.runtime import build_runtime, serve_webhook
 
     if settings.telegram_bot_token is None:
@@ -283,12 +329,14 @@ async def run_telegram(
             api_base=settings.telegram_api,
             channel="telegram",
         )
+        if webhook:
+            webhook_secret = _webhook_secret(settings, webhook_secret, echo)
         stop = asyncio.Event()
         tasks: list[asyncio.Task[Any]] = []
         sharded: Any = None
         try:
-            if scheduler and (t := _scheduler_task(app, stop)) is not None:
-                tasks.append(t)
+            if scheduler:
+                tasks.append(_scheduler_task(app, stop))
             tasks.append(start_config_watch(app, stop))  # reload on configuration changes
             if workers > 1:
                 token = settings.telegram_bot_token.get_secret_value()
@@ -302,10 +350,14 @@ async def run_telegram(
                 echo(f"gridbot run: {mode}, {workers} bot worker processes; Ctrl+C stops")
                 await _until_signalled(stop)
             elif webhook:
+                assert webhook_secret is not None
                 echo(f"gridbot run: webhook {webhook}, listening on {listen}")
                 serve = asyncio.create_task(serve_webhook(runtime, webhook, listen, webhook_secret))
                 waiter = asyncio.create_task(_until_signalled(stop))
                 await asyncio.wait([serve, waiter], return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                if serve.done() and isinstance(serve.exception(), StartupError):
+                    raise LaunchError(str(serve.exception()))
                 serve.cancel()
                 with suppress(asyncio.CancelledError):
                     await serve
@@ -317,13 +369,26 @@ async def run_telegram(
         finally:
             stop.set()
             for t in tasks:
-                with suppress(Exception):
-                    await asyncio.wait_for(t, 10)
+                await _finish(t)
             if sharded is not None:
                 await sharded.stop()
             await runtime.stop()
     finally:
         await app.close()
+
+
+def _webhook_secret(settings: Settings, given: str | None, echo: Callable[[str], None]) -> str:
+    """The webhook's secret: `--webhook-secret`, else GRIDBOT_WEBHOOK_SECRET, else the one kept
+    in the data directory (made on first use; only its place is printed, never the secret)."""
+    from bot.webhook import load_or_create_secret
+
+    if given:
+        return given
+    if settings.webhook_secret is not None and settings.webhook_secret.get_secret_value():
+        return settings.webhook_secret.get_secret_value()
+    secret, path = load_or_create_secret(settings.data_dir)
+    echo(f"webhook secret (GRIDBOT_WEBHOOK_SECRET not set): {path}")
+    return secret
 
 
 async def create_invite_link(

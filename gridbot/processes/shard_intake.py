@@ -17,7 +17,7 @@ from aiogram.exceptions import TelegramConflictError, TelegramUnauthorizedError
 from aiogram.methods import GetUpdates
 from aiohttp import ClientTimeout
 
-from gridbot.processes.shards import ShardPool
+from gridbot.processes.shards import ShardError, ShardPool
 
 log = logging.getLogger("gridbot.processes.shards")
 BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
@@ -100,26 +100,30 @@ async def serve_webhook_into(
     pool: ShardPool,
     url: str,
     listen: str,
-    secret: str | None,
+    secret: str,
     stop: asyncio.Event,
     allowed_updates: list[str] | None = None,
+    ready: Any = None,
 ) -> None:
-    """Webhook mode with workers: answer Telegram's POST as soon as the update is queued."""
+    """Webhook mode with workers: answer Telegram's POST as soon as the update is queued
+    (only with the secret token; a body that is not an update: 400). `ready(call, what)`
+    retries start-up calls (the runtime's)."""
     from urllib.parse import urlparse
 
     from aiohttp import web
 
+    from bot.webhook import check_request_secret, read_body
+
+    if not secret:
+        raise ValueError("a webhook needs a secret token")
     path = urlparse(url).path or "/"
 
     async def receive(request: web.Request) -> web.Response:
-        if secret and request.headers.get("X-Telegram-Bot-Api-Secret-Token") != secret:
+        if not check_request_secret(request, secret):
             return web.Response(status=401, text="bad secret token")
-        try:
-            update = await request.json(loads=json.loads)
-        except ValueError:
-            return web.Response(status=400, text="not JSON")
-        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-            return web.Response(status=400, text="not an update")
+        update = await read_body(request)
+        if isinstance(update, web.Response):
+            return update
         pool.route(update)
         return web.Response()
 
@@ -130,7 +134,10 @@ async def serve_webhook_into(
     host, _, port = listen.rpartition(":")
     await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()
     try:
-        await bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates)
+        def set_webhook() -> Any:
+            return bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates)
+
+        await (ready(set_webhook, "setWebhook") if ready is not None else set_webhook())
         log.info("webhook %s, listening on %s, %d workers", url, listen, len(pool.workers))
         await stop.wait()
     finally:
@@ -166,6 +173,8 @@ class ShardedBot:
         webhook_secret: str | None = None,
         polling_timeout: int = 10,
     ) -> ShardedBot:
+        if webhook and not webhook_secret:
+            raise ShardError("a webhook needs a secret token")
         await runtime.start(polling=False)  # the relay and the menu: once, here
         pool = ShardPool(
             workers, settings=settings, token=token, api_base=api_base, channel=channel,
@@ -175,9 +184,14 @@ class ShardedBot:
         stop = asyncio.Event()
         allowed = runtime.dp.resolve_used_update_types()
         if webhook:
-            coro = serve_webhook_into(runtime.bot, pool, webhook, listen, webhook_secret, stop, allowed)
+            assert webhook_secret is not None
+            coro = serve_webhook_into(
+                runtime.bot, pool, webhook, listen, webhook_secret, stop, allowed, runtime.ready
+            )
         else:
-            await runtime.bot.delete_webhook(drop_pending_updates=False)
+            await runtime.ready(
+                lambda: runtime.bot.delete_webhook(drop_pending_updates=False), "deleteWebhook"
+            )
             coro = poll_into(
                 runtime.bot, pool, stop, polling_timeout=polling_timeout, allowed_updates=allowed
             )

@@ -184,6 +184,22 @@ async def test_stale_form_is_refused(admin_app: Any, app: Any, users: Any) -> No
     await c.aclose()
 
 
+async def test_saving_the_form_keeps_the_nlu_retrain_schedule(admin_app: Any, app: Any, users: Any,
+                                                               clock: Any) -> None:
+    from dispatch.domain.policy import RetrainPolicy
+    from dispatch.service import policy_store
+
+    await policy_store.save_policy_doc(app.uow(), {"nlu": {"retrain": {"enabled": True, "every_days": 2}}},
+                                       AuditActor("cli", "test"), clock.now())
+    await app.reload()
+    c = await logged_in(admin_app, "admin")
+    fields = form_fields((await c.get("/config/policy")).text)
+    assert (await post(c, change(fields, cat__garbage="5"))).status_code == 303
+    assert app.registry.policy.nlu_retrain == RetrainPolicy(True, 2.0)  # not on the form, not lost
+    assert app.registry.sla.hours_for("garbage", None, 0) == 5
+    await c.aclose()
+
+
 async def test_dispatcher_and_viewer_cannot_edit(admin_app: Any, app: Any, users: Any) -> None:
     admin = await logged_in(admin_app, "admin")
     fields = form_fields((await admin.get("/config/policy")).text)

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.ratelimit import SendLimiter
+from bot.retry import Backoff, RetryPolicy
 from dispatch.db.orm import CaseRow, MessageRow, OutboxRow
 from tests.bot.fakes import png
 from tgsandbox.client import SandboxUser, buttons_of
@@ -48,8 +50,10 @@ async def report(
     address: str | None = None,
     location: tuple[float, float] | None = None,
     photos: int = 0,
+    caption: str | None = None,
 ) -> str:
-    """A resident reports through the whole flow; returns the case number."""
+    """A resident reports through the whole flow; returns the case number. `caption`: on
+    the photos."""
     await resident.send_text(text)
     await resident.wait_for_message("问题在哪里" if place_button is None else "识别到地点")
     if place_button is not None:
@@ -62,7 +66,7 @@ async def report(
         await resident.press("跳过")
     await resident.wait_for_message("现场照片")
     if photos:
-        await resident.send_photo([png(rgb=(i * 40, 90, 90)) for i in range(photos)])
+        await resident.send_photo([png(rgb=(i * 40, 90, 90)) for i in range(photos)], caption=caption)
         await resident.wait_for_message("已收到照片")
         await resident.press("完成")
     else:
@@ -103,3 +107,23 @@ async def webhook_set(sandbox: Any, timeout: float = 5.0) -> Any:
             return sandbox.world.webhook
         await asyncio.sleep(0.1)
     raise TimeoutError("the bot did not set its webhook")
+
+
+# The sandbox does not enforce its injected 429s: the bot waits a fiftieth of retry_after.
+FAST_RETRY = RetryPolicy(budget_s=3.0, backoff_s=0.02, max_backoff_s=0.2, retry_after_scale=0.02)
+FAST_START = Backoff(backoff_s=0.02, max_backoff_s=0.2, retry_after_scale=0.02)
+
+
+def faulty_runtime(app: Any, sandbox: Any, nlu: Any, retry: Any = None) -> Any:
+    """The bot with short waits. Its relay keeps Telegram's limits off (twenty loops send the
+    unit group more than Telegram's 20 messages a minute) and ticks often: the test clock
+    runs ten times faster than real time, so the relay's backoff is short too."""
+    from bot.runtime import build_runtime
+
+    rt = build_runtime(
+        app, nlu, token=sandbox.token, api_base=sandbox.url, channel="sandbox",
+        retry=retry or FAST_RETRY, startup=FAST_START,
+    )
+    rt.relay.limiter = SendLimiter(enabled=False)
+    rt.relay.idle_s = rt.relay.tick_s = 0.05
+    return rt

@@ -105,3 +105,74 @@ async def test_a_deleted_unit_group(app, people, runtime):
     assert (await case_row(app, number)).status == "dispatched"
     await resident.send_text("/my")  # the bot carries on
     await resident.wait_for_message(number)
+
+
+async def test_out_of_range_and_malformed_ids_in_presses_are_refused(app, people, runtime):
+    """Every kind of button with an id no database can hold, a negative or zero id, or a
+    number where a word belongs: a short notice, never the "system busy" of an exception."""
+    resident = people.user(RESIDENT)
+    await resident.send_text("/start")
+    mine = (await resident.wait_for_message("随手拍"))["message_id"]
+    huge = "99999999999999999999999"
+    for data in (
+        f"u:acc:{huge}",
+        f"u:res:{huge}",
+        f"u:ret:{2**63}",
+        f"rr:{huge}:other",
+        f"r:{huge}:s:0",
+        "r:1:s:-1",
+        f"v:{huge}:1",
+        f"d:ok:{huge}",
+        f"k:{huge}:garbage",
+        "u:acc:-5",
+        "u:acc:0",
+        "r:1:s:0:extra",
+        "v:1:maybe",
+    ):
+        answer = await resident.press(data, message_id=mine, force=True, wait_answer=True)
+        assert answer is not None and answer["text"] == "无权操作", (data, answer)
+
+
+async def test_messages_without_a_sender_are_handled_or_ignored_cleanly(app, people, runtime, sandbox, caplog):
+    """`from` is optional in the Bot API: channel posts, a channel or an anonymous admin
+    writing in a group (`sender_chat`). Such a message is stored and answered or ignored,
+    never an exception; the bot goes on for everyone."""
+    import logging
+    import time
+
+    def push(chat: dict, **fields) -> None:
+        msg = {"message_id": 900000 + len(sandbox.world.updates.pending), "date": int(time.time()),
+               "chat": chat, **fields}
+        sandbox.world.updates.push("message", msg)
+
+    private = {"id": RESIDENT, "type": "private", "first_name": "居民"}
+    group = {"id": CHENGXI_GROUP, "type": "supergroup", "title": "城西执法中队"}
+    channel = {"id": -1009999999999, "type": "channel", "title": "某频道"}
+    caplog.set_level(logging.INFO)
+    watcher = await watching(people.user(RESIDENT))
+    for chat, fields in (
+        (private, {"text": "/start"}),
+        (private, {"text": "/my"}),
+        (private, {"text": "/tasks"}),
+        (private, {"text": "五丰菜市场门口有人摆摊"}),
+        (private, {"text": "QH-20261123-0001 怎么样了"}),
+        (private, {"location": {"latitude": 30.0, "longitude": 120.0}}),
+        (private, {"photo": [{"file_id": "p1", "file_unique_id": "p1", "width": 8, "height": 8}]}),
+        (group, {"text": "/tasks", "sender_chat": channel}),
+        (group, {"text": "大家好", "sender_chat": group}),
+        (group, {"text": "/bind abc", "sender_chat": group}),
+    ):
+        push(chat, **fields)
+    await resident_still_answered(watcher)
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert failures == [], [r.getMessage() for r in failures]
+    stored = [r for r in await transcript(app, RESIDENT) if r.direction == "in" and r.user_id is None]
+    assert len(stored) == 7
+    in_group = [r for r in await transcript(app, CHENGXI_GROUP) if r.direction == "in" and r.user_id is None]
+    assert [r.text for r in in_group] == ["/tasks", "大家好", "/bind abc"]
+
+
+async def resident_still_answered(resident) -> None:
+    await asyncio.sleep(1.0)
+    await resident.send_text("你好")
+    await resident.wait_for_message("您好")

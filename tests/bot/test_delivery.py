@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.delivery.relay import MAYBE_TWICE
 from bot.ratelimit import Limits, SendLimiter, Throttled
-from bot.relay import MAYBE_TWICE
 from dispatch.db.orm import OutboxRow
 from dispatch.service.cases import ReportDraft
 from tests.bot.conftest import RESIDENT, RESIDENT2, market_point
@@ -119,7 +119,7 @@ async def quiet_runtime(app: Any, sandbox: Any, nlu: Any) -> Any:
 def _relay(app: Any, rt: Any, gate: Any = None) -> Any:
     """A relay of its own (own holder, own limiter), on the runtime's bot. `tick_s` is short
     because the tests move the clock fast: claims are renewed well before they could lapse."""
-    from bot.relay import OutboxRelay
+    from bot.delivery.relay import OutboxRelay
 
     fast = Limits(global_per_second=3000, global_burst=50, private_per_second=1000, group_per_minute=60000)
     return OutboxRelay(
@@ -179,14 +179,39 @@ async def _bot_messages(sandbox: Any) -> dict[tuple[int, int], str]:
         await client.close()
 
 
-async def _setup(app: Any, sandbox: Any, rt: Any, clock: Any) -> tuple[list[int], dict[int, str]]:
-    """N_CASES cases (their own notifications delivered first), then N_ROWS resident notices."""
+async def _residents_start(sandbox: Any) -> None:
     client = sandbox.client()
     try:
         for person in (RESIDENT, RESIDENT2):  # residents must have pressed START
             await client.user(person).send_text("/start")
     finally:
         await client.close()
+
+
+async def _notices(app: Any, case_ids: list[int | None], n: int, now: Any) -> list[int]:
+    """`n` resident notices ("closed") of these cases, to both residents in turn, due `now`."""
+    async with app.uow() as uow:
+        rows = [
+            OutboxRow(
+                created_at=now,
+                case_id=case_ids[i % len(case_ids)],
+                chat_id=RESIDENT if i % 2 else RESIDENT2,
+                kind="resident_notice",
+                payload={"action": "closed"},
+                next_attempt_at=now,
+            )
+            for i in range(n)
+        ]
+        uow.session.add_all(rows)
+        await uow.session.flush()
+        ids = [r.id for r in rows]
+        await uow.commit()
+    return ids
+
+
+async def _setup(app: Any, sandbox: Any, rt: Any, clock: Any) -> tuple[list[int], dict[int, str]]:
+    """N_CASES cases (their own notifications delivered first), then N_ROWS resident notices."""
+    await _residents_start(sandbox)
     lat, lon = market_point(app)
     numbers: dict[int, str] = {}
     for i in range(N_CASES):
@@ -203,32 +228,14 @@ async def _setup(app: Any, sandbox: Any, rt: Any, clock: Any) -> tuple[list[int]
     relay = _relay(app, rt)
     while await relay.run_once():
         pass
-    now = clock.now()
-    case_ids = sorted(numbers)
-    async with app.uow() as uow:
-        rows = [
-            OutboxRow(
-                created_at=now,
-                case_id=case_ids[i % N_CASES],
-                chat_id=RESIDENT if i % 2 else RESIDENT2,
-                kind="resident_notice",
-                payload={"action": "closed"},
-                next_attempt_at=now,
-            )
-            for i in range(N_ROWS)
-        ]
-        uow.session.add_all(rows)
-        await uow.session.flush()
-        ids = [r.id for r in rows]
-        await uow.commit()
-    return ids, numbers
+    return await _notices(app, sorted(numbers), N_ROWS, clock.now()), numbers
 
 
 def _faulty(sandbox: Any) -> None:
     # 429 (retry_after 1 s, waited in place), 500 (backed off), connections dropped before the
     # call runs, and slow answers well inside the client timeout: faults after which the message
     # was certainly not sent. Not `rate_drop_after` (the call ran, the response was lost): without
-    # an idempotency key in the Bot API that one can only be at-least-once (see bot/relay.py).
+    # an idempotency key in the Bot API that one can only be at-least-once (see bot/delivery/relay.py).
     sandbox.set_faults(
         rate_429=0.05, rate_500=0.08, rate_drop=0.03, rate_delay=0.2, delay_ms=40, retry_after=1, seed=7
     )

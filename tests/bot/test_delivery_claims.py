@@ -10,33 +10,17 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dispatch.db import outbox
 from dispatch.db.orm import OutboxRow
-from dispatch.service import outbox_store
-from dispatch.service.outbox_store import Outcome
+from dispatch.db.outbox import Outcome
+from tests.bot.test_delivery import _notices
 
 N_ROWS = 600
 CLAIMERS = 6
 
 
 async def _queue(app: Any, n: int) -> list[int]:
-    now = app.clock.now()
-    async with app.uow() as uow:
-        rows = [
-            OutboxRow(
-                created_at=now,
-                case_id=None,
-                chat_id=100001,
-                kind="resident_notice",
-                payload={"action": "closed"},
-                next_attempt_at=now,
-            )
-            for _ in range(n)
-        ]
-        uow.session.add_all(rows)
-        await uow.session.flush()
-        ids = [r.id for r in rows]
-        await uow.commit()
-    return ids
+    return await _notices(app, [None], n, app.clock.now())
 
 
 async def test_concurrent_claims_never_hand_out_a_row_twice(app: Any) -> None:
@@ -51,13 +35,13 @@ async def test_concurrent_claims_never_hand_out_a_row_twice(app: Any) -> None:
         batches = 0
         while True:
             async with app.uow() as uow:
-                rows = await outbox_store.claim(uow, f"claimer-{k}", now, 7)
+                rows = await outbox.claim(uow, f"claimer-{k}", now, 7)
                 if not rows:
                     return batches
                 batches += 1
                 taken.update(r.id for r in rows)
                 await asyncio.sleep(0)
-                await outbox_store.record(uow, [Outcome(r.id, "sent", message_id=r.id) for r in rows], now)
+                await outbox.record(uow, [Outcome(r.id, "sent", message_id=r.id) for r in rows], now)
                 await uow.commit()
 
     batches = await asyncio.gather(*(claimer(k) for k in range(CLAIMERS)))

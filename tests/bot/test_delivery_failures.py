@@ -1,6 +1,6 @@
 """Permanent delivery failures: a person who blocked the bot, a chat that does not
 exist, a group that was deleted, a group the bot was removed from. Each row is failed after one
-attempt with Telegram's reason, never retried, listed by `outbox_store.failures` (for the admin
+attempt with Telegram's reason, never retried, listed by `outbox.failures` (for the admin
 console), the person who blocked the bot is flagged — and the case's other notifications still
 go out, in order."""
 
@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dispatch.db import outbox
 from dispatch.db.orm import OutboxRow
-from dispatch.service import outbox_store
 from dispatch.service.cases import ReportDraft
 from tests.bot import test_delivery as delivery
 from tests.bot.conftest import CENTRE_GROUP, CHENGXI_GROUP, RESIDENT, RESIDENT2, market_point
@@ -73,7 +73,7 @@ async def test_permanent_failures_are_recorded_once_and_shown(app, sandbox, quie
                 for r in (await uow.session.scalars(select(OutboxRow).where(OutboxRow.id.in_(ids)))).all()
             }
             blocked = {tg: (await uow.members.by_tg(tg)).blocked for tg in (RESIDENT, RESIDENT2)}
-            shown = await outbox_store.failures(uow, case_id=case.id)
+            shown = await outbox.failures(uow, case_id=case.id)
         states = [(got[i].state, got[i].attempts) for i in ids]
         assert states == [
             ("sent", 1),
@@ -106,7 +106,7 @@ async def test_permanent_failures_are_recorded_once_and_shown(app, sandbox, quie
 async def test_a_row_that_keeps_failing_transiently_is_given_up_after_max_attempts(
     app: Any, sandbox: Any, quiet_runtime: Any, clock: Any
 ) -> None:
-    from bot.relay import MAX_ATTEMPTS
+    from bot.delivery.relay import MAX_ATTEMPTS
 
     client = sandbox.client()
     try:
@@ -142,7 +142,7 @@ async def test_a_row_that_keeps_failing_transiently_is_given_up_after_max_attemp
             clock.advance(seconds=400)  # past the longest backoff
         async with app.uow() as uow:
             got = await uow.session.get(OutboxRow, row.id)
-            shown = await outbox_store.failures(uow)
+            shown = await outbox.failures(uow)
         assert got is not None and got.state == "failed" and got.attempts == MAX_ATTEMPTS
         assert "ServerError" in (got.last_error or "")
         assert any(f.row_id == row.id for f in shown)

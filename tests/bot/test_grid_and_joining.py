@@ -88,9 +88,11 @@ async def test_bind_a_group_then_it_becomes_a_supergroup(app, people, runtime):
     await admin.send_text("/bind wrong")
     await admin.wait_for_message("绑定码无效")
     code = await membership.create_invite(app.uow(), app.registry, "bind_group", DOGS_UNIT, app.clock.now())
-    await admin.send_text(f"/bind {code}")
+    old_group = await watching(people.user(300026, chat_id=DOGS_GROUP))
+    await admin.send_text(f"/bind {code}")  # an admin's own /bind moves the unit at once
     await admin.wait_for_message("已绑定为「县犬类管理办公室」")
     assert app.registry.units[DOGS_UNIT].chat_id == chat_id
+    await old_group.wait_for_message("今后的案件不再推送到本群")  # and its old group is told
 
     # A dog report now lands in the new group.
     number = await report(people.user(RESIDENT), "滨江公园有狗不牵绳还咬人", place_button="就在滨江公园")

@@ -16,7 +16,7 @@ def nlu(app: Any) -> Any:
     from bot.nlu import load_classifier
 
     try:
-        return load_classifier(app.registry)
+        return load_classifier(app.registry, app.settings.data_dir)
     except Exception as exc:  # no trained model in this checkout
         pytest.skip(f"no NLU model: {exc}")
 

@@ -108,7 +108,7 @@ def test_every_kind_of_notice_has_one_deliverer() -> None:
     outbox row nobody ever sends."""
     from types import SimpleNamespace
 
-    from bot.relay import OutboxRelay
+    from bot.delivery.relay import OutboxRelay
     from dispatch.service.notify import Notice
 
     app = SimpleNamespace(settings=SimpleNamespace(timezone="Asia/Shanghai"))

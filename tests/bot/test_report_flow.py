@@ -123,6 +123,16 @@ async def test_photo_first_then_words(app, people, runtime):
     assert len(row.photos) == 1
 
 
+async def test_a_caption_in_the_photo_step_adds_to_the_description(app, people, runtime):
+    resident = people.user(RESIDENT)
+    number = await report(
+        resident, "人民广场垃圾没人收", place_button="就在人民广场", photos=1, caption="已经堆了三天，还有异味"
+    )
+    summary = [m for m in await resident.messages() if "请核对" in (m.get("text") or "")][-1]
+    assert "已经堆了三天，还有异味" in summary["text"]
+    assert (await case_row(app, number)).description == "人民广场垃圾没人收\n已经堆了三天，还有异味"
+
+
 async def test_album_is_one_step_and_caption_is_the_report(app, people, runtime):
     resident = people.user(RESIDENT)
     await resident.send_photo([png(rgb=(i, i, i)) for i in (10, 60, 110)], caption="人民广场垃圾没人收")

@@ -101,7 +101,7 @@ def _generated_presses() -> list[str]:
 
 PRESSES = sorted({
     "d:ok:5", "d:cat:5", "d:no:5", "d:spot:5", "d:zz:5", "d:ok:x", "d", "d:", "k:5:road", "k",
-    "u:acc:1", "u:ret:1", "u:res:1", "u", "rr:1:x", "rr:1:x:y", "r:1:s", "r", "v:1:1", "v:1:0",
+    "u:acc:1", "u:ret:1", "u:res:1", "u", "rr:1:x", "rr:1:x:y", "r:1:s:0", "r:1:s", "r", "v:1:1", "v:1:0",
     "v", "x:ok:5", "garbage", "", *_generated_presses(),
 })  # fmt: skip
 STATES = [None] + [

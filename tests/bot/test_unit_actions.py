@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import func, select
 
 from dispatch.db.orm import CaseEventRow
@@ -16,7 +18,7 @@ from tests.bot.conftest import (
     WORKER_WUFENG,
 )
 from tests.bot.fakes import png
-from tests.bot.helpers import case_row, has_button, report, seen_or_wait, watching
+from tests.bot.helpers import case_row, has_button, outbox, report, seen_or_wait, watching
 from tgsandbox.client import buttons_of
 
 
@@ -43,10 +45,23 @@ async def _accept_and_resolve(people, member, card, note="已处理"):
     private = await watching(people.user(member.user_id))
     await member.press("✅ 办结", message_id=card["message_id"], wait_answer=True)
     await private.wait_for_message("处置后的现场照片")
-    await private.send_photo(png(rgb=(0, 200, 0)), caption=note)
-    await private.wait_for_message("说明处置情况")
-    await private.press("跳过")
+    await private.send_photo(png(rgb=(0, 200, 0)), caption=note)  # the caption is the note
     await private.wait_for_message("已办结")
+
+
+async def test_the_result_photo_caption_is_the_note(app, people, runtime):
+    """A result photo with the note as its caption resolves the case (no second question);
+    an album's captions are kept together."""
+    resident = people.user(RESIDENT)
+    number = await report(resident, "五丰菜市场门口有人摆摊", place_button="就在五丰菜市场")
+    member, card = await _card(people, number)
+    await _accept_and_resolve(people, member, card, note="摊贩已劝离，现场已清理")
+    private = people.user(UNIT_CHENGXI)
+    asked = [m for m in await private.messages() if "说明处置情况" in (m.get("text") or "")]
+    assert asked == []
+    result = await resident.wait_for_message(lambda m: "已处置完毕" in (m.get("caption") or ""))
+    assert "摊贩已劝离，现场已清理" in result["caption"]
+    assert (await case_row(app, number)).status == "resolved"
 
 
 async def test_return_with_a_reason_goes_to_triage(app, people, runtime):
@@ -67,6 +82,11 @@ async def test_return_with_a_reason_goes_to_triage(app, people, runtime):
     assert "待分拨" in triage["text"] and "不在本单位辖区" in triage["text"]
     row = await case_row(app, number)
     assert (row.status, row.unit_id, row.return_count) == ("triage", None, 1)
+    # One notice per return (the return and the case entering triage are two events).
+    notices = [r.chat_id for r in await outbox(app) if r.kind == "triage_notice" and r.case_id == row.id]
+    assert DISPATCHER in notices and len(notices) == len(set(notices)), notices
+    await asyncio.sleep(0.5)  # (nothing more on its way)
+    assert [m for m in await dispatcher.messages() if number in (m.get("text") or "")] == [triage]
 
 
 async def test_return_with_a_typed_reason(app, people, runtime):
@@ -125,6 +145,47 @@ async def test_verification_failure_reopens(app, people, runtime):
     assert (row.status, row.rework_count) == ("dispatched", 1)
 
 
+async def test_rating_buttons_belong_to_one_round(app, people, runtime):
+    """After a 返工 the first rating request loses its buttons; a press on it (kept by an old
+    client) is answered as outdated and rates nothing; the new round's rating works."""
+    resident = people.user(RESIDENT)
+    number = await report(resident, "五丰菜市场门口有人摆摊", place_button="就在五丰菜市场")
+    member, card = await _card(people, number)
+    worker = await watching(people.user(WORKER_WUFENG))
+    await _accept_and_resolve(people, member, card)
+    first = await seen_or_wait(resident, lambda m: "进行评价" in m.get("text", "") and buttons_of(m))
+    old_data = buttons_of(first)[0]["callback_data"]  # 满意, round 0
+    task = await worker.wait_for_message("核查任务")
+    await worker.press("❌ 未解决", message_id=task["message_id"], wait_answer=True)
+    await worker.wait_for_message("未解决的情况")
+    await worker.send_text("摊贩还在")
+    edited = await resident.wait_for_message(
+        lambda m: m["message_id"] == first["message_id"] and "本轮评价已结束" in m.get("text", "")
+    )
+    assert not buttons_of(edited)
+    answer = await resident.press(old_data, message_id=first["message_id"], force=True, wait_answer=True)
+    assert answer["text"] == "这条评价请求已过期（案件已重新处理），请在最新的评价消息中评价。"
+
+    # The second round: resolved again, a new request; the old one still refused.
+    fresh = await seen_or_wait(
+        member,
+        lambda m: number in m.get("text", "") and has_button(m, "📥 接单") and m["message_id"] != card["message_id"],
+        timeout=15,
+    )
+    await _accept_and_resolve(people, member, fresh, note="摊贩已再次劝离")
+    second = await resident.wait_for_message(
+        lambda m: "进行评价" in m.get("text", "") and buttons_of(m) and m["message_id"] != first["message_id"],
+        timeout=15,
+    )
+    answer = await resident.press(old_data, message_id=first["message_id"], force=True, wait_answer=True)
+    assert "已过期" in answer["text"]
+    assert (await case_row(app, number)).rating is None
+    answer = await resident.press("😊 满意", message_id=second["message_id"], wait_answer=True)
+    assert "满意" in answer["text"]
+    row = await case_row(app, number)
+    assert (row.rating, row.rework_count) == ("satisfied", 1)
+
+
 async def test_forged_stale_and_foreign_presses_change_nothing(app, people, runtime):
     resident = people.user(RESIDENT)
     number = await report(resident, "五丰菜市场门口有人摆摊", place_button="就在五丰菜市场")
@@ -143,7 +204,7 @@ async def test_forged_stale_and_foreign_presses_change_nothing(app, people, runt
     answer = await other.press(f"u:acc:{row.id}", message_id=last["message_id"], force=True, wait_answer=True)
     assert answer["text"] == "无权操作"
     # Someone else rates the case, verifies it, or sends garbage.
-    for data in (f"r:{row.id}:s", f"v:{row.id}:1", "u:acc:notanumber", "hello", f"u:res:{row.id}"):
+    for data in (f"r:{row.id}:s:0", f"v:{row.id}:1", "u:acc:notanumber", "hello", f"u:res:{row.id}"):
         answer = await other.press(data, message_id=last["message_id"], force=True, wait_answer=True)
         assert answer["text"] == "无权操作", data
     assert await _events(app, row.id) == before
@@ -161,7 +222,7 @@ async def test_forged_stale_and_foreign_presses_change_nothing(app, people, runt
     )
     assert answer["text"] == "无权操作"
     # The reporter cannot rate before it is resolved.
-    answer = await resident.press(f"r:{row.id}:u", message_id=mine, force=True, wait_answer=True)
+    answer = await resident.press(f"r:{row.id}:u:0", message_id=mine, force=True, wait_answer=True)
     assert answer["text"] == "该案件已处理"
     row2 = await case_row(app, number)
     assert row2.status == "accepted" and row2.rework_count == 0

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from dispatch.db.orm import OutboxRow
 from dispatch.domain.case import Actor
 from dispatch.domain.errors import ImportErrorLine, NotAuthorised
-from dispatch.domain.members import Member
+from dispatch.domain.members import Member, MemberInvalid, check_member
 from dispatch.service.cases import ReportDraft
 from dispatch.service.imports import import_members, parse_members
 from tests.conftest import tg_actor, tg_member
@@ -35,11 +35,26 @@ def test_ids_given_or_made_from_the_telegram_id() -> None:
     ({"id": ""}, "without spaces"),
     ({"id": "x" * 65}, "without spaces"),
     ({"id": ["x"]}, "id must be a string"),
-    ({"id": "gw-1", "roles": ["mayor"]}, "member gw-1: unknown role 'mayor'"),
+    ({"id": "gw-1", "roles": "mayor"}, "member gw-1: roles must be a list of ids"),
 ])
 def test_bad_people_are_refused_with_a_clear_line(raw: dict[str, Any], message: str) -> None:
     with pytest.raises(ImportErrorLine, match=message):
         parse_members({"members": [raw]})
+
+
+@pytest.mark.parametrize("roles, grids, units, message", [
+    ({"mayor"}, set(), set(), "未知的角色：mayor"),
+    ({"grid_worker"}, set(), set(), "网格员至少要负责一个网格"),
+    ({"grid_leader"}, {"G-99"}, set(), "未知的网格：G-99"),
+    ({"unit_member"}, set(), set(), "单位成员至少要属于一个单位"),
+])
+def test_what_a_member_may_be_is_checked_in_one_place(roles: set[str], grids: set[str], units: set[str],
+                                                      message: str) -> None:
+    """`check_member`: roles and scopes, for the members import and the console alike."""
+    person = Member(tg_id=None, ref="gw-1", name="李网格", roles=roles, grids=grids, units=units)
+    with pytest.raises(MemberInvalid, match=f"^成员 李网格（gw-1）：{message}$"):
+        check_member(person, {"G-01"}, {"zf-chengguan"})
+    assert check_member(Member(tg_id=5, name="居民", grids={"G-01"}), {"G-01"}, set()).grids == set()
 
 
 def test_an_id_given_twice_is_refused() -> None:

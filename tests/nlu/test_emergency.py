@@ -67,6 +67,32 @@ def test_lookahead_compilation_keeps_matches():
 
 
 def test_past_is_scoped_to_the_cue_clause():
-    assert not cues("去年有个小孩掉进过这口井,现在井盖又没了,赶紧补上吧").active
+    # last year's fall is past; the open manhole now is not
+    assert cues("去年有个小孩掉进过这口井,现在井盖又没了,赶紧补上吧").active == ("open_hole",)
+    assert cues("去年有个小孩掉进过这口井,现在井盖又没了,赶紧补上吧").inactive == ("injury",)
     assert cues("昨天说的那个井盖有人掉进去了,现在人还在下面").active
     assert not cues("楼下电线冒过一次火花,已经灭了,现在线还垂着").active
+
+
+def test_dangers_without_danger_words_are_cues():
+    assert cues("公园门口的井盖没了,很危险").active == ("open_hole",)
+    assert cues("菜场后门那个污水井没有盖子").active == ("open_hole",)
+    assert cues("对面楼有个小孩爬到窗台外面坐着").active == ("ledge",)
+    assert cues("楼道里一股臭鸡蛋的味道").active == ("gas",)
+    assert cues("一根电线耷拉在人行道上").active == ("electric",)
+    # a damaged or loose cover, a worry, a repaired one: no standing cue
+    for text in ["井盖没盖严实,翘起来一个角", "井盖有点松", "担心孩子爬窗台", "之前缺的井盖已经补上了"]:
+        assert not cues(text).active, text
+
+
+def test_an_open_manhole_or_a_ledge_is_an_emergency_whatever_the_score():
+    th = EmergencyThresholds(active_cue=0.9, no_cue=0.9, inactive_cue=0.9)
+    assert decide(0.01, cues("公园门口的井盖没了,很危险"), th)
+    assert decide(0.01, cues("有个孩子坐在楼顶边上晃腿"), th)
+    assert not decide(0.01, cues("一根电线耷拉在人行道上"), th)  # other cues still need the score
+
+
+def test_zhuyao_shi_is_not_yaoshi():
+    # "主要是" (mainly) contains "要是" (if): not a hypothetical
+    assert cues("主要是井盖没了").active == ("open_hole",)
+    assert cues("要是着火了怎么办").inactive == ("fire",)

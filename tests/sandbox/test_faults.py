@@ -52,6 +52,15 @@ def test_scope_and_validation():
         FaultConfig(rate_429=0.1, retry_after=0)
 
 
+def test_every_method_from_the_command_line():
+    from tgsandbox.__main__ import fault_config
+
+    config = fault_config("rate_500=0.2,seed=3,methods=*")
+    assert config.covers("getMe") and config.covers("getUpdates") and config.covers("getFile")
+    some = fault_config("rate_429=0.1,methods=getMe+deleteWebhook")
+    assert some.covers("getme") and not some.covers("sendMessage")
+
+
 async def send_all(bot, n: int) -> list[str]:
     """Send n messages one after another, recording what aiogram raised for each."""
     outcomes = []

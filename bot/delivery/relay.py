@@ -1,6 +1,6 @@
 """The outbox relay: deliver pending notifications through the Bot.
 
-    rows = outbox_store.claim(now)        # oldest first, claimed for CLAIM_TTL
+    rows = outbox.claim(now)        # oldest first, claimed for CLAIM_TTL
     group by case → deliver each group in order, groups concurrently (bounded)
     each row is rendered from the CURRENT case state, then sent or edited
     every tick_s: commit the outcomes known so far, renew the claims still needed
@@ -9,7 +9,7 @@
 
 Retries: `TelegramRetryAfter` is honoured (short waits in place, longer ones rescheduled);
 network and 5xx errors back off exponentially; 403 / chat not found are permanent: the row
-is marked failed (`outbox_store.failures`) and a person who blocked the bot is flagged.
+is marked failed (`outbox.failures`) and a person who blocked the bot is flagged.
 Interface: `OutboxRelay(app, bot, gate).run(stop)`, `.run_once()`, `.kick()`.
 
 What "exactly once" rests on, and where it ends:
@@ -21,10 +21,15 @@ What "exactly once" rests on, and where it ends:
 - A stopped relay (task cancelled: SIGTERM, Ctrl-C, `BotRuntime.stop`) lets each call already
   at the Bot API finish, records the message it produced, and gives back the rows it had not
   started, so a restart resumes at once and sends nothing twice.
-- A relay that dies without a chance to record (SIGKILL, power loss) loses at most the
-  outcomes of its last `tick_s`. Those rows come back when their claim lapses, are delivered
-  again and are marked (`last_error`: "… may have reached Telegram already"): at least once,
-  and detectable, but possibly twice.
+- Every Bot API call of a delivery is recorded as it succeeds (`bot.delivery.progress`: the
+  row's `parts_done`, its main message), before the next part starts: a delivery is several
+  calls (a unit card: card, old card replaced, photos, location), and a relay that dies
+  without a chance to record (SIGKILL, power loss) is continued by the next one from the part
+  after the last recorded, once its claim lapses — a row whose parts all went out is just
+  marked sent. What can go out twice is a call whose request reached Telegram but whose step
+  was not committed yet: the calls in flight when the relay died (a few milliseconds per
+  call). Such rows are marked (`last_error`: "… may have reached Telegram already"):
+  at least once, and detectable.
 - A send whose request reached Telegram but whose response was lost (connection dropped
   after the call ran, a client timeout) looks like a network error and is retried: the Bot API
   has no idempotency key, so this case is at-least-once too.
@@ -33,75 +38,42 @@ What "exactly once" rests on, and where it ends:
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from functools import partial
-from typing import Any, TypeVar
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.types import InputMediaPhoto, MediaUnion, Message
 
-import texts
-from bot import keyboards as kb
-from bot import render
+from bot.delivery.calls import (
+    CASELESS,
+    EARLIER_WAIT_S,
+    MAX_ATTEMPTS,
+    MAX_BACKOFF_S,
+    MAYBE_TWICE,
+    MULTI_PART,
+    RENEW_AT,
+    RESUMED,
+    SAFE,
+    Permanent,
+    Retry,
+    _accepted,
+    log,
+)
+from bot.delivery.deliverers import Deliverers
+from bot.delivery.progress import ProgressLog, to_the_end
 from bot.deps import WriteGate
 from bot.ratelimit import SendLimiter, Throttled
 from bot.transcript import current_case
-from dispatch.domain.status import CaseStatus
-from dispatch.service import outbox_store, queries
+from dispatch.db import outbox
+from dispatch.db.outbox import CLAIM_TTL, Card, Outcome, Pending
+from dispatch.service import queries
 from dispatch.service.app import App
 from dispatch.service.notify import Notice
-from dispatch.service.outbox_store import CLAIM_TTL, Card, Outcome, Pending
 from dispatch.service.queries import CaseView
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
-# What the Bot API accepted for the row being delivered (to record it if the relay is stopped).
-_accepted: ContextVar[list[Any] | None] = ContextVar("relay_accepted", default=None)
-
-MAX_ATTEMPTS = 8
-MAX_BACKOFF_S = 300.0
-INLINE_RETRY_AFTER_S = 5.0  # wait in place up to this; longer waits are rescheduled
-INLINE_NETWORK_RETRIES = 2
-# Wait in place for a rate-limit slot up to this; further away, the row is put back untried
-# (well inside outbox_store.CLAIM_TTL, so a claim never expires while its row waits).
-INLINE_THROTTLE_S = 20.0
-# A row whose case has an earlier row in another relay's hands waits at least this long.
-EARLIER_WAIT_S = 1.0
-# Renew claims when less than this share of CLAIM_TTL is left; start no new send below SAFE.
-RENEW_AT, SAFE = 0.5, 0.25
-MAYBE_TWICE = (
-    "delivered again: the relay before stopped without recording, its send may have reached Telegram already"
-)
-GONE = ("message to edit not found", "message can't be edited", "MESSAGE_ID_INVALID")
-NOT_MODIFIED = "message is not modified"
-S = CaseStatus
-
-
-class Retry(Exception):
-    def __init__(self, after: float, error: str) -> None:
-        super().__init__(error)
-        self.after = after
-
-
-class Permanent(Exception):
-    def __init__(self, error: str, blocked: bool = False) -> None:
-        super().__init__(error)
-        self.blocked = blocked
 
 
 @dataclass
@@ -135,7 +107,7 @@ class Batch:
 Deliverer = Callable[[Pending, CaseView, list[Card], Outcome], Awaitable[int | None]]
 
 
-class OutboxRelay:
+class OutboxRelay(Deliverers):
     def __init__(
         self,
         app: App,
@@ -161,6 +133,7 @@ class OutboxRelay:
         self.tz: tzinfo = ZoneInfo(app.settings.timezone)
         self.stats = RelayStats()
         self.limiter = limiter or SendLimiter()  # Telegram's limits, before every call
+        self.progress = ProgressLog(app, gate)  # each part of a delivery, as it goes out
         self._wake = asyncio.Event()
         self._sem = asyncio.Semaphore(concurrency)
         self._migrations: list[tuple[int, int]] = []  # groups that became supergroups
@@ -175,6 +148,7 @@ class OutboxRelay:
             Notice.TRIAGE_NOTICE: self._deliver_triage_notice,
             Notice.REMINDER: self._deliver_reminder,
             Notice.ESCALATION: self._deliver_escalation,
+            Notice.GROUP_NOTICE: self._deliver_group_notice,
         }
 
     def kick(self) -> None:
@@ -202,13 +176,13 @@ class OutboxRelay:
         now = self.app.clock.now()
         async with self.app.uow() as uow:
             async with self.gate():
-                rows = await outbox_store.claim(uow, self.holder, now, self.batch_size, self.ttl)
+                rows = await outbox.claim(uow, self.holder, now, self.batch_size, self.ttl)
             if not rows:
                 return 0
             case_ids = sorted({r.case_id for r in rows if r.case_id is not None})
             views = await queries.views(uow, case_ids)
-            cards = await outbox_store.cards(uow, case_ids)
-            earliest = await outbox_store.earliest_pending(uow, case_ids)
+            cards = await outbox.cards(uow, case_ids)
+            earliest = await outbox.earliest_pending(uow, case_ids)
         batch = Batch([r.id for r in rows], now + self.ttl)
         for r in rows:
             if r.lapsed_from is not None:
@@ -251,16 +225,14 @@ class OutboxRelay:
         keeper = asyncio.create_task(self._keep(batch, finished))
         stopped = await _settle(tasks)  # every group, including the calls in flight when stopped
         finished.set()
-        await _to_the_end(keeper)
+        await to_the_end(keeper)
         for t in tasks:
             if t.done() and not t.cancelled() and t.exception() is not None:
                 log.error("relay: a delivery group crashed", exc_info=t.exception())
         if stopped is not None:
             log.info("relay: stopped mid-batch; recording %d outcome(s)", len(batch.outcomes))
         try:
-            await _to_the_end(
-                self._finish(batch, "relay stopped" if stopped is not None else "claim lapsing")
-            )
+            await to_the_end(self._finish(batch, "relay stopped" if stopped is not None else "claim lapsing"))
         except Exception:
             if stopped is None:
                 raise
@@ -299,8 +271,8 @@ class OutboxRelay:
             async with self.gate():
                 async with self.app.uow() as uow:
                     if outcomes:
-                        await outbox_store.record(uow, outcomes, now, self.holder)
-                    held = await outbox_store.renew(uow, self.holder, outstanding, now, self.ttl)
+                        await outbox.record(uow, outcomes, now, self.holder)
+                    held = await outbox.renew(uow, self.holder, outstanding, now, self.ttl)
                     await uow.commit()
         except BaseException:
             batch.outcomes[:0] = outcomes  # not written: the next flush tries again
@@ -377,14 +349,21 @@ class OutboxRelay:
         """Deliver one row; `outcome` is filled in as it goes (the main message's id as soon as
         Telegram accepted it, cards posted), so a stop in the middle knows what went out."""
         try:
-            if view is None:
+            if view is None and row.kind not in CASELESS:
                 outcome.error = "case not found"
                 self.stats.skipped += 1
                 return outcome
             handler = self.deliverers.get(row.kind)
             if handler is None:
                 raise Permanent(f"unknown outbox kind {row.kind!r}")
-            outcome.message_id = await handler(row, view, cards, outcome)
+            single = row.kind not in MULTI_PART
+            if single and row.parts_done >= 1:  # it went out; the relay before died unrecorded
+                outcome.message_id, outcome.error = row.tg_message_id, RESUMED
+                return outcome
+            # (view is None only for kinds about no case, CASELESS, whose deliverers ignore it)
+            outcome.message_id = await handler(row, cast(CaseView, view), cards, outcome)
+            if single and outcome.message_id is not None:
+                await self._step(row, 1, row.chat_id, outcome.message_id)
             if not (outcome.error or "").startswith("skipped"):
                 self.stats.sent += 1
             return outcome
@@ -438,314 +417,7 @@ class OutboxRelay:
         return Outcome(row.id, "failed", error=f"{type(exc).__name__}: {exc}", cards=cards)
 
     # -- calling Telegram ----------------------------------------------------------------------------
-    async def call(
-        self,
-        make: Callable[[], Awaitable[T]],
-        chat_id: int | None = None,
-        cost: int = 1,
-        on_sent: Callable[[T], None] | None = None,
-    ) -> T:
-        """One Bot API call to `chat_id` within the rate limits and with the retry policy;
-        raises Retry, Permanent or Throttled (the slot is too far away: nothing was sent).
-        `on_sent(result)` runs as soon as the Bot API accepted the call, even when the relay is
-        being stopped meanwhile (the row's main message: its id must be recorded)."""
-        network_tries = 0
-        while True:
-            await self.limiter.acquire(chat_id, cost, max_wait=INLINE_THROTTLE_S)
-            call = asyncio.ensure_future(make())
-            try:
-                result = await asyncio.shield(call)
-                _note_accepted(result, on_sent)
-                return result
-            except asyncio.CancelledError:
-                # The request may already be at Telegram: let it finish, so that a message it
-                # sent is recorded, then stop.
-                while not call.done():
-                    try:
-                        await asyncio.wait({call})
-                    except asyncio.CancelledError:
-                        pass
-                if not call.cancelled() and call.exception() is None:
-                    _note_accepted(call.result(), on_sent)
-                raise
-            except TelegramRetryAfter as exc:
-                if exc.retry_after <= INLINE_RETRY_AFTER_S:
-                    await asyncio.sleep(exc.retry_after)
-                    continue
-                raise Retry(exc.retry_after, f"429 retry after {exc.retry_after}") from exc
-            except (TimeoutError, TelegramNetworkError, TelegramServerError) as exc:
-                network_tries += 1
-                if network_tries <= INLINE_NETWORK_RETRIES:
-                    await asyncio.sleep(0.2 * 2**network_tries)
-                    continue
-                raise Retry(0, f"{type(exc).__name__}: {exc}") from exc
-            except TelegramMigrateToChat as exc:
-                old = getattr(exc.method, "chat_id", None)
-                if isinstance(old, int):
-                    self._migrations.append((old, exc.migrate_to_chat_id))
-                raise Retry(0.01, f"chat {old} became {exc.migrate_to_chat_id}") from exc
-            except TelegramForbiddenError as exc:
-                raise Permanent(f"403 {exc.message}", blocked=True) from exc
-            except TelegramBadRequest as exc:
-                if "chat not found" in exc.message.lower():
-                    raise Permanent(f"400 {exc.message}", blocked=True) from exc
-                raise Permanent(f"400 {exc.message}") from exc
 
-    async def _send_text(
-        self,
-        chat_id: int,
-        text: str,
-        markup: Any = None,
-        reply_to: int | None = None,
-        on_sent: Callable[[Any], None] | None = None,
-    ) -> Message:
-        return await self.call(
-            lambda: self.bot.send_message(
-                chat_id,
-                text,
-                reply_markup=markup,
-                reply_to_message_id=reply_to,
-                allow_sending_without_reply=True,
-            ),
-            chat_id,
-            on_sent=on_sent,
-        )
-
-    async def _send_photos(
-        self,
-        chat_id: int,
-        file_ids: list[str],
-        caption: str | None = None,
-        reply_to: int | None = None,
-        on_sent: Callable[[Any], None] | None = None,
-    ) -> int | None:
-        if not file_ids:
-            return None
-        if len(file_ids) == 1:
-            m = await self.call(
-                lambda: self.bot.send_photo(
-                    chat_id,
-                    file_ids[0],
-                    caption=caption,
-                    reply_to_message_id=reply_to,
-                    allow_sending_without_reply=True,
-                ),
-                chat_id,
-                on_sent=on_sent,
-            )
-            return m.message_id
-        media: list[MediaUnion] = [
-            InputMediaPhoto(media=f, caption=caption if i == 0 else None) for i, f in enumerate(file_ids[:10])
-        ]
-        ms = await self.call(
-            lambda: self.bot.send_media_group(
-                chat_id, media, reply_to_message_id=reply_to, allow_sending_without_reply=True
-            ),
-            chat_id,
-            len(media),
-            on_sent,
-        )
-        return ms[0].message_id if ms else None
-
-    async def _best_effort(
-        self, what: str, make: Callable[[], Awaitable[Any]], chat_id: int | None, *, raw: bool = True
-    ) -> None:
-        """Extras after the main message (photos, the pin): log failures, never resend the card.
-        `raw=False`: `make` already goes through `call` (limits and retries) itself."""
-        try:
-            await (self.call(make, chat_id) if raw else make())
-        except (Retry, Permanent, Throttled) as exc:
-            log.info("relay: %s not delivered: %s", what, exc)
-
-    async def _edit(self, card: Card, text: str, markup: Any) -> bool:
-        """Edit a card in place; False when its message is gone (the card is forgotten)."""
-        try:
-            await self.call(
-                lambda: self.bot.edit_message_text(
-                    text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
-                ),
-                card.chat_id,
-            )
-        except Permanent as exc:
-            msg = str(exc)
-            if NOT_MODIFIED in msg:
-                return True
-            if any(g in msg for g in GONE) or exc.blocked:
-                return False
-            raise
-        return True
-
-    # -- the kinds -------------------------------------------------------------------------------------
-    async def _deliver_unit_card(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        c = view.case
-        unit = self.app.registry.units.get(c.unit_id or "")
-        if unit is None or unit.chat_id is None or c.status not in (S.DISPATCHED, S.ACCEPTED):
-            out.error = "skipped: the case left this unit"
-            self.stats.skipped += 1
-            return None
-        chat_id = unit.chat_id  # the unit's group now (it may have moved since the row was written)
-        text, markup = render.unit_card(view, self.app.registry, chat_id, self.tz)
-        card = await self._send_text(chat_id, text, markup, on_sent=_main(out, c.id or 0, "unit"))
-        new = Card(c.id or 0, chat_id, card.message_id, "unit")
-        for old in [k for k in cards if k.chat_id == chat_id and k.purpose == "unit"]:
-            old_text, _ = render.unit_card(view, self.app.registry, chat_id, self.tz, replaced=True)
-            await self._best_effort("old card", partial(self._replace_card, old, old_text), old.chat_id)
-            cards.remove(old)
-        cards.append(new)
-        photos = [p.file_id for p in c.photos if p.kind == "report"]
-        if photos:
-            await self._best_effort(
-                "card photos",
-                lambda: self._send_photos(chat_id, photos, reply_to=card.message_id),
-                chat_id,
-                raw=False,
-            )
-        if c.lat is not None and c.lon is not None:
-            lat, lon = c.lat, c.lon
-            await self._best_effort(
-                "card pin",
-                lambda: self.bot.send_location(
-                    chat_id,
-                    lat,
-                    lon,
-                    reply_to_message_id=card.message_id,
-                    allow_sending_without_reply=True,
-                ),
-                chat_id,
-            )
-        return card.message_id
-
-    async def _replace_card(self, old: Card, text: str) -> Any:
-        return await self.bot.edit_message_text(
-            text, chat_id=old.chat_id, message_id=old.message_id, reply_markup=None
-        )
-
-    async def _deliver_card_update(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> None:
-        targets = [k for k in cards if row.chat_id in (0, k.chat_id)]
-        for card in targets:
-            if card.purpose == "unit":
-                text, markup = render.unit_card(view, self.app.registry, card.chat_id, self.tz)
-            elif card.purpose == "verify":
-                text, markup = render.verify_card(view, self.app.registry)
-            else:
-                text, markup = render.triage_card(view, self.app.registry)
-            if not await self._edit(card, text, markup):
-                out.dropped_cards.append(card)
-                cards.remove(card)
-        return None
-
-    async def _deliver_resident_notice(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        c = view.case
-        initial = row.created_at == c.created_at and not row.payload.get("follower")
-        if initial and row.action in ("dispatched", "linked_duplicate") and c.channel != "admin":
-            out.error = "skipped: the submit reply said it"
-            self.stats.skipped += 1
-            return None
-        text = render.resident_notice(view, row.action, self.app.registry, self.tz)
-        if text is None:
-            out.error = f"skipped: nothing to say for {row.action}"
-            self.stats.skipped += 1
-            return None
-        if row.payload.get("follower"):
-            text += "\n" + texts.NOTICE_FOLLOWER
-        if row.action == "resolved":
-            results = [p.file_id for p in c.photos if p.kind == "result"]
-            if results:
-                return await self._send_photos(row.chat_id, results[-10:], caption=text, on_sent=_main(out))
-        return (await self._send_text(row.chat_id, text, on_sent=_main(out))).message_id
-
-    async def _deliver_rate_request(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        c = view.case
-        if c.status not in (S.RESOLVED, S.VERIFIED) or c.rating is not None or c.id is None:
-            out.error = "skipped: no longer waiting for a rating"
-            self.stats.skipped += 1
-            return None
-        ask, markup = render.rate_ask(c), kb.rating_keyboard(c.id)
-        return (await self._send_text(row.chat_id, ask, markup, on_sent=_main(out))).message_id
-
-    async def _deliver_verify_task(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        c = view.case
-        if c.status is not S.RESOLVED:
-            out.error = "skipped: no longer waiting for verification"
-            self.stats.skipped += 1
-            return None
-        results = [p.file_id for p in c.photos if p.kind == "result"]
-        if results:
-            await self._best_effort(
-                "verify photos", lambda: self._send_photos(row.chat_id, results[-10:]), row.chat_id, raw=False
-            )
-        text, markup = render.verify_card(view, self.app.registry)
-        m = await self._send_text(row.chat_id, text, markup, on_sent=_main(out, c.id or 0, "verify"))
-        cards.append(Card(c.id or 0, row.chat_id, m.message_id, "verify"))
-        return m.message_id
-
-    async def _deliver_reminder(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        return await self._deadline_notice(row, view, cards, out, render.reminder)
-
-    async def _deliver_escalation(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        return await self._deadline_notice(row, view, cards, out, render.escalation)
-
-    async def _deadline_notice(
-        self,
-        row: Pending,
-        view: CaseView,
-        cards: list[Card],
-        out: Outcome,
-        text_for: Callable[..., str],
-    ) -> int | None:
-        """A reminder or 督办 notice, as a reply to the case's card in that chat."""
-        if view.case.status not in (S.DISPATCHED, S.ACCEPTED):
-            out.error = "skipped: handled meanwhile"
-            self.stats.skipped += 1
-            return None
-        card = next((k.message_id for k in cards if k.chat_id == row.chat_id and k.purpose == "unit"), None)
-        text = text_for(view, row.payload, self.app.registry, self.tz)
-        return (await self._send_text(row.chat_id, text, reply_to=card, on_sent=_main(out))).message_id
-
-    async def _deliver_triage_notice(
-        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
-    ) -> int | None:
-        text, markup = render.triage_card(view, self.app.registry)
-        m = await self._send_text(row.chat_id, text, markup, on_sent=_main(out, view.case.id or 0, "triage"))
-        card = Card(view.case.id or 0, row.chat_id, m.message_id, "triage")
-        cards[:] = [k for k in cards if not (k.chat_id == row.chat_id and k.purpose == "triage")] + [card]
-        return m.message_id
-
-
-def _note_accepted(result: Any, on_sent: Callable[[Any], None] | None = None) -> None:
-    accepted = _accepted.get()
-    if accepted is not None:
-        accepted.extend(result if isinstance(result, list) else [result])
-    if on_sent is not None:
-        on_sent(result)
-
-
-def _main(out: Outcome, case_id: int | None = None, purpose: str | None = None) -> Callable[[Any], None]:
-    """`on_sent` for a row's main message: note its id (and the card it is, with `purpose`)
-    on the row's outcome the moment Telegram accepted it."""
-
-    def note(result: Any) -> None:
-        first = result[0] if isinstance(result, list) and result else result
-        if isinstance(first, Message):
-            out.message_id = first.message_id
-            if purpose is not None and case_id is not None:
-                out.cards.append(Card(case_id, first.chat.id, first.message_id, purpose))
-
-    return note
 
 
 def _interrupted(row: Pending, progress: Outcome, accepted: list[Any], now: datetime) -> Outcome | None:
@@ -797,17 +469,3 @@ async def _settle(tasks: list[asyncio.Task[None]]) -> asyncio.CancelledError | N
             for t in pending:
                 t.cancel()
     return stopped
-
-
-async def _to_the_end(aw: Awaitable[T]) -> T:
-    """Run `aw` to completion even if the caller is cancelled meanwhile (then re-raise that)."""
-    fut = asyncio.ensure_future(aw)
-    cancelled: asyncio.CancelledError | None = None
-    while not fut.done():
-        try:
-            await asyncio.wait({fut})
-        except asyncio.CancelledError as exc:
-            cancelled = exc
-    if cancelled is not None:
-        raise cancelled
-    return fut.result()

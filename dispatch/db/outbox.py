@@ -34,6 +34,11 @@ class Pending:
     # The relay whose claim on this row lapsed before it recorded an outcome (it died or hung):
     # whether its last send reached Telegram is unknown.
     lapsed_from: str | None = None
+    # Progress recorded by an earlier delivery of this row (see `progress`): the parts already
+    # at Telegram, and its main message (chat and id) when that part went out.
+    parts_done: int = 0
+    part_chat_id: int | None = None
+    tg_message_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,18 @@ class Card:
     chat_id: int
     message_id: int
     purpose: str  # unit / verify / triage
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Parts 1…`parts_done` of a row's delivery are at Telegram (written as each call succeeds,
+    so a relay that dies midway is continued from the next part, not started again)."""
+
+    row_id: int
+    parts_done: int
+    chat_id: int | None = None  # the main message's chat and id, once that part went out
+    message_id: int | None = None
+    cards: tuple[Card, ...] = ()  # a card that part posted
 
 
 @dataclass(slots=True)
@@ -75,6 +92,9 @@ async def claim(
             r.created_at,
             {k: v for k, v in (r.payload or {}).items() if k != outbox_claim.LAPSED_FROM},
             claimed.lapsed.get(r.id),
+            r.parts_done or 0,
+            r.part_chat_id,
+            r.tg_message_id,
         )
         for r in claimed.rows
     ]
@@ -121,6 +141,29 @@ async def earliest_pending(uow: UnitOfWork, case_ids: Sequence[int]) -> dict[int
     return {int(r.case_id): (int(r.id), r.next_attempt_at) for r in rows}
 
 
+async def progress(uow: UnitOfWork, steps: Sequence[Progress]) -> None:
+    """Write delivery progress in the caller's transaction, whoever holds the row now (a part
+    that went out is a fact). Never moves a row's progress backwards."""
+    if not steps:
+        return
+    t = cast(Table, OutboxRow.__table__)
+    latest = {s.row_id: s for s in sorted(steps, key=lambda s: s.parts_done)}
+    await uow.session.execute(
+        update(t)
+        .where((t.c.id == bindparam("rid")) & (t.c.parts_done < bindparam("n")))
+        .values(
+            parts_done=bindparam("n"),
+            part_chat_id=func.coalesce(bindparam("chat"), t.c.part_chat_id),
+            tg_message_id=func.coalesce(bindparam("mid"), t.c.tg_message_id),
+        ),
+        [
+            {"rid": s.row_id, "n": s.parts_done, "chat": s.chat_id, "mid": s.message_id}
+            for s in latest.values()
+        ],
+    )
+    await _upsert_cards(uow, [c for s in steps for c in s.cards])
+
+
 async def record(
     uow: UnitOfWork, outcomes: Sequence[Outcome], now: datetime, holder: str | None = None
 ) -> None:
@@ -152,7 +195,14 @@ async def record(
     held = row if holder is None else (row & (t.c.claimed_by == holder))
     if sent:
         await uow.session.execute(
-            update(t).where(row).values(**common, state="sent", sent_at=now, tg_message_id=bindparam("mid")),
+            update(t)
+            .where(row)
+            .values(
+                **common,
+                state="sent",
+                sent_at=now,
+                tg_message_id=func.coalesce(bindparam("mid"), t.c.tg_message_id),
+            ),
             sent,
         )
     if failed:
@@ -173,7 +223,24 @@ async def record(
             ),
             untried,
         )
-    posted = {(c.case_id, c.chat_id, c.purpose): c for o in outcomes for c in o.cards}
+    await _upsert_cards(uow, [c for o in outcomes for c in o.cards])
+    for c in (c for o in outcomes for c in o.dropped_cards):
+        await uow.session.execute(
+            delete(CardRow).where(
+                CardRow.case_id == c.case_id,
+                CardRow.chat_id == c.chat_id,
+                CardRow.purpose == c.purpose,
+                CardRow.tg_message_id == c.message_id,
+            )
+        )
+    blocked = sorted({o.blocked_tg for o in outcomes if o.blocked_tg is not None})
+    if blocked:
+        await uow.session.execute(update(MemberRow).where(MemberRow.tg_id.in_(blocked)).values(blocked=True))
+
+
+async def _upsert_cards(uow: UnitOfWork, cards: Sequence[Card]) -> None:
+    """Where each case's card is now (one row per case, chat and purpose)."""
+    posted = {(c.case_id, c.chat_id, c.purpose): c for c in cards}
     if posted:
         ins = _insert(uow)(CardRow).values(
             [
@@ -192,18 +259,6 @@ async def record(
                 set_={"tg_message_id": ins.excluded.tg_message_id},
             )
         )
-    for c in (c for o in outcomes for c in o.dropped_cards):
-        await uow.session.execute(
-            delete(CardRow).where(
-                CardRow.case_id == c.case_id,
-                CardRow.chat_id == c.chat_id,
-                CardRow.purpose == c.purpose,
-                CardRow.tg_message_id == c.message_id,
-            )
-        )
-    blocked = sorted({o.blocked_tg for o in outcomes if o.blocked_tg is not None})
-    if blocked:
-        await uow.session.execute(update(MemberRow).where(MemberRow.tg_id.in_(blocked)).values(blocked=True))
 
 
 @dataclass(frozen=True, slots=True)
