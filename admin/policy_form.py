@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import texts
-from dispatch.domain.policy import AROUND_THE_CLOCK, PRIORITIES, Policy, PolicyError
+from dispatch.domain.policy import AROUND_THE_CLOCK, POINT_RULES, PRIORITIES, Policy, PolicyError
 from dispatch.domain.taxonomy import Taxonomy
 from dispatch.service.registry import Registry
 
@@ -34,6 +34,9 @@ SCALARS = (
     "dup_distance",
     "dup_window",
     "dup_similarity",
+    *(f"pts_{k}" for k in POINT_RULES),
+    "w_units",
+    "w_grids",
 )
 _SPLIT = re.compile(r"[\s,，、;；]+")
 
@@ -60,6 +63,20 @@ def _join_dates(days: Iterable[Any]) -> str:
     return "\n".join(d.isoformat() for d in sorted(days))
 
 
+def _weights_text(weights: Mapping[str, int]) -> str:
+    return ", ".join(f"{k}:{w}" for k, w in weights.items())
+
+
+def _weights(text: str) -> dict[str, Any]:
+    """`handle_rate:30, rework_rate:-20` → a mapping (bad entries are left for the validation)."""
+    out: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in _SPLIT.split(text))):
+        key, _, value = part.partition(":")
+        n = _number(value)
+        out[key] = int(n) if isinstance(n, float) and n.is_integer() else n
+    return out
+
+
 def from_policy(policy: Policy, taxonomy: Taxonomy, version: int) -> PolicyForm:
     dl, cal, dup = policy.deadlines, policy.calendar, policy.duplicates
     factors = {name: policy.priority_factors.get(p, 1.0) for name, p in PRIORITIES.items()}
@@ -78,6 +95,9 @@ def from_policy(policy: Policy, taxonomy: Taxonomy, version: int) -> PolicyForm:
         "rat_default": dl.default_rating,
         "dup_enabled": "1" if dup.enabled else "",
         "dup_distance": _g(dup.distance_m),
+        **{f"pts_{k}": str(n) for k, n in policy.assessment.points.items()},
+        "w_units": _weights_text(policy.assessment.unit_weights),
+        "w_grids": _weights_text(policy.assessment.grid_weights),
         "dup_window": _g(dup.window_hours),
         "dup_similarity": _g(dup.min_similarity),
     }
@@ -172,8 +192,18 @@ def to_doc(f: PolicyForm, taxonomy: Taxonomy) -> dict[str, Any]:
             "window_hours": optional("dup_window"),
             "min_similarity": optional("dup_similarity"),
         },
+        "assessment": {
+            "points": {k: _whole(v[f"pts_{k}"]) for k in POINT_RULES if v.get(f"pts_{k}")},
+            "unit_weights": _weights(v.get("w_units", "")),
+            "grid_weights": _weights(v.get("w_grids", "")),
+        },
     }
     return doc
+
+
+def _whole(text: str) -> Any:
+    n = _number(text)
+    return int(n) if isinstance(n, float) and n.is_integer() else n
 
 
 def field_zh(path: str, registry: Registry) -> str:

@@ -333,6 +333,7 @@ ASSESS_COLUMNS: dict[str, str] = {
     "extension_rate": "延期率",
     "accurate_dispatch_rate": "准确派遣率",
     "satisfaction_rate": "满意率",
+    "solve_rate": "解决率",
     "mean_handling_hours": "平均处置时长(小时)",
     "score": "综合得分",
 }
@@ -347,7 +348,7 @@ ASSESS_BOTTOM = "后三:"
 ASSESS_EMPTY = "(本期无数据)"
 ASSESS_WORKERS_TITLE = "【网格员积分】"
 ASSESS_POINTS_RULE = (
-    "积分规则: 每上报1件 +{report} 分, 现场处置另加 +{report_on_spot} 分,"
+    "积分规则: 每上报1件 +{report} 分 (撤销不计), 现场处置经网格长或调度员审核后另加 +{report_on_spot} 分,"
     " 每完成1次核查 +{verification} 分, 重复上报 {duplicate} 分"
 )
 ASSESS_WORKER_LINE = "{points} 分 (上报 {reports}, 现场处置 {on_spot}, 核查 {verifications}, 重复 {duplicates})"
@@ -388,6 +389,7 @@ ADMIN_ACTION_ZH: dict[str, str] = {
     "duplicate_reported": "重复上报",
     "escalated": "升级督办",
     "reminded": "时限提醒",
+    "reviewed": "现场处置审核",
 }
 
 ADMIN_ACTOR_ROLE_ZH: dict[str, str] = {"system": "系统", "supervisor": "监督员"}
@@ -809,6 +811,13 @@ ADMIN.update({
     "pol_dup_distance": "距离（米）",
     "pol_dup_window": "时间窗口（小时）",
     "pol_dup_similarity": "文本相似度下限（0–1）",
+    "pol_assessment": "考核积分与权重",
+    "pol_pts_report": "每上报1件（分）",
+    "pol_pts_report_on_spot": "现场处置审核后另加（分）",
+    "pol_pts_verification": "每次核查（分）",
+    "pol_pts_duplicate": "重复上报（分，负数扣分）",
+    "pol_unit_weights": "单位得分权重（指标:权重，负数表示越低越好）",
+    "pol_grid_weights": "网格得分权重（指标:权重，负数表示越低越好）",
     "pol_saved": "处置规则已保存（版本 {version}），新派遣的案件按新规则计算时限。",
     "pol_conflict": "处置规则刚被其他人修改，请刷新页面后重新填写。",
     "pol_error": "未保存：{message}",
@@ -867,6 +876,13 @@ POLICY_FIELD_ZH = {
     "duplicates.distance_m": "重复上报距离",
     "duplicates.window_hours": "重复上报时间窗口",
     "duplicates.min_similarity": "文本相似度下限",
+    "assessment.points": "积分规则",
+    "assessment.points.report": "积分规则·每上报1件",
+    "assessment.points.report_on_spot": "积分规则·现场处置审核后另加",
+    "assessment.points.verification": "积分规则·每次核查",
+    "assessment.points.duplicate": "积分规则·重复上报",
+    "assessment.unit_weights": "单位得分权重",
+    "assessment.grid_weights": "网格得分权重",
 }
 POLICY_CATEGORY_HOURS_ZH = "「{category}」的时限"
 POLICY_UNIT_HOURS_ZH = "「{unit}」全部类别的时限"
@@ -895,4 +911,6 @@ POLICY_ERRORS_ZH = {
     "level": "只能依次选择社区、街道、县网格中心，每级一次",
     "rating": "须为满意、基本满意或不满意",
     "duplicate": "重复填写",
+    "points": "应为 -{max} 到 {max} 之间的整数分",
+    "weight": "应为 -100 到 100 之间的整数（负数表示越低越好）",
 }

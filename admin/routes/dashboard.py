@@ -14,7 +14,6 @@ import texts
 from admin import charts, exports, stats
 from admin.accounts import SessionInfo
 from admin.web import VIEWER, gb, now, render_page
-from dispatch.domain.assessment import POINTS
 from dispatch.service.assessment_report import Period, build_report
 
 router = APIRouter()
@@ -74,7 +73,7 @@ async def cached_report(request: Request, period: Period, level: int) -> Any:
     hit = cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < ttl:
         return hit[1]
-    report = await build_report(app.uow(), app.registry, period, level)
+    report = await build_report(app.uow(), app.registry, period, level, now=now(request))
     if ttl > 0:
         if len(cache) > 32:
             cache.clear()
@@ -160,7 +159,7 @@ async def assessment(request: Request, info: SessionInfo = VIEWER) -> Response:
         "nav": "assessment", "report": report, "month": month, "level": level,
         "months": month_choices(now(request), app.settings.timezone), "columns": COLUMNS, "fmt": fmt,
         "from_": request.query_params.get("from", ""), "to_": request.query_params.get("to", ""),
-        "export_qs": request.url.query, "points_rule": POINTS,
+        "export_qs": request.url.query, "points_rule": report.points_rule,
     })
 
 
@@ -168,7 +167,7 @@ async def assessment(request: Request, info: SessionInfo = VIEWER) -> Response:
 async def assessment_csv(request: Request, info: SessionInfo = VIEWER) -> Response:
     app = gb(request)
     period, _ = period_of(request)
-    report = await build_report(app.uow(), app.registry, period, level_of(request))
+    report = await build_report(app.uow(), app.registry, period, level_of(request), now=now(request))
     return Response(exports.assessment_csv(report), media_type="text/csv; charset=utf-8",
                     headers=_attachment(f"assessment-{_slug(period.label)}.csv"))
 
@@ -177,7 +176,7 @@ async def assessment_csv(request: Request, info: SessionInfo = VIEWER) -> Respon
 async def assessment_xlsx(request: Request, info: SessionInfo = VIEWER) -> Response:
     app = gb(request)
     period, _ = period_of(request)
-    report = await build_report(app.uow(), app.registry, period, level_of(request))
+    report = await build_report(app.uow(), app.registry, period, level_of(request), now=now(request))
     return Response(exports.assessment_xlsx(report),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers=_attachment(f"assessment-{_slug(period.label)}.xlsx"))

@@ -151,6 +151,17 @@ class CaseEventRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class HistoryCaseRow(Base):
+    """A case brought in by `gridbot history import`: its id in the older system, and how
+    many of its events were replayed (re-importing a file replays only what is new)."""
+
+    __tablename__ = "history_cases"
+    external_ref: Mapped[str] = mapped_column(String(128), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    imported_at: Mapped[datetime]
+
+
 class MessageRow(Base):
     """The transcript: every message of a conversation, in and out."""
 

@@ -43,6 +43,7 @@ class Action(StrEnum):
     DUPLICATE_REPORTED = "duplicate_reported"
     EXTENDED = "extended"
     RECATEGORISED = "recategorised"
+    REVIEWED = "reviewed"  # 审核 of an on-the-spot record by a 网格长 or dispatcher
     REMINDED = "reminded"
     ESCALATED = "escalated"
     AMENDED = "amended"  # the source re-sent the report with another text or place (12345)
@@ -255,20 +256,37 @@ class Case:
         return event
 
     def rate(
-        self, actor: Actor, now: datetime, rating: Rating, *, await_verification: bool = False
+        self,
+        actor: Actor,
+        now: datetime,
+        rating: Rating,
+        *,
+        await_verification: bool = False,
+        solved: bool | None = None,
+        reason: str = "",
     ) -> CaseEvent:
-        """The resident's rating. 不满意 reopens (返工). A good rating closes the case,
-        unless it is still waiting for 核查 (then verification closes it)."""
+        """The resident's rating, and their answer to "问题解决了吗" (`solved`, kept on the
+        event for 解决率). 不满意 reopens (返工). A good rating closes the case, unless it is
+        still waiting for 核查 (then verification closes it)."""
         if self.status not in (CaseStatus.RESOLVED, CaseStatus.VERIFIED):
             raise IllegalTransition(self.number, self.status.value, Action.RATED)
         if self.rating is not None:
             raise IllegalTransition(self.number, self.status.value, "rated again")
         if rating is Rating.UNSATISFIED:
-            return self.reopen(actor, now, "群众不满意", cause="rating", rating=rating.value)
+            return self.reopen(
+                actor, now, reason or "群众不满意", cause="rating", rating=rating.value, solved=solved
+            )
         self.rating = rating.value
         if self.status is CaseStatus.RESOLVED and await_verification:
-            return self.record(Action.RATED, actor, now, rating=rating.value)
-        return self.close(actor, now, "群众评价", rating=rating.value)
+            return self.record(Action.RATED, actor, now, reason, rating=rating.value, solved=solved)
+        return self.close(actor, now, reason or "群众评价", rating=rating.value, solved=solved)
+
+    def review(self, actor: Actor, now: datetime, ok: bool, note: str = "") -> CaseEvent:
+        """审核 of an on-the-spot record (现场处置) by a 网格长 or dispatcher: its points count
+        once it passed."""
+        if not self.on_spot:
+            raise DomainError(f"case {self.number} was not handled on the spot: nothing to review")
+        return self.record(Action.REVIEWED, actor, now, note, ok=ok)
 
     def reopen(self, actor: Actor, now: datetime, reason: str, **data: Any) -> CaseEvent:
         """返工: back to the unit; counted against it."""

@@ -26,6 +26,8 @@ class Role(StrEnum):
 
 
 ROLES: frozenset[str] = frozenset(r.value for r in Role)
+# The role a member's report counts under, first held first.
+REPORTER_ROLES = (Role.GRID_WORKER, Role.GRID_LEADER, Role.UNIT_MEMBER, Role.DISPATCHER, Role.ADMIN)
 
 
 MAX_REF = 64
@@ -64,8 +66,12 @@ class Member:
 
     @property
     def reporter_role(self) -> str:
-        """The role a report counts under (主动发现率 counts grid workers' reports)."""
-        return Role.GRID_WORKER.value if self.has(Role.GRID_WORKER) else Role.RESIDENT.value
+        """The role a report counts under: 主动发现率 counts the reports of grid workers (专职 and
+        专业网格员), grid leaders, unit staff, dispatchers; points go to grid workers."""
+        for role in REPORTER_ROLES:
+            if self.has(role):
+                return role.value
+        return Role.RESIDENT.value
 
     def covers_grid(self, tree: GridTree, grid_id: str | None) -> bool:
         return grids_cover(tree, self.grids, grid_id)

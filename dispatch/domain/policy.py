@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
+from dispatch.domain.assessment import GRID_WEIGHTS, POINTS, RATE_NAMES, UNIT_WEIGHTS
 from dispatch.domain.case import Priority, Rating
 from dispatch.domain.deadlines import DeadlinePolicy
 from dispatch.domain.duplicates import DuplicatePolicy
@@ -34,8 +35,11 @@ MAX_DISTANCE_M = 100_000.0
 AROUND_THE_CLOCK, WORKING_HOURS = "around_the_clock", "working_hours"
 SECTIONS = (
     "time_limits", "calendar", "reminders", "escalation", "verification", "rating", "duplicates", "nlu",
+    "assessment",
 )
 MAX_DAYS = 365.0
+POINT_RULES = ("report", "report_on_spot", "verification", "duplicate")
+MAX_POINTS = 100
 
 # One line per problem; `PolicyError.code` picks it (the console has a Chinese twin in texts).
 MESSAGES = {
@@ -61,6 +65,8 @@ MESSAGES = {
     "level": "must list grid levels 3 (community), 2 (street), 1 (county), each once, nearest first",
     "rating": "must be one of " + ", ".join(r.value for r in Rating),
     "duplicate": "given twice",
+    "points": "must be a whole number of points between -{max} and {max}",
+    "weight": "must be a whole number between -100 and 100 (negative: lower is better)",
     "days": "must be a number of days > 0 and ≤ {max:g}",
 }
 
@@ -94,6 +100,15 @@ class CalendarPolicy:
 
 
 @dataclass(frozen=True)
+class AssessmentPolicy:
+    """Grid-worker points (积分) and the score weights (docs/assessment.md)."""
+
+    points: Mapping[str, int] = field(default_factory=lambda: dict(POINTS))
+    unit_weights: Mapping[str, int] = field(default_factory=lambda: dict(UNIT_WEIGHTS))
+    grid_weights: Mapping[str, int] = field(default_factory=lambda: dict(GRID_WEIGHTS))
+
+
+@dataclass(frozen=True)
 class RetrainPolicy:
     """`gridbot nlu retrain` on a schedule: every `every_days`, run by the scheduler."""
 
@@ -111,6 +126,7 @@ class Policy:
     deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
     require_verification: bool = True
     duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
+    assessment: AssessmentPolicy = field(default_factory=lambda: AssessmentPolicy())
     nlu_retrain: RetrainPolicy = field(default_factory=RetrainPolicy)
 
     def sla(self, taxonomy_hours: Mapping[str, float], tz: tzinfo | None = None) -> SlaPolicy:
@@ -361,6 +377,34 @@ def _duplicates(raw: Any) -> DuplicatePolicy:
     )
 
 
+def _whole(value: Any, path: str, code: str, limit: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+        raise PolicyError(path, code, max=limit)
+    if not -limit <= int(value) <= limit:
+        raise PolicyError(path, code, max=limit)
+    return int(value)
+
+
+def _assessment(raw: Any) -> AssessmentPolicy:
+    r = _Reader(raw, "assessment", ("points", "unit_weights", "grid_weights"))
+    d = AssessmentPolicy()
+    points = dict(d.points)
+    if r.get("points") is not None:
+        pr = _Reader(r.get("points"), r.at("points"), POINT_RULES)
+        for key in POINT_RULES:
+            if pr.has(key):
+                points[key] = _whole(pr.get(key), pr.at(key), "points", MAX_POINTS)
+    weights: dict[str, dict[str, int]] = {}
+    for name, default in (("unit_weights", d.unit_weights), ("grid_weights", d.grid_weights)):
+        raw_w = r.get(name)
+        if raw_w is None:
+            weights[name] = dict(default)
+            continue
+        wr = _Reader(raw_w, r.at(name), RATE_NAMES)
+        weights[name] = {k: _whole(wr.get(k), wr.at(k), "weight", 100) for k in RATE_NAMES if wr.has(k)}
+    return AssessmentPolicy(points=points, **weights)
+
+
 def _nlu(raw: Any) -> RetrainPolicy:
     r = _Reader(_Reader(raw, "nlu", ("retrain",)).get("retrain"), "nlu.retrain", ("enabled", "every_days"))
     d = RetrainPolicy()
@@ -381,6 +425,7 @@ def parse_policy(
         deadlines=deadlines,
         require_verification=required,
         duplicates=_duplicates(top.get("duplicates")),
+        assessment=_assessment(top.get("assessment")),
         nlu_retrain=_nlu(top.get("nlu")),
     )
 
@@ -433,6 +478,11 @@ def policy_to_doc(policy: Policy, taxonomy_hours: Mapping[str, float] | None = N
             "distance_m": _num(dup.distance_m),
             "window_hours": _num(dup.window_hours),
             "min_similarity": _num(dup.min_similarity),
+        },
+        "assessment": {
+            "points": dict(policy.assessment.points),
+            "unit_weights": dict(policy.assessment.unit_weights),
+            "grid_weights": dict(policy.assessment.grid_weights),
         },
         "nlu": {
             "retrain": {

@@ -1,12 +1,13 @@
-"""Assessment for a period: read cases and events, compute the tables."""
+"""Assessment for a period: read cases and their events, compute the tables."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 
 from dispatch.db.orm import CaseEventRow, CaseRow, MemberRow
 from dispatch.db.uow import UnitOfWork
@@ -14,11 +15,18 @@ from dispatch.domain import assessment as A
 from dispatch.service.registry import Registry
 
 
+def _at(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), zone)
+
+
 @dataclass
 class Period:
+    """[start, end) in China time (the configured zone), with its label."""
+
     start: datetime
     end: datetime
     label: str
+    kind: str = "range"  # week / month / quarter / year / range
 
     @classmethod
     def month(cls, month: str, tz: str = "Asia/Shanghai") -> Period:
@@ -30,21 +38,56 @@ class Period:
             raise ValueError(f"month must look like 2026-11, not {month!r}") from None
         nxt = date(year + (mon == 12), mon % 12 + 1, 1)
         zone = ZoneInfo(tz)
-        return cls(datetime.combine(first, time(0), zone), datetime.combine(nxt, time(0), zone), month)
+        return cls(_at(first, zone), _at(nxt, zone), f"{year:04d}-{mon:02d}", "month")
+
+    @classmethod
+    def week(cls, week: str, tz: str = "Asia/Shanghai") -> Period:
+        """ISO week `2026-W48` → [Monday 00:00, next Monday 00:00)."""
+        try:
+            year, w = week.upper().split("-W")
+            monday = date.fromisocalendar(int(year), int(w), 1)
+        except ValueError:
+            raise ValueError(f"week must look like 2026-W48, not {week!r}") from None
+        zone = ZoneInfo(tz)
+        return cls(
+            _at(monday, zone), _at(monday + timedelta(days=7), zone), f"{int(year):04d}-W{int(w):02d}", "week"
+        )
+
+    @classmethod
+    def quarter(cls, quarter: str, tz: str = "Asia/Shanghai") -> Period:
+        """`2026-Q4` → [1 Oct, 1 Jan)."""
+        try:
+            year, q = quarter.upper().split("-Q")
+            y, n = int(year), int(q)
+            if not 1 <= n <= 4:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"quarter must look like 2026-Q4, not {quarter!r}") from None
+        zone = ZoneInfo(tz)
+        first = date(y, 3 * n - 2, 1)
+        nxt = date(y + 1, 1, 1) if n == 4 else date(y, 3 * n + 1, 1)
+        return cls(_at(first, zone), _at(nxt, zone), f"{y:04d}-Q{n}", "quarter")
+
+    @classmethod
+    def year(cls, year: str, tz: str = "Asia/Shanghai") -> Period:
+        try:
+            y = int(year)
+            first = date(y, 1, 1)
+        except ValueError:
+            raise ValueError(f"year must look like 2026, not {year!r}") from None
+        zone = ZoneInfo(tz)
+        return cls(_at(first, zone), _at(date(y + 1, 1, 1), zone), f"{y:04d}", "year")
 
     @classmethod
     def between(cls, start: date, end: date, tz: str = "Asia/Shanghai") -> Period:
         zone = ZoneInfo(tz)
-        return cls(
-            datetime.combine(start, time(0), zone),
-            datetime.combine(end + timedelta(days=1), time(0), zone),
-            f"{start}~{end}",
-        )
+        return cls(_at(start, zone), _at(end + timedelta(days=1), zone), f"{start}~{end}")
 
 
 @dataclass
 class Report:
     period: Period
+    as_of: datetime
     total: A.Figures
     units: list[A.Figures]
     grids: list[A.Figures]  # at the chosen level
@@ -53,118 +96,165 @@ class Report:
     unit_bottom: list[A.Figures]
     grid_top: list[A.Figures]
     grid_bottom: list[A.Figures]
+    all_grids: list[A.Figures]  # every level
+    points_rule: dict[str, int] = field(default_factory=lambda: dict(A.POINTS))
+    labels: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The `gridbot report --json` object (docs/assessment.md)."""
+        return {
+            "period": self.period.label,
+            "start": self.period.start.isoformat(),
+            "end": self.period.end.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "total": self.total.as_json(),
+            "units": [f.as_json() for f in self.units],
+            "grids": [f.as_json() for f in self.all_grids],
+            "workers": [w.as_json() for w in self.workers],
+            "ranking": {
+                "units": _ids(self.unit_top, self.unit_bottom),
+                "grids": _ids(self.grid_top, self.grid_bottom),
+            },
+            "labels": self.labels,
+        }
 
 
-async def case_facts(uow: UnitOfWork, period: Period) -> list[A.CaseFacts]:
-    """Cases reported in the period, or dispatched/resolved in it."""
+def _ids(top: list[A.Figures], bottom: list[A.Figures]) -> dict[str, list[str]]:
+    return {"top": [f.subject for f in top], "bottom": [f.subject for f in bottom]}
+
+
+async def case_logs(uow: UnitOfWork, window: A.Window) -> list[A.CaseLog]:
+    """Every case that can count in the window: reported by as_of, and not resolved for
+    good before the period began (backlog is carried), or with an event in the period."""
     active_ids = select(CaseEventRow.case_id).where(
-        CaseEventRow.at >= period.start,
-        CaseEventRow.at < period.end,
-        CaseEventRow.action.in_(["dispatched", "reassigned", "resolved", "resolved_on_spot"]),
+        CaseEventRow.at >= window.start, CaseEventRow.at < window.end, CaseEventRow.at <= window.as_of
     )
     rows = (
-        (
-            await uow.session.execute(
-                select(
-                    CaseRow.id,
-                    CaseRow.category,
-                    CaseRow.grid_id,
-                    CaseRow.reporter_id,
-                    CaseRow.reporter_role,
-                    CaseRow.created_at,
-                    CaseRow.status,
-                    CaseRow.closed_at,
-                    CaseRow.on_spot,
-                ).where(
-                    or_(
-                        and_(CaseRow.created_at >= period.start, CaseRow.created_at < period.end),
-                        CaseRow.id.in_(active_ids),
-                    )
-                )
-            )
-        )
-        .mappings()
-        .all()
-    )
-    if not rows:
-        return []
-    ids = [r["id"] for r in rows]
-    events: dict[int, list[dict[str, object]]] = {}
-    for chunk in range(0, len(ids), 5000):
-        part = ids[chunk : chunk + 5000]
-        ev = (
-            (
-                await uow.session.execute(
-                    select(CaseEventRow.case_id, CaseEventRow.at, CaseEventRow.action, CaseEventRow.data)
-                    .where(CaseEventRow.case_id.in_(part))
-                    .order_by(CaseEventRow.case_id, CaseEventRow.id)
-                )
-            )
-            .mappings()
-            .all()
-        )
-        for case_id, group in A.group_events(dict(e) for e in ev).items():
-            events[case_id] = group
-    return [A.facts_from_events(dict(r), events.get(r["id"], []), period.end) for r in rows]
-
-
-async def worker_points(uow: UnitOfWork, period: Period, facts: list[A.CaseFacts]) -> list[A.WorkerPoints]:
-    members = {r.id: r for r in (await uow.session.scalars(select(MemberRow))).all()}
-    points: dict[int, A.WorkerPoints] = {}
-
-    def of(member_id: int) -> A.WorkerPoints:
-        if member_id not in points:
-            points[member_id] = A.WorkerPoints(
-                member_id, members[member_id].name if member_id in members else str(member_id)
-            )
-        return points[member_id]
-
-    for f in facts:
-        if (
-            f.reporter_role == "grid_worker"
-            and f.reporter_id is not None
-            and period.start <= f.reported_at < period.end
-        ):
-            w = of(f.reporter_id)
-            w.reports += 1
-            w.on_spot += f.on_spot
-    verified = (
         await uow.session.execute(
-            select(CaseEventRow.actor_id, CaseEventRow.action).where(
-                CaseEventRow.at >= period.start,
-                CaseEventRow.at < period.end,
-                CaseEventRow.actor_role == "grid_worker",
-                CaseEventRow.action.in_(["verified", "reopened", "linked_duplicate"]),
+            select(
+                CaseRow.id, CaseRow.grid_id, CaseRow.reporter_id, CaseRow.reporter_role, CaseRow.created_at
+            ).where(
+                CaseRow.created_at < window.end,
+                CaseRow.created_at <= window.as_of,
+                or_(
+                    CaseRow.resolved_at.is_(None),
+                    CaseRow.resolved_at >= window.start,
+                    CaseRow.id.in_(active_ids),
+                ),
             )
         )
     ).all()
-    for actor_id, action in verified:
-        if actor_id is None:
-            continue
-        if action == "linked_duplicate":
-            of(actor_id).duplicates += 1
-        else:
-            of(actor_id).verifications += 1
-    return sorted(points.values(), key=lambda w: (-w.points, w.name))
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    events: dict[int, list[A.LogEvent]] = {}
+    for chunk in range(0, len(ids), 5000):
+        part = ids[chunk : chunk + 5000]
+        found = (
+            await uow.session.execute(
+                select(
+                    CaseEventRow.case_id, CaseEventRow.at, CaseEventRow.action, CaseEventRow.actor_id,
+                    CaseEventRow.actor_role, CaseEventRow.new_status, CaseEventRow.data,
+                )
+                .where(
+                    CaseEventRow.case_id.in_(part),
+                    CaseEventRow.at < window.end,
+                    CaseEventRow.at <= window.as_of,
+                )
+                .order_by(CaseEventRow.case_id, CaseEventRow.at, CaseEventRow.id)
+            )
+        ).all()
+        for e in found:
+            events.setdefault(e.case_id, []).append(
+                A.LogEvent(e.action, _aware(e.at), e.actor_id, e.actor_role, e.new_status, e.data or {})
+            )
+    return [
+        A.CaseLog(
+            r.id, r.grid_id, r.reporter_id, r.reporter_role, _aware(r.created_at), tuple(events.get(r.id, ()))
+        )
+        for r in rows
+    ]
 
 
-async def build_report(uow: UnitOfWork, registry: Registry, period: Period, grid_level: int = 3) -> Report:
+def _aware(at: datetime) -> datetime:
+    """SQLite gives naive UTC datetimes back."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+async def build_report(
+    uow: UnitOfWork,
+    registry: Registry,
+    period: Period,
+    grid_level: int = 3,
+    now: datetime | None = None,
+    interview: bool = True,
+) -> Report:
+    """The assessment of `period` as of now (or `now`), with the policy's points and weights."""
+    window = A.Window.of(period.start, period.end, now or datetime.now(UTC))
+    settings = registry.policy.assessment
+    rules = {**A.POINTS, **settings.points}
     async with uow:
-        facts = await case_facts(uow, period)
-        workers = await worker_points(uow, period, facts)
+        logs = await case_logs(uow, window)
+        members = {
+            r.id: (r.ref, r.name)
+            for r in (await uow.session.execute(select(MemberRow.id, MemberRow.ref, MemberRow.name))).all()
+        }
+    views = [A.view(c, window) for c in logs]
+    workers_by_id, per_case = A.worker_points(views, rules)
+    for mid, w in workers_by_id.items():
+        w.ref, w.name = members.get(mid, (str(mid), str(mid)))
+    workers = sorted(workers_by_id.values(), key=lambda w: (-w.points, w.ref))
     tree = registry.tree
-
-    def level_of(grid_id: str) -> str | None:
-        if grid_id not in tree:
-            return None
-        for gid in tree.ancestors(grid_id):
-            if tree.get(gid).level == grid_level:
-                return gid
-        return None
-
+    grid_ids = {v.grid_id for v in views if v.grid_id is not None}
+    ancestors = {g: tree.ancestors(g) if g in tree else (g,) for g in grid_ids}
     names = {u.id: u.name for u in registry.units.values()}
-    units = A.by_unit(facts, names)
-    grids = A.by_grid(facts, level_of, {g.id: g.name for g in tree.by_id.values()})
+    units = A.by_unit(views, names, settings.unit_weights)
+    all_grids = A.by_grid(
+        views, ancestors, {g.id: g.name for g in tree.by_id.values()}, settings.grid_weights, points=per_case
+    )
+    grids = [f for f in all_grids if f.subject in tree and tree.get(f.subject).level == grid_level]
     ut, ub = A.ranking(units)
     gt, gb = A.ranking(grids)
-    return Report(period, A.total(facts), units, grids, workers, ut, ub, gt, gb)
+    as_of = window.as_of.astimezone(period.start.tzinfo)
+    total = A.total(views, settings.grid_weights)
+    report = Report(period, as_of, total, units, grids, workers, ut, ub, gt, gb, all_grids, rules)
+    report.labels = _labels(report)
+    if period.kind == "month" and interview:
+        report.labels["interview"] = await _interview(uow, registry, period, grid_level, window.as_of, report)
+    return report
+
+
+def _labels(report: Report) -> dict[str, Any]:
+    """Quarterly 奔牛 (top) / 蜗牛 (bottom) units and grids; the yearly 十佳网格."""
+    kind = report.period.kind
+    if kind == "quarter":
+        units, grids = _ids(report.unit_top, report.unit_bottom), _ids(report.grid_top, report.grid_bottom)
+        return {
+            "units": {"bull": units["top"], "snail": units["bottom"]},
+            "grids": {"bull": grids["top"], "snail": grids["bottom"]},
+        }
+    if kind == "year":
+        best, _ = A.ranking(report.grids, A.TOP_TEN)
+        return {"top_ten_grids": [f.subject for f in best]}
+    return {}
+
+
+async def _interview(
+    uow: UnitOfWork, registry: Registry, period: Period, level: int, now: datetime, report: Report
+) -> dict[str, list[str]]:
+    """约谈: units and grids in the bottom three of this month and the months before it, for
+    A.INTERVIEW_MONTHS months running."""
+    units = {f.subject for f in report.unit_bottom}
+    grids = {f.subject for f in report.grid_bottom}
+    first = period.start.date()
+    tz = period.start.tzinfo
+    for _ in range(A.INTERVIEW_MONTHS - 1):
+        if not (units or grids):
+            break
+        first = (first.replace(day=1) - timedelta(days=1)).replace(day=1)
+        earlier = await build_report(
+            uow, registry, Period.month(f"{first:%Y-%m}", str(tz)), level, now=now, interview=False
+        )
+        units &= {f.subject for f in earlier.unit_bottom}
+        grids &= {f.subject for f in earlier.grid_bottom}
+    return {"units": sorted(units), "grids": sorted(grids)}

@@ -24,6 +24,7 @@ COLUMNS = [
     ("extension_rate", texts.ASSESS_COLUMNS["extension_rate"]),
     ("accurate_dispatch_rate", texts.ASSESS_COLUMNS["accurate_dispatch_rate"]),
     ("satisfaction_rate", texts.ASSESS_COLUMNS["satisfaction_rate"]),
+    ("solve_rate", texts.ASSESS_COLUMNS["solve_rate"]),
     ("mean_handling_hours", texts.ASSESS_COLUMNS["mean_handling_hours"]),
     ("score", texts.ASSESS_COLUMNS["score"]),
 ]
@@ -61,9 +62,9 @@ def print_table(title: str, rows: Sequence[Figures], out: TextIO) -> None:
         out.write(texts.ASSESS_EMPTY + "\n")
 
 
-def print_workers(rows: Sequence[WorkerPoints], out: TextIO) -> None:
+def print_workers(rows: Sequence[WorkerPoints], out: TextIO, rules: dict[str, int] | None = None) -> None:
     out.write(f"\n{texts.ASSESS_WORKERS_TITLE}\n")
-    rule = texts.ASSESS_POINTS_RULE.format(**POINTS)
+    rule = texts.ASSESS_POINTS_RULE.format(**(rules or POINTS))
     out.write(rule + "\n")
     for w in rows:
         line = texts.ASSESS_WORKER_LINE.format(
@@ -91,7 +92,7 @@ def print_report(report: Report, out: TextIO = sys.stdout) -> None:
         out.write(
             texts.ASSESS_BOTTOM + "  " + ("、".join(f"{f.name}({f.score:.1f})" for f in bottom) or "—") + "\n"
         )
-    print_workers(report.workers, out)
+    print_workers(report.workers, out, report.points_rule)
 
 
 def write_csv(report: Report, out: TextIO = sys.stdout) -> None:
@@ -103,23 +104,6 @@ def write_csv(report: Report, out: TextIO = sys.stdout) -> None:
             row = r.as_row()
             cells = [("" if row[k] is None else row[k]) for k, _ in COLUMNS]
             w.writerow(safe_row([table, r.subject, *cells]))
+    blanks = [""] * (len(COLUMNS) - 3)  # between 上报数 and 综合得分
     for wp in report.workers:
-        w.writerow(safe_row(
-            [
-                "grid_worker",
-                wp.member_id,
-                wp.name,
-                wp.reports,
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                wp.points,
-            ]
-        ))
+        w.writerow(safe_row(["grid_worker", wp.ref or wp.member_id, wp.name, wp.reports, *blanks, wp.points]))

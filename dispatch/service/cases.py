@@ -357,9 +357,19 @@ class CaseService:
             await self._redispatch_if_reopened(case, now, events)
             return await self._commit(uow, case, list(case.events[before:]), now)
 
-    async def rate(self, case_id: int, actor: Actor, rating: Rating, rating_round: int | None = None) -> Case:
+    async def rate(
+        self,
+        case_id: int,
+        actor: Actor,
+        rating: Rating,
+        rating_round: int | None = None,
+        *,
+        solved: bool | None = None,
+        reason: str = "",
+    ) -> Case:
         """`rating_round`: the case's rework count when the rating was asked for; a rating asked for
-        before a 返工 is refused (`OutdatedRound`)."""
+        before a 返工 is refused (`OutdatedRound`). `solved`: the resident's answer to "问题解决了吗"
+        (for 解决率); an unhappy or unsolved answer may come with a short reason."""
         async with self._uow() as uow:
             member, case = await self._acting(uow, actor, Role.RESIDENT), await self._case(uow, case_id)
             ensure_reporter(member, case)
@@ -374,9 +384,26 @@ class CaseService:
                 await_verification=self.config.require_verification
                 and not case.on_spot
                 and bool(await notify.grid_workers_for(uow, self.registry, case.grid_id)),
+                solved=solved,
+                reason=reason.strip(),
             )
             await self._redispatch_if_reopened(case, now, case.events[before:])
             return await self._commit(uow, case, list(case.events[before:]), now)
+
+    async def review(self, case_id: int, actor: Actor, ok: bool, note: str = "") -> Case:
+        """审核 of an on-the-spot record by a 网格长 of its grid or a dispatcher: its points
+        count once it passed."""
+        async with self._uow() as uow:
+            member = await self._acting(uow, actor, Role.GRID_LEADER, *STAFF)
+            case = await self._case(uow, case_id)
+            leader = actor.role == Role.GRID_LEADER.value
+            if leader and not member.covers_grid(self.registry.tree, case.grid_id):
+                raise NotAuthorised(f"member {member.ref} is not a grid leader of {case.grid_id!r}")
+            now = self.clock.now()
+            case.review(actor, now, ok, note.strip())
+            await uow.cases.save(case, now)
+            await uow.commit()
+            return case
 
     async def _redispatch_if_reopened(self, case: Case, now: datetime, events: Sequence[CaseEvent]) -> None:
         """返工 goes straight back to the unit that handled it, with a fresh time limit."""

@@ -153,8 +153,8 @@ class Scheduler:
         registry = self.registry
         async with self._uow() as uow:
             case = await uow.cases.get(case_id)
-            if case is None:
-                return
+            if case is None or (case.sched or {}).get("history"):
+                return  # an imported case is a record of the past: nobody is reminded of it
             state = _state(case)
             sla = registry.sla.hours_for(case.category, case.unit_id, case.priority)
             awaiting = (

@@ -151,6 +151,33 @@ def members_import(path: Annotated[Path, typer.Argument(help="members YAML")]) -
     _import_cli("members", _load_yaml(path), str(path))
 
 
+# -- history (历史案件) -------------------------------------------------------------------------
+history_app = typer.Typer(help="Cases from an older system, replayed into the case log.",
+                          no_args_is_help=True)
+app.add_typer(history_app, name="history")
+
+
+@history_app.command("import")
+def history_import(path: Annotated[Path, typer.Argument(help="JSON Lines, one event a line")]) -> None:
+    """Replay past cases' events (report, dispatch, accept, resolve, rate…) at their own times;
+    all or nothing; importing the same file again changes nothing."""
+    from dispatch.service.history import HistoryError
+    from gridbot.cli.history import run_history_import
+
+    try:
+        result = _run(run_history_import(_settings(), path))
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        fail(f"{path}: not UTF-8 text")
+    except HistoryError as exc:
+        fail(f"{path}: {exc}")
+    typer.echo(
+        f"history: {result.cases_created} cases created, {result.cases_updated} updated, "
+        f"{result.events_applied} events replayed, {result.events_skipped} already imported"
+    )
+
+
 # -- the closed-loop policy (处置规则) ------------------------------------------------------------
 policy_app = typer.Typer(
     help="The closed-loop policy: time limits, reminders, escalation, 核查, rating, duplicates.",
@@ -222,8 +249,10 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 @demo_app.command("load")
-def demo_load() -> None:
-    """Load the demo county 青禾县: grids, units and people."""
+def demo_load(
+    history: Annotated[bool, typer.Option(help="also import the demo month of history")] = True,
+) -> None:
+    """Load the demo county 青禾县: grids, units, people and a month of history (cases)."""
     from importlib import resources
 
     import yaml
@@ -234,6 +263,33 @@ def demo_load() -> None:
     _import_cli("grids", json.loads(demo.joinpath("county.geojson").read_text("utf-8")), "demo grids")
     _import_cli("units", yaml.safe_load(demo.joinpath("units.yaml").read_text("utf-8")), "demo units")
     _import_cli("members", yaml.safe_load(demo.joinpath("people.yaml").read_text("utf-8")), "demo people")
+    if history:
+        _demo_history()
+
+
+def _demo_history() -> None:
+    from datetime import UTC, datetime
+
+    from dispatch.service.history import HistoryError, import_history
+    from gridbot.bootstrap import bootstrap
+    from gridbot.demo import history_lines
+
+    settings = _settings()
+
+    async def go() -> Any:
+        app_ = await bootstrap(settings)
+        try:
+            lines = history_lines(datetime.now(UTC), settings.tz)
+            return await import_history(app_.uow(), app_.registry, lines, prefix=settings.case_prefix,
+                                        tz=settings.tz, now=datetime.now(UTC))
+        finally:
+            await app_.close()
+
+    try:
+        result = _run(go())
+    except HistoryError as exc:
+        fail(f"demo history: {exc}")
+    typer.echo(f"demo history: {result.cases_created} cases, {result.events_applied} events")
 
 
 @app.command("route")
@@ -353,12 +409,16 @@ def bench_grids(
 @app.command("report")
 def report_cmd(
     month: Annotated[str | None, typer.Option(help="the month, e.g. 2026-11")] = None,
+    week: Annotated[str | None, typer.Option(help="the ISO week, e.g. 2026-W48")] = None,
+    quarter: Annotated[str | None, typer.Option(help="the quarter, e.g. 2026-Q4")] = None,
+    year: Annotated[str | None, typer.Option(help="the year, e.g. 2026")] = None,
     start: Annotated[str | None, typer.Option(help="first day, e.g. 2026-11-01")] = None,
     end: Annotated[str | None, typer.Option(help="last day (inclusive)")] = None,
     level: Annotated[
-        int, typer.Option(help="grid level of the grid table: 2 street, 3 community, 4 unit grid")
+        int, typer.Option(help="grid level of the grid table and ranking: 2 street, 3 community, 4 unit grid")
     ] = 3,
     csv_out: Annotated[bool, typer.Option("--csv", help="CSV instead of tables")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="one JSON object (docs/assessment.md)")] = False,
 ) -> None:
     """Assessment (考核): 按期办结率, 返工率, 满意率, 主动发现率…, rankings, grid-worker points."""
     from datetime import date
@@ -367,13 +427,23 @@ def report_cmd(
     from dispatch.service.assessment_table import print_report, write_csv
 
     settings = _settings()
+    given = [x for x in (month, week, quarter, year, start or end) if x]
+    if len(given) != 1:
+        fail("give one of --month YYYY-MM, --week YYYY-Www, --quarter YYYY-Qn, --year YYYY,"
+             " or --start and --end")
     try:
         if month:
             period = Period.month(month, settings.timezone)
+        elif week:
+            period = Period.week(week, settings.timezone)
+        elif quarter:
+            period = Period.quarter(quarter, settings.timezone)
+        elif year:
+            period = Period.year(year, settings.timezone)
         elif start and end:
             period = Period.between(date.fromisoformat(start), date.fromisoformat(end), settings.timezone)
         else:
-            fail("give --month YYYY-MM, or --start and --end")
+            fail("give both --start and --end")
     except ValueError as exc:
         fail(str(exc))
     if level not in (1, 2, 3, 4):
@@ -384,11 +454,16 @@ def report_cmd(
 
         app_ = await bootstrap(settings)
         try:
-            return await build_report(app_.uow(), app_.registry, period, level)
+            return await build_report(app_.uow(), app_.registry, period, level, now=app_.clock.now())
         finally:
             await app_.close()
 
     report = _run(go())
+    if json_out:
+        import json
+
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+        return
     (write_csv if csv_out else print_report)(report)
 
 

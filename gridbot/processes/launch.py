@@ -25,7 +25,8 @@ class LaunchError(RuntimeError):
 
 
 async def ensure_demo_loaded(app: App) -> bool:
-    """Load the demo county (grids, units, people) into an empty database. True if loaded now."""
+    """Load the demo county (grids, units, people, a month of history) into an empty database.
+    True if loaded now."""
     async with app.uow() as uow:
         if await uow.grids.count():
             return False
@@ -42,6 +43,12 @@ async def ensure_demo_loaded(app: App) -> bool:
     await import_units(app.uow(), yaml.safe_load(demo.joinpath("units.yaml").read_text("utf-8")), now)
     await import_members(app.uow(), yaml.safe_load(demo.joinpath("people.yaml").read_text("utf-8")), now)
     await app.reload()
+    from dispatch.service.history import import_history
+    from gridbot.demo import history_lines
+
+    tz = app.settings.tz
+    await import_history(app.uow(), app.registry, history_lines(now, tz), prefix=app.settings.case_prefix,
+                         tz=tz, now=now)
     return True
 
 
@@ -183,7 +190,7 @@ async def run_sandbox(
     app = await bootstrap(settings)
     try:
         if await ensure_demo_loaded(app):
-            echo("loaded the demo county 青禾县 (grids, units, people)")
+            echo("loaded the demo county 青禾县 (grids, units, people, a month of history)")
         nlu = load_nlu(app)
         world = demo_world(DEMO_DIR)
         _bind_groups_to_database(world, app)

@@ -273,3 +273,20 @@ async def test_audit_log_is_paged_newest_first(admin_app: Any, app: Any, users: 
     assert 'href="/config/audit?page=1"' in second.text and "page=3" not in second.text
     assert (await c.get("/config/audit?page=x")).status_code == 404
     await c.aclose()
+
+
+async def test_admin_edits_the_point_rules_and_weights(admin_app: Any, app: Any, users: Any) -> None:
+    c = await logged_in(admin_app, "admin")
+    fields = form_fields((await c.get("/config/policy")).text)
+    assert ("pts_report", "1") in fields and ("pts_duplicate", "-1") in fields
+    before = await audit_count(app)
+    r = await post(c, change(fields, pts_report="2", w_units="handle_rate:60, overdue_rate:-40"))
+    assert r.status_code == 303
+    assert app.registry.policy.assessment.points["report"] == 2
+    assert dict(app.registry.policy.assessment.unit_weights) == {"handle_rate": 60, "overdue_rate": -40}
+    assert app.registry.policy.assessment.grid_weights["solve_rate"] == 5  # untouched, kept
+    assert await audit_count(app) == before + 1
+    fields = form_fields((await c.get("/config/policy")).text)
+    r = await post(c, change(fields, pts_report="1.5"))
+    assert r.status_code == 400 and "积分规则" in r.text
+    assert app.registry.policy.assessment.points["report"] == 2
