@@ -104,6 +104,8 @@ async def test_dispatcher_creates_a_routed_case(nlu_app: Any, app: Any, users: A
     seen = await v.get(case_url)
     assert seen.status_code == 200 and CALLER_PHONE not in seen.text and CALLER_NAME not in seen.text
     assert "来电群众" in seen.text
+    members = await v.get("/config/members")
+    assert members.status_code == 200 and CALLER_NAME not in members.text
 
     # the unit's card: no caller, and the console photo is not sent as a Telegram file
     from bot import render
