@@ -17,6 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import delete
+
+from dispatch.db.orm import MemberRow
 from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Actor, Case, Channel
 from dispatch.domain.errors import DomainError, NotAuthorised
@@ -111,4 +114,13 @@ class IntakeService:
             channel=intake.source, predicted_category=intake.predicted_category,
             entered_by=actor.member_id,
         )
-        return await self.service.submit_report(draft)
+        try:
+            return await self.service.submit_report(draft)
+        except BaseException:
+            await self._forget(caller.id)  # no case: the caller's record goes too
+            raise
+
+    async def _forget(self, member_id: int) -> None:
+        async with self._uow() as uow:
+            await uow.session.execute(delete(MemberRow).where(MemberRow.id == member_id))
+            await uow.commit()

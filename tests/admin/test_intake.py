@@ -222,3 +222,24 @@ async def test_suggestion_endpoint_and_button(nlu_app: Any, app: Any, users: Any
     # the suggestion left in place, a later correction is recorded against it
     r = await c.post("/intake", data=fields(csrf, predicted="street_vending", category="garbage"))
     assert r.status_code == 303
+
+
+async def test_a_failed_submit_keeps_no_caller(app: Any, users: Any) -> None:
+    from dispatch.domain.errors import DomainError
+    from dispatch.service.intake import Intake, IntakeService
+
+    async def members() -> int:
+        async with app.uow() as uow:
+            return len((await uow.session.scalars(select(MemberRow.id))).all())
+
+    async def refuse(draft: Any, also: Any = None) -> Any:
+        raise DomainError("refused")
+
+    before = await members()
+    service = IntakeService(app.service, app.uow)
+    app.service.submit_report = refuse
+    actor = users["dispatcher"].actor("phone")
+    with pytest.raises(DomainError):
+        await service.submit(Intake(text=VENDING, source="phone", category="street_vending",
+                                    caller_name=CALLER_NAME), actor, "来电群众")
+    assert await members() == before
