@@ -17,8 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import texts
 from admin import web
 from admin.photos import BotApiPhotos, PhotoSource, placeholder_svg
-from admin.routes import auth, cases, config, dashboard, deliveries, hotline, policy
+from admin.routes import auth, cases, config, dashboard, deliveries, hotline, intake, policy
 from admin.throttle import LoginThrottle
+from admin.uploads import UploadStore
 from admin.web import VIEWER, CsrfFailed, Forbidden, LoginRequired, error_page, redirect
 from dispatch.domain.errors import DomainError
 from dispatch.service.app import App
@@ -36,10 +37,12 @@ def default_photos(app: App) -> PhotoSource | None:
 
 def create_admin_app(app: App, *, photos: PhotoSource | None = None, use_bot_photos: bool = True,
                      bot_username: str | None = None, root_path: str = "",
-                     report_cache_seconds: float = 0.0) -> FastAPI:
+                     report_cache_seconds: float = 0.0, classifier: Any = None) -> FastAPI:
     """The console. `photos`: where transcript photos come from (default: the Bot API when a
     token is configured; `use_bot_photos=False` for placeholders only). `report_cache_seconds`:
-    how long the dashboard may reuse a month's assessment figures (0: always fresh)."""
+    how long the dashboard may reuse a month's assessment figures (0: always fresh).
+    `classifier`: the NLU, loaded once by the caller, for the intake's category suggestion
+    (None: the dispatcher picks the category)."""
     api = FastAPI(title=texts.ADMIN["app_title"], docs_url=None, redoc_url=None, openapi_url=None,
                   root_path=root_path)
     api.state.gridbot = app
@@ -48,6 +51,8 @@ def create_admin_app(app: App, *, photos: PhotoSource | None = None, use_bot_pho
     api.state.report_cache_seconds = report_cache_seconds
     api.state.report_cache = {}
     api.state.login_throttle = LoginThrottle()
+    api.state.classifier = classifier
+    api.state.uploads = UploadStore(Path(app.settings.data_dir) / "console-photos")
     api.add_middleware(web.SecurityHeaders)
     api.mount("/static", StaticFiles(directory=str(web.STATIC)), name="static")
     api.include_router(auth.router)
@@ -57,12 +62,13 @@ def create_admin_app(app: App, *, photos: PhotoSource | None = None, use_bot_pho
     api.include_router(policy.router)
     api.include_router(deliveries.router)
     api.include_router(hotline.router)
+    api.include_router(intake.router)
 
     @api.get("/photos/{file_id}")
     async def photo(request: Request, file_id: str, info: Any = VIEWER) -> Response:
         source: PhotoSource | None = request.app.state.photos
-        got = None
-        if source is not None and len(file_id) <= 256:
+        got = request.app.state.uploads.fetch(file_id)
+        if got is None and source is not None and len(file_id) <= 256:
             try:
                 got = await source.fetch(file_id)
             except Exception:  # a broken source shows the placeholder, never a 500

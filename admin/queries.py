@@ -216,6 +216,8 @@ async def case_detail(uow: UnitOfWork, case_id: int) -> CaseDetail | None:
         events = await uow.cases.events(case_id)
         messages = await uow.messages.for_case(case_id)
         member_ids = {e.actor_id for e in events if e.actor_id is not None}
+        entered = ((e.data or {}).get("entered_by") for e in events)  # a console intake's staff member
+        member_ids |= {m for m in entered if isinstance(m, int)}
         if case.reporter_id is not None:
             member_ids.add(case.reporter_id)
         if case.accepted_by is not None:

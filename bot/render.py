@@ -105,7 +105,7 @@ def unit_card(
         extra += texts.CARD_REPLACED
     elif not mine and c.status in (S.DISPATCHED, S.ACCEPTED):
         extra += texts.CARD_MOVED
-    report_photos = [p for p in c.photos if p.kind == "report"]
+    report_photos = [p for p in c.photos if p.kind == "report" and p.in_telegram]
     text = texts.CARD.format(
         flag=flag,
         number=c.number,

@@ -8,12 +8,14 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 
+import texts
 from admin import exports, queries
 from admin.accounts import SessionInfo
 from admin.commands import ConsoleCommands, Outcome
 from admin.routes.deliveries import failed_deliveries
 from admin.web import DISPATCHER, VIEWER, flash, gb, now, redirect, render_page
 from dispatch.domain.status import WITH_UNIT, CaseStatus, can_transition
+from dispatch.service.intake import is_intake_member
 
 router = APIRouter()
 
@@ -105,8 +107,19 @@ async def case_page(request: Request, case_id: int, info: SessionInfo = VIEWER) 
         "can_reassign": _can(status, CaseStatus.DISPATCHED),
         "can_extend": status in {s.value for s in WITH_UNIT},  # 延期 while a unit holds it
         "can_close": _can(status, CaseStatus.CLOSED), "can_cancel": _can(status, CaseStatus.CANCELLED),
-        "back": _list_referer(request),
+        "back": _list_referer(request), **_caller(detail),
     })
+
+
+def _caller(detail: queries.CaseDetail) -> dict[str, Any]:
+    """A console intake's caller: named (with their phone) to dispatchers and admins only."""
+    if not is_intake_member(detail.reporter):
+        return {"caller": False}
+    reported = next((e for e in detail.events if e.action == "reported"), None)
+    entered_by = (reported.data or {}).get("entered_by") if reported is not None else None
+    source = texts.ADMIN_INTAKE_SOURCE_ZH.get(detail.case.channel, texts.ADMIN_INTAKE_SOURCE_ZH["admin"])
+    return {"caller": True, "entered_by": entered_by,
+            "caller_label": texts.ADMIN["intake_caller_unnamed"].format(source=source)}
 
 
 def _list_referer(request: Request) -> str:

@@ -22,6 +22,7 @@ from dispatch.domain.routing import CATCH_ALL
 from dispatch.domain.status import OPEN
 from dispatch.service import chat_moves, directory, membership
 from dispatch.service.config_log import AuditActor
+from dispatch.service.intake import INTAKE_REF_PREFIX
 
 router = APIRouter(prefix="/config")
 T = texts.ADMIN
@@ -60,7 +61,10 @@ async def units(request: Request, info: SessionInfo = VIEWER) -> Response:
 async def members(request: Request, info: SessionInfo = VIEWER) -> Response:
     app = gb(request)
     async with app.uow() as uow:
-        rows = (await uow.session.scalars(select(MemberRow).order_by(MemberRow.id).limit(5000))).all()
+        # callers entered with a console intake are not the directory's, and stay private
+        rows = (await uow.session.scalars(
+            select(MemberRow).where(MemberRow.ref.not_like(f"{INTAKE_REF_PREFIX}%"))
+            .order_by(MemberRow.id).limit(5000))).all()
         linked = dict((await uow.session.execute(
             select(AdminUserRow.member_id, AdminUserRow.username)
             .where(AdminUserRow.member_id.is_not(None)))).all())

@@ -49,7 +49,7 @@ class Deliverers(TelegramCalls):
                 await self._best_effort("old card", partial(self._replace_card, old, old_text), old.chat_id)
             await self._step(row, 2, cards=[new])  # where the case's card is now
         cards[:] = [k for k in cards if not (k.chat_id == chat_id and k.purpose == "unit")] + [new]
-        photos = [p.file_id for p in c.photos if p.kind == "report"]
+        photos = [p.file_id for p in c.photos if p.kind == "report" and p.in_telegram]
         if photos and row.parts_done < 3:
             await self._best_effort(
                 "card photos",

@@ -56,6 +56,9 @@ class Channel(StrEnum):
     CLI = "cli"
     HOTLINE = "hotline"  # 12345 work orders (`gridbot hotline import`)
     OPEN311 = "open311"  # the Open311 GeoReport v2 API (`gridbot api`)
+    PHONE = "phone"  # 来电: the grid centre took a call and entered it in the console
+    WALK_IN = "walk_in"  # 来访: a person came to the grid centre
+    POLICE_110 = "police_110"  # 110非警务: referred by the police
     SYSTEM = "system"
 
 
@@ -87,10 +90,20 @@ class CaseEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+# Photos uploaded in the console are files in the data directory, not Telegram file ids:
+# their ids carry this prefix, and nothing sends them through the Bot API.
+CONSOLE_PHOTO_PREFIX = "console-"
+
+
 @dataclass(slots=True)
 class Photo:
     file_id: str
     kind: str = "report"  # report / result
+
+    @property
+    def in_telegram(self) -> bool:
+        """A Telegram file id (the relay may send it), not a console upload."""
+        return not self.file_id.startswith(CONSOLE_PHOTO_PREFIX)
 
 
 @dataclass(slots=True)

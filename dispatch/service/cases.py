@@ -70,6 +70,7 @@ class ReportDraft:
     result_photos: list[str] = field(default_factory=list)
     predicted_category: str | None = None  # what the NLU said, if the person changed it
     triage: bool = False  # the category is uncertain: a dispatcher decides (分类不确定)
+    entered_by: int | None = None  # the staff member who entered it for the reporter (console intake)
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,8 @@ class CaseService:
             )
             reporter = Actor(member.id, role, draft.channel)
             events = [case.report(reporter, now)]
+            if draft.entered_by is not None:
+                events[0].data["entered_by"] = draft.entered_by
             system = Actor(None, "system", draft.channel)
             original = (
                 None if draft.on_spot or draft.emergency else await self._find_duplicate(uow, case, now)

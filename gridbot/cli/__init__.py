@@ -473,6 +473,18 @@ admin_app = typer.Typer(help="The admin console: `gridbot admin [--host --port]`
 app.add_typer(admin_app, name="admin")
 
 
+def _console_classifier(app_: Any) -> Any:
+    """The NLU for the console's category suggestion, loaded once; without a model the
+    dispatcher picks the category (said on stderr, the console still starts)."""
+    from bot.nlu import load_classifier
+
+    try:
+        return load_classifier(app_.registry, app_.settings.data_dir, app_.settings.nlu_model_dir)
+    except Exception as exc:  # no model, or an unreadable one
+        typer.echo(f"gridbot admin: no NLU model ({exc}); categories are picked by hand", err=True)
+        return None
+
+
 @admin_app.callback()
 def admin_serve(
     ctx: typer.Context,
@@ -502,11 +514,12 @@ def admin_serve(
                 typer.echo("gridbot admin: no console accounts yet: run "
                            "`gridbot admin create-user NAME --role admin`", err=True)
             typer.echo(f"gridbot admin: http://{host}:{port}/")
+            classifier = _console_classifier(app_)
             stop = asyncio.Event()
             watcher = start_config_watch(app_, stop)  # edits made by the CLI or other processes
             try:
                 await serve(app_, host, port, bot_username=bot_username, report_cache_seconds=60,
-                            forwarded_allow_ips=forwarded_allow_ips)
+                            forwarded_allow_ips=forwarded_allow_ips, classifier=classifier)
             finally:
                 stop.set()
                 await watcher

@@ -100,6 +100,7 @@ async def _start_admin(
     token: str,
     bot_username: str | None,
     echo: Callable[[str], None],
+    classifier: Any = None,
 ) -> tuple[Any, asyncio.Task[Any]]:
     """The admin console in this event loop, photos read through the sandbox's Bot API. It is
     listening when this returns; any reason it cannot start is a LaunchError."""
@@ -114,7 +115,8 @@ async def _start_admin(
         await ensure_user(app.uow(), user, password, "admin", app.clock.now(), "沙盒管理员")
         photos = BotApiPhotos(api, token, cache_dir=app.settings.data_dir / "photo-cache")
         server = make_server(
-            create_admin_app(app, photos=photos, bot_username=bot_username), host, port, log_level="warning"
+            create_admin_app(app, photos=photos, bot_username=bot_username, classifier=classifier),
+            host, port, log_level="warning",
         )
         server.capture_signals = nullcontext  # Ctrl+C belongs to `gridbot sandbox`, not uvicorn
         task = asyncio.create_task(server.serve(sockets=[sock]), name="admin")
@@ -214,7 +216,8 @@ async def run_sandbox(
             if workers > 1:
                 echo(f"  {workers} bot worker processes")
             if admin_port:
-                admin = await _start_admin(app, host, admin_port, handle.url, handle.token, me.username, echo)
+                admin = await _start_admin(app, host, admin_port, handle.url, handle.token, me.username, echo,
+                                           classifier=nlu)
             echo("  open the page, pick a resident (张桂兰) and describe a problem; Ctrl+C stops")
             await _until_stopped(stop, [("admin console", admin[1])] if admin is not None else [])
         finally:
