@@ -12,6 +12,9 @@ from sqlalchemy import or_, select
 from dispatch.db.orm import CaseEventRow, CaseRow, MemberRow
 from dispatch.db.uow import UnitOfWork
 from dispatch.domain import assessment as A
+from dispatch.domain.offsite import OffsiteRule
+from dispatch.domain.offsite import rate as offsite_rate
+from dispatch.service.hotline_check import offsite_check
 from dispatch.service.registry import Registry
 
 
@@ -99,6 +102,9 @@ class Report:
     all_grids: list[A.Figures]  # every level
     points_rule: dict[str, int] = field(default_factory=lambda: dict(A.POINTS))
     labels: dict[str, Any] = field(default_factory=dict)
+    # 非现场检查: hotline orders of the period and those no grid worker had found first, per
+    # grid (every level) and per grid worker: {"total": {...}, "grids": {id: {...}}, "workers": {ref: {...}}}
+    offsite: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The `gridbot report --json` object (docs/assessment.md)."""
@@ -109,14 +115,42 @@ class Report:
             "as_of": self.as_of.isoformat(),
             "total": self.total.as_json(),
             "units": [f.as_json() for f in self.units],
-            "grids": [f.as_json() for f in self.all_grids],
-            "workers": [w.as_json() for w in self.workers],
+            "grids": [{**f.as_json(), **self._offsite("grids", f.subject)} for f in self.all_grids],
+            "workers": [{**w.as_json(), **self._offsite("workers", w.ref or str(w.member_id))}
+                        for w in self.workers],
+            "offsite": self.offsite.get("total", _NO_ORDERS),
             "ranking": {
                 "units": _ids(self.unit_top, self.unit_bottom),
                 "grids": _ids(self.grid_top, self.grid_bottom),
             },
             "labels": self.labels,
         }
+
+
+    def _offsite(self, table: str, key: str) -> dict[str, Any]:
+        return dict(self.offsite.get(table, {}).get(key, _NO_ORDERS))
+
+
+_NO_ORDERS: dict[str, Any] = {"hotline_orders": 0, "not_found_first": 0, "not_found_rate": None}
+
+
+def _offsite_figures(check: dict[str, Any], tree: Any) -> dict[str, Any]:
+    """The 非现场检查 of the period by grid at every level (a unit grid's orders count for its
+    ancestors too) and by grid worker."""
+    per_grid: dict[str, list[int]] = {}
+    for order in check["orders"]:
+        grid = order["grid_id"]
+        if grid is None:
+            continue
+        for g in tree.ancestors(grid) if grid in tree else (grid,):
+            counts = per_grid.setdefault(g, [0, 0])
+            counts[0] += 1
+            counts[1] += 0 if order["found_first"] else 1
+    grids = {g: {"hotline_orders": n, "not_found_first": m, "not_found_rate": offsite_rate(m, n)}
+             for g, (n, m) in per_grid.items()}
+    workers = {w["id"]: {k: w[k] for k in ("hotline_orders", "not_found_first", "not_found_rate")}
+               for w in check["workers"]}
+    return {"total": check["total"], "grids": grids, "workers": workers}
 
 
 def _ids(top: list[A.Figures], bottom: list[A.Figures]) -> dict[str, list[str]]:
@@ -219,6 +253,13 @@ async def build_report(
     total = A.total(views, settings.grid_weights)
     report = Report(period, as_of, total, units, grids, workers, ut, ub, gt, gb, all_grids, rules)
     report.labels = _labels(report)
+    check = await offsite_check(lambda: uow, registry, period.start, window.as_of, OffsiteRule(),
+                                period.start.tzinfo)  # type: ignore[arg-type]
+    report.offsite = _offsite_figures(check, tree)
+    listed = {w.ref for w in workers}
+    for w in check["workers"]:  # grid workers with hotline orders in their grids and no points
+        if w["id"] not in listed:
+            workers.append(A.WorkerPoints(member_id=0, name=w["name"], ref=w["id"], rules=rules))
     if period.kind == "month" and interview:
         report.labels["interview"] = await _interview(uow, registry, period, grid_level, window.as_of, report)
     return report

@@ -192,3 +192,32 @@ async def test_a_recorded_order_resent_as_a_complaint_is_classified_in_full(
     async with app.uow() as uow:
         case = await uow.cases.by_number(r.case_number)
     assert r.status == "created" and case.emergency
+
+
+async def test_the_assessment_shows_hotline_orders_not_found_first(
+    app: Any, importer: HotlineImporter, clock: Any
+) -> None:
+    """非现场检查 in `gridbot report --json`: per grid (its ancestors too), per grid worker, total."""
+    from datetime import timedelta
+
+    from dispatch.service.assessment_report import Period, build_report
+
+    call = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
+    clock.set(call)
+    await importer.import_order(1, order("HL-missed", text=GARBAGE, address="解放小区"))
+    clock.set(call + timedelta(hours=1))
+    report = await build_report(app.uow(), app.registry, Period.month("2026-11"), now=clock.now())
+    out = report.as_json()
+    assert out["offsite"] == {"hotline_orders": 1, "not_found_first": 1, "not_found_rate": 1.0}
+    grids = {g["id"]: g for g in out["grids"]}
+    unit_grid = "G-01-01-01-04"
+    assert grids[unit_grid]["not_found_first"] == 1 and grids[unit_grid]["not_found_rate"] == 1.0
+    assert grids["G-01-01-01"]["hotline_orders"] == 1  # the community above counts it too
+    assert all(g["hotline_orders"] == 0 and g["not_found_rate"] is None
+               for gid, g in grids.items() if not app.registry.tree.is_within(unit_grid, gid))
+    tree = app.registry.tree
+    async with app.uow() as uow:
+        covering = {m.ref for m in await uow.members.all()
+                    if "grid_worker" in m.roles and m.covers_grid(tree, unit_grid)}
+    workers = {w["id"]: w for w in out["workers"]}
+    assert covering and all(workers[ref]["not_found_first"] == 1 for ref in covering)
