@@ -135,6 +135,14 @@ def create_api_app(app: App, *, rate: float = 10.0, burst: float = 100.0) -> Fas
             log.exception("open311: audit log failed")
         return response
 
+    async def open_read(request: Request, name: str) -> tuple[str, str]:
+        """A read of one resource: its name and format (errors answer in that format); a key
+        is optional, and counted against its own limit when given."""
+        stem, fmt = split_format(name)
+        request.state.fmt = fmt
+        await authorise(request, await params(request), required=False)
+        return stem, fmt
+
     # -- services --------------------------------------------------------------------------
     @api.get(BASE + "/{name}")
     async def collection(request: Request, name: str) -> Response:
@@ -150,9 +158,7 @@ def create_api_app(app: App, *, rate: float = 10.0, burst: float = 100.0) -> Fas
 
     @api.get(BASE + "/services/{name}")
     async def service_definition(request: Request, name: str) -> Response:
-        code, fmt = split_format(name)
-        request.state.fmt = fmt
-        await authorise(request, await params(request), required=False)
+        code, fmt = await open_read(request, name)
         taxonomy = app.registry.taxonomy
         if not taxonomy.has_category(code):
             raise ApiError(404, f"unknown service_code {code!r}", fmt)
@@ -196,9 +202,7 @@ def create_api_app(app: App, *, rate: float = 10.0, burst: float = 100.0) -> Fas
 
     @api.get(BASE + "/requests/{name}")
     async def one_request(request: Request, name: str) -> Response:
-        number, fmt = split_format(name)
-        request.state.fmt = fmt
-        await authorise(request, await params(request), required=False)
+        number, fmt = await open_read(request, name)
         found, media = await open311.find(numbers=[number])
         if not found:
             raise ApiError(404, f"no service request {number!r}", fmt)
@@ -208,9 +212,7 @@ def create_api_app(app: App, *, rate: float = 10.0, burst: float = 100.0) -> Fas
 
     @api.get(BASE + "/tokens/{name}")
     async def token(request: Request, name: str) -> Response:
-        token_id, fmt = split_format(name)
-        request.state.fmt = fmt
-        await authorise(request, await params(request), required=False)
+        token_id, fmt = await open_read(request, name)
         number = await open311.token(token_id)
         if number is None:
             raise ApiError(404, f"no token {token_id!r}", fmt)
