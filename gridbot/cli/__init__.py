@@ -37,7 +37,7 @@ app.add_typer(nlu_app, name="nlu", help="Chinese NLU: classify, train, evaluate,
 
 grids_app = typer.Typer(help="Grid hierarchy (网格) import and lookup.", no_args_is_help=True)
 units_app = typer.Typer(help="Responsible units (责任单位).", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema, backup and restore.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo county (青禾县).", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks: throughput and latency percentiles.", no_args_is_help=True)
 app.add_typer(grids_app, name="grids")
@@ -246,6 +246,37 @@ def db_upgrade(revision: str = "head") -> None:
     except Exception as exc:  # database unreachable, bad URL …
         fail(f"database upgrade failed: {exc}")
     typer.echo(f"database at revision {rev}")
+
+
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="file to write (a SQLite file, or pg_dump -Fc)")],
+) -> None:
+    """Back up the database while it runs: SQLite by its online backup API, PostgreSQL by
+    pg_dump -Fc (docs/deployment.md)."""
+    from gridbot.cli.db_backup import BackupError, backup
+
+    try:
+        done = backup(_settings().effective_database_url, path)
+    except BackupError as exc:
+        fail(str(exc))
+    typer.echo(f"backed up {done.what} ({done.tables} tables)")
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="a file made by `gridbot db backup`")],
+    force: Annotated[bool, typer.Option("--force", help="overwrite a database that is not empty")] = False,
+) -> None:
+    """Restore a backup into the configured database; a database that holds tables is only
+    overwritten with --force. Stop the bot, relay and console first."""
+    from gridbot.cli.db_backup import BackupError, restore
+
+    try:
+        done = restore(_settings().effective_database_url, path, force=force)
+    except BackupError as exc:
+        fail(str(exc))
+    typer.echo(f"restored {done.what} ({done.tables} tables)")
 
 
 @demo_app.command("load")
