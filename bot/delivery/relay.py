@@ -70,6 +70,8 @@ from bot.ratelimit import SendLimiter, Throttled
 from bot.transcript import current_case
 from dispatch.db import outbox
 from dispatch.db.outbox import CLAIM_TTL, Card, Outcome, Pending
+from dispatch.observe.context import case_number
+from dispatch.observe.metrics import DELIVERIES
 from dispatch.service import queries
 from dispatch.service.app import App
 from dispatch.service.notify import Notice
@@ -311,6 +313,7 @@ class OutboxRelay(Deliverers):
         """Deliver one case's rows in order, adding each outcome to the batch as it is known."""
         async with self._sem:
             token = current_case.set(rows[0].case_id)
+            case_token = case_number.set(view.case.number if view is not None else None)
             try:
                 for i, row in enumerate(rows):
                     if not self._may_start(batch, row):
@@ -330,6 +333,7 @@ class OutboxRelay(Deliverers):
                     if row.lapsed_from is not None and outcome.state == "sent" and outcome.error is None:
                         outcome.error = MAYBE_TWICE
                     batch.add(outcome)
+                    DELIVERIES.labels(result=outcome.state if outcome.state != "pending" else "retry").inc()
                     if outcome.state == "pending":  # keep this case's order: the rest wait too
                         for later in rows[i + 1 :]:
                             batch.add(
@@ -344,6 +348,7 @@ class OutboxRelay(Deliverers):
                         break
             finally:
                 current_case.reset(token)
+                case_number.reset(case_token)
 
     async def _one(self, row: Pending, view: CaseView | None, cards: list[Card], outcome: Outcome) -> Outcome:
         """Deliver one row; `outcome` is filled in as it goes (the main message's id as soon as

@@ -31,6 +31,7 @@ from dispatch.domain.members import (
 )
 from dispatch.domain.numbering import format_case_number
 from dispatch.domain.status import CaseStatus
+from dispatch.observe.context import set_case
 from dispatch.service import notify
 from dispatch.service.ports import Clock
 from dispatch.service.registry import Registry
@@ -124,6 +125,7 @@ class CaseService:
         case = await uow.cases.get(case_id)
         if case is None:
             raise CaseNotFound(f"case {case_id} not found")
+        set_case(case.number)  # named on every log line about it from here on
         return case
 
     async def _reporter_tg(self, uow: UnitOfWork, case: Case) -> int | None:
@@ -134,6 +136,7 @@ class CaseService:
 
     async def _commit(self, uow: UnitOfWork, case: Case, events: Sequence[CaseEvent], now: datetime) -> Case:
         await uow.cases.save(case, now)
+        set_case(case.number)
         reporter_tg = await self._reporter_tg(uow, case)
         for e in events:
             await notify.plan(uow, self.registry, case, e, now, reporter_tg)

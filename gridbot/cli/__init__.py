@@ -535,9 +535,10 @@ def admin_serve(
         import asyncio
 
         from admin.accounts import count_users
-        from admin.app import serve
+        from admin.app import create_admin_app, make_server
         from gridbot.bootstrap import bootstrap
         from gridbot.config_watch import start_config_watch
+        from gridbot.ops.endpoints import add_fastapi_routes, readiness
 
         app_ = await bootstrap(_settings())
         try:
@@ -549,8 +550,10 @@ def admin_serve(
             stop = asyncio.Event()
             watcher = start_config_watch(app_, stop)  # edits made by the CLI or other processes
             try:
-                await serve(app_, host, port, bot_username=bot_username, report_cache_seconds=60,
-                            forwarded_allow_ips=forwarded_allow_ips, classifier=classifier)
+                console = create_admin_app(app_, bot_username=bot_username, report_cache_seconds=60,
+                                           classifier=classifier)
+                add_fastapi_routes(console, app_, readiness(app_))  # /healthz /readyz /metrics
+                await make_server(console, host, port, forwarded_allow_ips=forwarded_allow_ips).serve()
             finally:
                 stop.set()
                 await watcher
@@ -732,6 +735,9 @@ def run_cmd(
     scheduler: Annotated[bool, typer.Option(help="run the deadline scheduler too")] = True,
     workers: Annotated[int | None, typer.Option(
         help="bot worker processes for updates (default: GRIDBOT_BOT_WORKERS or 1; docs/workers.md)")] = None,
+    ops_listen: Annotated[str | None, typer.Option(
+        envvar="GRIDBOT_OPS_LISTEN",
+        help="host:port for /healthz, /readyz and /metrics (docs/deployment.md); default: none")] = None,
 ) -> None:
     """Run the bot on Telegram with TELEGRAM_BOT_TOKEN (long polling, or --webhook URL)."""
     import logging
@@ -743,7 +749,7 @@ def run_cmd(
         settings = _settings()
         n = settings.bot_workers if workers is None else workers
         _run(run_telegram(settings, webhook=webhook, listen=listen, webhook_secret=webhook_secret,
-                          scheduler=scheduler, echo=typer.echo, workers=n))
+                          scheduler=scheduler, echo=typer.echo, workers=n, ops_listen=ops_listen))
     except LaunchError as exc:
         fail(str(exc))
 
