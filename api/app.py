@@ -279,12 +279,13 @@ def create_api_app(app: App, *, rate: float = 10.0, burst: float = 100.0) -> Fas
     return api
 
 
-def make_server(api: FastAPI, host: str, port: int) -> Any:
+def make_server(api: FastAPI, host: str, port: int, **config: Any) -> Any:
+    """`config`: more uvicorn options (`log_config=None`: its loggers go to the root logger)."""
     import uvicorn
 
-    config = uvicorn.Config(api, host=host, port=port, log_level="warning", access_log=False,
-                            lifespan="off")
-    return uvicorn.Server(config)
+    config.setdefault("log_level", "warning")
+    config.setdefault("access_log", False)
+    return uvicorn.Server(uvicorn.Config(api, host=host, port=port, lifespan="off", **config))
 
 
 async def serve(app: App, host: str = "127.0.0.1", port: int = 8311, **kwargs: Any) -> None:

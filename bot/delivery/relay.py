@@ -371,6 +371,7 @@ class OutboxRelay(Deliverers):
                 await self._step(row, 1, row.chat_id, outcome.message_id)
             if not (outcome.error or "").startswith("skipped"):
                 self.stats.sent += 1
+            log.debug("relay: row %s (%s → %s) sent", row.id, row.kind, row.chat_id)
             return outcome
         except Exception as exc:
             if outcome.message_id is not None:  # the main message went out; something after it failed

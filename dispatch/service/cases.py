@@ -10,6 +10,7 @@ for its notifications commit together or not at all."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -50,6 +51,8 @@ _LINKABLE = sorted(s.value for s in LINKABLE)
 class CaseNotFound(DomainError):
     pass
 
+
+log = logging.getLogger("dispatch.cases")
 
 @dataclass
 class ReportDraft:
@@ -235,6 +238,8 @@ class CaseService:
             if also is not None:
                 await also(uow, case)
             await uow.commit()
+        set_case(case.number)
+        log.info("case filed: %s, %s → %s (%s)", case.category, case.grid_id, case.unit_id, case.status.value)
         return case
 
     async def amend_report(

@@ -60,6 +60,18 @@ def _settings() -> Any:
     return Settings()
 
 
+def _setup_logging(settings: Any, default_level: str) -> None:
+    """Text or JSON lines (GRIDBOT_LOG_FORMAT), redacted; GRIDBOT_LOG_LEVEL when it is set,
+    else the command's default level."""
+    from gridbot.logs import setup_logging
+
+    level = settings.log_level if "log_level" in settings.model_fields_set else default_level
+    try:
+        setup_logging(settings, level.upper())
+    except ValueError as exc:
+        fail(str(exc))
+
+
 def _run(coro: Any) -> Any:
     import asyncio
 
@@ -540,7 +552,9 @@ def admin_serve(
         from gridbot.config_watch import start_config_watch
         from gridbot.ops.endpoints import add_fastapi_routes, readiness
 
-        app_ = await bootstrap(_settings())
+        settings = _settings()
+        _setup_logging(settings, "INFO")
+        app_ = await bootstrap(settings)
         try:
             if not await count_users(app_.uow()):
                 typer.echo("gridbot admin: no console accounts yet: run "
@@ -553,7 +567,8 @@ def admin_serve(
                 console = create_admin_app(app_, bot_username=bot_username, report_cache_seconds=60,
                                            classifier=classifier)
                 add_fastapi_routes(console, app_, readiness(app_))  # /healthz /readyz /metrics
-                await make_server(console, host, port, forwarded_allow_ips=forwarded_allow_ips).serve()
+                await make_server(console, host, port, forwarded_allow_ips=forwarded_allow_ips,
+                                  log_config=None).serve()  # logs: gridbot/logs.py
             finally:
                 stop.set()
                 await watcher
@@ -672,7 +687,9 @@ def api_cmd(
 
     if rate <= 0 or burst < 1:
         fail("--rate must be positive and --burst at least 1")
-    _run(serve_api(_settings(), host, port, rate=rate, burst=burst, echo=typer.echo))
+    settings = _settings()
+    _setup_logging(settings, "WARNING")
+    _run(serve_api(settings, host, port, rate=rate, burst=burst, echo=typer.echo))
 
 
 @apikey_app.command("create")
@@ -710,13 +727,11 @@ def sandbox_cmd(
 ) -> None:
     """Everything local: database, demo county, sandbox Bot API + web chat, the bot, the admin
     console. Prints the URLs."""
-    import logging
-
     from gridbot.processes.launch import LaunchError, run_sandbox
 
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = _settings()
+        _setup_logging(settings, "WARNING")
         _run(run_sandbox(settings, host=host, port=port, echo=typer.echo, scheduler=scheduler,
                          admin_port=admin_port, workers=settings.bot_workers if workers is None else workers))
     except LaunchError as exc:
@@ -740,13 +755,11 @@ def run_cmd(
         help="host:port for /healthz, /readyz and /metrics (docs/deployment.md); default: none")] = None,
 ) -> None:
     """Run the bot on Telegram with TELEGRAM_BOT_TOKEN (long polling, or --webhook URL)."""
-    import logging
-
     from gridbot.processes.launch import LaunchError, run_telegram
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = _settings()
+        _setup_logging(settings, "INFO")
         n = settings.bot_workers if workers is None else workers
         _run(run_telegram(settings, webhook=webhook, listen=listen, webhook_secret=webhook_secret,
                           scheduler=scheduler, echo=typer.echo, workers=n, ops_listen=ops_listen))

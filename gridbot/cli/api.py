@@ -40,7 +40,7 @@ async def serve_api(
     watcher = start_config_watch(app, stop)  # grids, units and policy edited elsewhere
     api = create_api_app(app, rate=rate, burst=burst)
     add_fastapi_routes(api, app, readiness(app))  # /healthz /readyz /metrics
-    server = make_server(api, host, port)
+    server = make_server(api, host, port, log_config=None)  # logs: gridbot/logs.py
     task = asyncio.create_task(server.serve())
     try:
         while not server.started and not task.done():
