@@ -34,7 +34,7 @@ async def get(api: FastAPI, path: str) -> httpx.Response:
 async def test_ready_and_metrics_on_a_fastapi_process(app: Any, clock: Any) -> None:
     api = FastAPI()
     add_fastapi_routes(api, app, readiness(app))
-    assert (await get(api, "/healthz")).json() == {"status": "alive"}
+    assert (await get(api, "/healthz")).json() == {"status": "ok"}
     r = await get(api, "/readyz")
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "ready" and r.json()["checks"]["database"]["ok"] is True
@@ -105,3 +105,15 @@ async def test_bot_api_check_is_cached_and_says_when_telegram_is_down(app: Any) 
     finally:
         await ops.cleanup()
         await runner.cleanup()
+
+
+async def test_console_and_open311_serve_them_without_a_login_or_a_key(app: Any) -> None:
+    from admin.app import create_admin_app
+    from api.app import create_api_app
+
+    for api in (create_admin_app(app, use_bot_photos=False), create_api_app(app)):
+        add_fastapi_routes(api, app, readiness(app))
+        r = await get(api, "/readyz")
+        assert r.status_code == 200 and r.json()["checks"]["database"]["ok"], r.text
+        assert (await get(api, "/healthz")).json() == {"status": "ok"}
+        assert "gridbot_cases_overdue" in (await get(api, "/metrics")).text

@@ -37,7 +37,7 @@ def add_aiohttp_routes(web_app: Any, app: App, ready: Readiness) -> None:
     from aiohttp import web
 
     async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "alive"})
+        return web.json_response({"status": "ok"})
 
     async def readyz(_request: web.Request) -> web.Response:
         ok, body = await ready.run()
@@ -57,7 +57,7 @@ def add_fastapi_routes(api: Any, app: App, ready: Readiness) -> None:
     from fastapi.responses import JSONResponse
 
     async def healthz() -> JSONResponse:
-        return JSONResponse({"status": "alive"})
+        return JSONResponse({"status": "ok"})
 
     async def readyz() -> JSONResponse:
         ok, body = await ready.run()

@@ -107,6 +107,7 @@ async def _start_admin(
     from admin.accounts import ensure_user
     from admin.app import create_admin_app, make_server
     from admin.photos import BotApiPhotos
+    from gridbot.ops.endpoints import add_fastapi_routes, readiness
 
     what = "admin console (--admin-port)"
     sock = _listen(host, port, what)
@@ -114,10 +115,9 @@ async def _start_admin(
         user, password = SANDBOX_ADMIN
         await ensure_user(app.uow(), user, password, "admin", app.clock.now(), "沙盒管理员")
         photos = BotApiPhotos(api, token, cache_dir=app.settings.data_dir / "photo-cache")
-        server = make_server(
-            create_admin_app(app, photos=photos, bot_username=bot_username, classifier=classifier),
-            host, port, log_level="warning",
-        )
+        console = create_admin_app(app, photos=photos, bot_username=bot_username, classifier=classifier)
+        add_fastapi_routes(console, app, readiness(app, bot_api=(api, token)))  # /healthz /readyz /metrics
+        server = make_server(console, host, port, log_level="warning", log_config=None)
         server.capture_signals = nullcontext  # Ctrl+C belongs to `gridbot sandbox`, not uvicorn
         task = asyncio.create_task(server.serve(sockets=[sock]), name="admin")
     except BaseException:
