@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import IO
 
 from dispatch.observe import context
+from dispatch.observe.personal import MOBILE
 from dispatch.settings import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -24,8 +25,7 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"/bot[^/\s]+/"), "/bot***/"),  # the token in Bot API URLs, whatever its shape
     (re.compile(r"\d+:[A-Za-z0-9_-]{35}"), "***token***"),  # a bot token anywhere
-    # a mainland mobile number (11 digits, 1[3-9]…), also written +86 138 1234 5678
-    (re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"), "***phone***"),
+    (MOBILE, "***phone***"),
     (re.compile(r"(://[^:/@\s]+:)[^@\s]+@"), r"\1***@"),  # a password in a URL
     (re.compile(r"(?i)((?:secret|password|passwd|token|api_key)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,]+"),
      r"\1***"),

@@ -64,6 +64,12 @@ MEMBER_INVALID: dict[str, str] = {
     "member_needs_unit": "单位成员至少要属于一个单位",
 }
 
+# Retention (dispatch/service/retention.py): what stands where a resident's data was.
+RETENTION: dict[str, str] = {
+    "anonymous_name": "已匿名居民",
+    "masked_phone": "［号码已删除］",
+}
+
 # Routing reasons (one line, shown to dispatchers and printed by `gridbot route`).
 ROUTE_REASON = "{grid} · {category} → {unit} (规则: {rule_grid})"
 ROUTE_REASON_CATCH_ALL = "{grid} · {category} → {unit} (兜底: {rule_grid})"
@@ -898,6 +904,7 @@ AUDIT_OBJECT_ZH = {
     "units": "单位导入",
     "members": "人员导入",
     "unit_chat": "工作群迁移",
+    "retention": "个人信息匿名化",
 }
 
 # Policy validation in the console: "<field>：<problem>" (the CLI prints the English twin).

@@ -58,7 +58,9 @@ async def policy_save(request: Request, info: SessionInfo = ADMIN) -> Response:
     form = policy_form.from_post(await request.form(), app.registry.taxonomy)
     try:
         doc = policy_form.to_doc(form, app.registry.taxonomy)
-        doc["nlu"] = policy_to_doc(app.registry.policy)["nlu"]  # not on the form: kept as configured
+        configured = policy_to_doc(app.registry.policy)
+        for section in ("nlu", "retention"):  # not on the form: kept as configured
+            doc[section] = configured[section]
         stored = await policy_store.save_policy_doc(
             app.uow(), doc, console_actor(info), now(request), expected_version=form.version
         )

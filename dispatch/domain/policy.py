@@ -35,9 +35,10 @@ MAX_DISTANCE_M = 100_000.0
 AROUND_THE_CLOCK, WORKING_HOURS = "around_the_clock", "working_hours"
 SECTIONS = (
     "time_limits", "calendar", "reminders", "escalation", "verification", "rating", "duplicates", "nlu",
-    "assessment",
+    "assessment", "retention",
 )
 MAX_DAYS = 365.0
+MAX_RETENTION_DAYS = 3650.0  # ten years
 POINT_RULES = ("report", "report_on_spot", "verification", "duplicate")
 MAX_POINTS = 100
 
@@ -117,6 +118,15 @@ class RetrainPolicy:
 
 
 @dataclass(frozen=True)
+class RetentionPolicy:
+    """Residents' personal data is anonymised `anonymise_after_days` after their case closed
+    (`dispatch/service/retention.py`, run by the scheduler; docs/policy.md says what goes)."""
+
+    enabled: bool = True
+    anonymise_after_days: float = 365.0
+
+
+@dataclass(frozen=True)
 class Policy:
     category_hours: Mapping[str, float] = field(default_factory=dict)  # over the taxonomy's
     unit_hours: Mapping[str, float] = field(default_factory=dict)
@@ -128,6 +138,7 @@ class Policy:
     duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
     assessment: AssessmentPolicy = field(default_factory=lambda: AssessmentPolicy())
     nlu_retrain: RetrainPolicy = field(default_factory=RetrainPolicy)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     def sla(self, taxonomy_hours: Mapping[str, float], tz: tzinfo | None = None) -> SlaPolicy:
         """The time limits: the taxonomy's hours with this policy's overrides."""
@@ -412,6 +423,16 @@ def _nlu(raw: Any) -> RetrainPolicy:
                          every_days=_positive(r, "every_days", d.every_days, "days", MAX_DAYS))
 
 
+def _retention(raw: Any) -> RetentionPolicy:
+    r = _Reader(raw, "retention", ("enabled", "anonymise_after_days"))
+    d = RetentionPolicy()
+    return RetentionPolicy(
+        enabled=_flag(r, "enabled", d.enabled),
+        anonymise_after_days=_positive(r, "anonymise_after_days", d.anonymise_after_days, "days",
+                                       MAX_RETENTION_DAYS),
+    )
+
+
 def parse_policy(
     doc: Any, *, categories: Collection[str] | None = None, units: Collection[str] | None = None
 ) -> Policy:
@@ -427,6 +448,7 @@ def parse_policy(
         duplicates=_duplicates(top.get("duplicates")),
         assessment=_assessment(top.get("assessment")),
         nlu_retrain=_nlu(top.get("nlu")),
+        retention=_retention(top.get("retention")),
     )
 
 
@@ -489,5 +511,9 @@ def policy_to_doc(policy: Policy, taxonomy_hours: Mapping[str, float] | None = N
                 "enabled": policy.nlu_retrain.enabled,
                 "every_days": _num(policy.nlu_retrain.every_days),
             }
+        },
+        "retention": {
+            "enabled": policy.retention.enabled,
+            "anonymise_after_days": _num(policy.retention.anonymise_after_days),
         },
     }

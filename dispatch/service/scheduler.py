@@ -36,6 +36,7 @@ from dispatch.domain.status import CaseStatus
 from dispatch.service import notify
 from dispatch.service.ports import Clock
 from dispatch.service.registry import Registry
+from dispatch.service.retention import RetentionResult, anonymise_due
 from dispatch.service.retrain_schedule import RetrainSchedule
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ SCANNED = [
     s.value for s in (CaseStatus.DISPATCHED, CaseStatus.ACCEPTED, CaseStatus.RESOLVED, CaseStatus.VERIFIED)
 ]
 
+RETENTION_EVERY = timedelta(hours=1)
 
 @dataclass
 class TickResult:
@@ -105,6 +107,7 @@ class Scheduler:
         self._require_verification = require_verification
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.retrain = RetrainSchedule(lambda: self.registry.policy.nlu_retrain, clock)
+        self._retention_next: datetime | None = None  # the retention pass runs once an hour
 
     @property
     def registry(self) -> Registry:
@@ -240,6 +243,18 @@ class Scheduler:
             chat_id=chat_id, kind=kind, payload={"case_id": case.id, **data}, now=now, case_id=case.id
         )
 
+    async def retention(self, *, force: bool = False) -> RetentionResult | None:
+        """Anonymise what the retention policy says is due (at most once an hour, or now with
+        `force`); None when it was not time yet."""
+        now = self.clock.now()
+        if not force and self._retention_next is not None and now < self._retention_next:
+            return None
+        self._retention_next = now + RETENTION_EVERY
+        result = await anonymise_due(self._uow(), self.registry.policy.retention, now)
+        if result.cases:
+            log.info("retention: anonymised %d case(s) and %d resident(s)", len(result.cases), result.members)
+        return result
+
     async def run(self, stop: asyncio.Event, interval: float = 30.0, lease_ttl: float = 90.0) -> None:
         """Tick every `interval` seconds while this process holds the lease."""
         sessions = self._sessions
@@ -252,6 +267,7 @@ class Scheduler:
                     if r.reminders or r.escalations or r.auto_closed:
                         log.info("scheduler: %s", r)
                     await self.retrain.maybe_start()
+                    await self.retention()
             except Exception:
                 log.exception("scheduler tick failed")
             try:
