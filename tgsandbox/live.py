@@ -59,10 +59,10 @@ def location_fields(latitude: float | None, longitude: float | None, *,
                     heading: int | None = None, horizontal_accuracy: float | None = None,
                     proximity_alert_radius: int | None = None) -> dict[str, Any]:
     """A Bot API ``Location`` (without ``live_period``), checked like Telegram checks it."""
-    if latitude is None or not -90 <= latitude <= 90:
-        raise LocationError("wrong latitude")
-    if longitude is None or not -180 <= longitude <= 180:
-        raise LocationError("wrong longitude")
+    if latitude is None or longitude is None:
+        raise LocationError("wrong latitude" if latitude is None else "wrong longitude")
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise LocationError("wrong location")
     location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
     if horizontal_accuracy is not None:
         if not 0 <= horizontal_accuracy <= 1500:

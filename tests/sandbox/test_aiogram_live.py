@@ -143,7 +143,7 @@ async def test_telegrams_errors_for_live_locations(bot, client, clock):
     clock.now += 100 * 86400
     await bot.edit_message_live_location(latitude=31.0, longitude=120.0, chat_id=RESIDENT,
                                          message_id=forever.message_id)
-    with pytest.raises(TelegramBadRequest, match="wrong latitude"):
+    with pytest.raises(TelegramBadRequest, match="wrong location"):
         await bot.send_location(RESIDENT, 91.0, 120.0, live_period=60)
     with pytest.raises(TelegramBadRequest, match="wrong heading"):
         await bot.send_location(RESIDENT, 30.0, 120.0, live_period=60, heading=361)

@@ -103,7 +103,7 @@ async def test_forever_until_stopped(client, clock):
 @pytest.mark.parametrize(("fields", "error"), [
     ({"live_period": 59}, "live_period must be 60..86400"),
     ({"live_period": 86401}, "live_period must be 60..86400"),
-    ({"latitude": 91}, "wrong latitude"),
+    ({"latitude": 91}, "wrong location"),
     ({"heading": 0}, "wrong heading"),
     ({"horizontal_accuracy": 1501}, "wrong horizontal accuracy"),
 ])
