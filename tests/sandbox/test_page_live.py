@@ -214,3 +214,28 @@ async def test_the_page_at_a_phones_width(sandbox, bot, browser):
         await expect(page.locator("#live-modal")).to_be_hidden()
         assert page.errors == []
         await page.close()
+
+
+async def test_without_a_county_the_map_is_a_plain_coordinate_grid(browser):
+    from playwright.async_api import expect
+
+    from tgsandbox.server import start_sandbox
+
+    plain = await start_sandbox(users=[{"tg_id": 100001, "name": "张桂兰", "started": True}])
+    try:
+        page = await open_page(browser, f"{plain.url}/?user=100001", PHONE)
+        await page.click("#location-btn")
+        await expect(page.locator("#map-hint")).to_have_text("未加载县区地图：点击坐标网格选点")
+        await expect(page.locator("#map-canvas .graticule-label").first).to_contain_text("°")
+        await page.click("#map-canvas", position={"x": 195, "y": 150})
+        await page.click("#map-live")
+        await page.click("#live-canvas", position={"x": 250, "y": 200})
+        await expect(page.locator("#live-position")).to_contain_text("已移动 1 次")
+        await page.screenshot(path=str(ARTIFACTS / "sandbox-live-plain-grid-phone.png"))
+        async with plain.client() as client:
+            messages = await client.messages(100001)
+        assert messages[0]["location"]["live_period"] == 900 and "edit_date" in messages[0]
+        assert abs(messages[0]["location"]["latitude"] - 30.27) < 0.05
+        assert page.errors == []
+    finally:
+        await plain.close()
