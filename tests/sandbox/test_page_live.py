@@ -88,8 +88,10 @@ async def test_share_walk_replay_and_stop_a_live_location(sandbox, bot, browser,
     await page.select_option("#replay-speed", "60")
     await page.click("#replay-btn")
     replayed = [u.edited_message for u in await poller.next()]
-    while len(replayed) < 3:
-        replayed += [u.edited_message for u in await poller.next()]
+    for _ in range(5):
+        if len(replayed) >= 3:
+            break
+        replayed += [u.edited_message for u in await poller.next(timeout=1)]
     assert [round(m.location.latitude, 6) for m in replayed] == [
         round(lat + i * 0.0005, 6) for i in range(1, 4)]
     await expect(page.locator("#track-info")).to_contain_text("3 / 3")
@@ -123,8 +125,10 @@ async def test_a_long_text_goes_as_several_messages(sandbox, bot, browser):
     await page.fill("#composer-input", text)
     await page.press("#composer-input", "Enter")
     updates = await poller.next()
-    while len(updates) < 2:
-        updates += await poller.next()
+    for _ in range(3):
+        if len(updates) >= 2:
+            break
+        updates += await poller.next(timeout=1)
     parts = [u.message.text for u in updates]
     assert len(parts) == 2 and all(len(p) <= 4096 for p in parts)
     assert "\n".join(parts) == text  # cut at a line break, in order

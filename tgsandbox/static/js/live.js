@@ -44,7 +44,7 @@ export function setupLive(context) {
     if (file) loadTrack(file).catch(ctx.fail).finally(() => { ev.target.value = ""; });
   };
   $("replay-btn").onclick = () => (replay ? pauseReplay() : startReplay());  // stop, or start from the first point
-  setInterval(renderBar, 1000);
+  setInterval(() => { renderBar(); tickBubbles(); }, 1000);
 }
 
 /** Forget the live location of another person (the page switched identity). */
@@ -131,6 +131,17 @@ function renderBar() {
   $("live-bar-text").textContent = `正在共享实时位置${where} · ${left}`;
   const status = $("live-status");
   if (status && !$("live-modal").hidden) status.textContent = left;
+}
+
+// Live locations in the chat count down; one whose period ran out is drawn again as ended.
+function tickBubbles() {
+  let ended = false;
+  for (const el of document.querySelectorAll("#messages [data-live-date]")) {
+    const m = { date: Number(el.dataset.liveDate), location: { live_period: Number(el.dataset.livePeriod) } };
+    if (isActiveLive(m)) el.textContent = `实时位置 · ${remainingText(m)}`;
+    else ended = true;
+  }
+  if (ended) ctx.rerender();
 }
 
 // ------------------------------------------------------------------ the map to walk on

@@ -30,16 +30,17 @@ function locationHtml(m, out) {
   const { grid, place } = describe(loc.latitude, loc.longitude);
   let title = m.venue ? m.venue.title : (place && place.distance < 120 ? `${place.name}附近` : "位置");
   let sub = m.venue?.address || grid?.name || "";
-  let cls = "loc", action = "";
+  let cls = "loc", action = "", live = "";
   if (isActiveLive(m)) {
     cls += " live";
     title = `实时位置 · ${remainingText(m)}`;
+    live = ` data-live-date="${m.date}" data-live-period="${loc.live_period}"`;
     if (out) action = '<button class="loc-action" data-live-map>地图</button><button class="loc-action danger" data-live-stop>停止共享</button>';
   } else if (isEndedLive(m)) {
     cls += " ended";
     title = "实时位置已结束";
   }
-  return `<div class="${cls}">${miniMap(loc.latitude, loc.longitude)}<div class="loc-info"><div class="loc-title">${esc(title)}</div>`
+  return `<div class="${cls}">${miniMap(loc.latitude, loc.longitude)}<div class="loc-info"><div class="loc-title"${live}>${esc(title)}</div>`
     + `<div class="loc-sub">${esc(sub)}${sub ? " · " : ""}${loc.latitude.toFixed(5)}, ${loc.longitude.toFixed(5)}</div>${action ? `<div class="loc-actions">${action}</div>` : ""}</div></div>`;
 }
 
