@@ -363,6 +363,38 @@ ASSESS_POINTS_RULE = (
 )
 ASSESS_WORKER_LINE = "{points} 分 (上报 {reports}, 现场处置 {on_spot}, 核查 {verifications}, 重复 {duplicates})"
 
+# 通报: the period's report in the leaders' group (the scheduler makes it, the relay sends it)
+BULLETIN_TITLE = "📊 <b>{period} 考核通报</b>"
+BULLETIN_PERIOD = {"month": "{year}年{month}月", "week": "{year}年第{week}周"}
+BULLETIN_VS = "（与{previous}相比）"
+BULLETIN_FIGURES: dict[str, str] = {  # figure → its line; counts in 件, rates in %
+    "reported": "受理 {value} 件",
+    "to_handle": "应处置 {value} 件",
+    "on_time_rate": "按期处置率 {value}",
+    "handle_rate": "处置率 {value}",
+    "solve_rate": "解决率 {value}",
+    "satisfaction_rate": "满意率 {value}",
+    "rework_rate": "返工率 {value}",
+    "active_found_rate": "主动发现率 {value}",
+}
+BULLETIN_UP = "↑{diff}"
+BULLETIN_DOWN = "↓{diff}"
+BULLETIN_SAME = "持平"
+BULLETIN_POINTS = "{value}个百分点"
+BULLETIN_NEW = "上期无数据"
+BULLETIN_CHANGE = "（{change}）"
+BULLETIN_RANKING = {
+    "unit_top": "🏆 单位前{n}：",
+    "unit_bottom": "⚠️ 单位后{n}：",
+    "grid_top": "🏆 网格前{n}：",
+    "grid_bottom": "⚠️ 网格后{n}：",
+}
+BULLETIN_RANK_ITEM = "{place}. {name} {score}分"
+BULLETIN_RANK_NONE = "（无）"
+BULLETIN_INTERVIEW = "📌 约谈提醒（连续{months}个月排名靠后）：{names}"
+BULLETIN_FILE = "考核通报-{label}.xlsx"
+BULLETIN_FOOTER = "明细见附件 {file}。"
+
 # -- Deadlines: reminders, escalation (督办), default rating ------------------------------
 SCHED_REMINDER_NOTE = "处置时限已过{pct}%"
 SCHED_ESCALATION_NOTE = "超期督办(第{step}级): {target}"

@@ -476,7 +476,16 @@ def _assessment(raw: Any) -> AssessmentPolicy:
         wr = _Reader(raw_w, r.at(name), RATE_NAMES)
         weights[name] = {k: _whole(wr.get(k), wr.at(k), "weight", 100) for k in RATE_NAMES if wr.has(k)}
     sizes = {k: _count(r, k, getattr(d, k), limit) for k, limit in ASSESSMENT_SIZES.items()}
-    return AssessmentPolicy(points=points, **weights, **sizes, bulletin=_bulletin(r.get("bulletin")))
+    return AssessmentPolicy(
+        points=points,
+        unit_weights=weights["unit_weights"],
+        grid_weights=weights["grid_weights"],
+        ranking_size=sizes["ranking_size"],
+        label_size=sizes["label_size"],
+        top_grids=sizes["top_grids"],
+        interview_months=sizes["interview_months"],
+        bulletin=_bulletin(r.get("bulletin")),
+    )
 
 
 def _nlu(raw: Any) -> RetrainPolicy:
