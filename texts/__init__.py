@@ -304,6 +304,7 @@ TRIAGE_TITLE_DONE = "🗂 <b>已分拨</b>"
 BIND_OK = "✅ 本群已绑定为「{unit}」的工作群，新案件会推送到这里。"
 BIND_BAD = "绑定码无效或已过期。请管理员运行 gridbot invite --unit 单位ID --bind 生成新的绑定码。"
 BIND_USAGE = "用法：/bind 绑定码（由管理员生成）"
+CHAT_ID = "本群的群 ID：<code>{chat_id}</code>\n（设置考核通报的领导群时填写：配置 → 处置规则 → 考核通报）"
 BIND_NOT_GROUP = "请在单位的工作群里发送 /bind。"
 BIND_NOT_ALLOWED = "只有管理员或该单位的工作人员可以绑定工作群。"
 BIND_MOVE_PENDING = (
@@ -744,6 +745,12 @@ ADMIN: dict[str, str] = {
     "assess_points_title": "网格员积分",
     "assess_export_csv": "导出 CSV",
     "assess_export_xlsx": "导出 Excel",
+    "assess_period": "周 / 季度 / 年",
+    "assess_period_bad": "“{value}”不是可识别的周期（如 2026-W48、2026-Q4、2026），已显示本月。",
+    "assess_bull": "奔牛（季度前列）",
+    "assess_snail": "蜗牛（季度后列）",
+    "assess_top_grids": "十佳网格",
+    "assess_interview": "约谈提醒",
     "assess_col_worker": "网格员",
     "assess_col_points": "积分",
     "assess_col_reports": "上报",

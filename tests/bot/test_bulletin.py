@@ -57,10 +57,12 @@ async def test_the_monthly_bulletin_reaches_the_leaders_group_once(
     await import_history(app.uow(), app.registry, _months_of_cases({10, 11}), prefix="QH",
                          tz=app.settings.tz, now=clock.now())
     await people.create_group(id=LEADERS, title="青禾县领导群", members=[DISPATCHER])
+    leaders = await watching(people.user(DISPATCHER, chat_id=LEADERS))
+    await leaders.send_text("/chatid")  # how an admin learns the id to put in the policy
+    assert str(LEADERS) in (await leaders.wait_for_message("群 ID"))["text"]
     doc = {"assessment": {"bulletin": {"chat_id": LEADERS, "every": "month", "day": 1, "time": "09:00"}}}
     await save_policy_doc(app.uow(), doc, AuditActor("cli", "test"), clock.now())
     await app.reload()
-    leaders = await watching(people.user(DISPATCHER, chat_id=LEADERS))
 
     # 23 November: the 1 November 通报 (of October) is due — caught up once; then 1 December.
     assert (await _scheduler(app, clock).tick()).bulletins == 1
