@@ -113,5 +113,6 @@ async def test_the_monthly_bulletin_reaches_the_leaders_group_once(
     clock.advance(hours=5)
     assert (await _scheduler(app, clock).tick()).bulletins == 0
     assert await _bulletin_rows(app) == 2
-    sent = [m for m in await leaders.messages() if "考核通报" in (m.get("text") or "")]
-    assert len(sent) == 2
+    sent = [m for m in await leaders.messages() if (m.get("text") or "").startswith("📊")]
+    assert [m["text"].splitlines()[0] for m in sent] == ["📊 2026年10月 考核通报", "📊 2026年11月 考核通报"]
+    assert len([m for m in await leaders.messages() if m.get("document")]) == 2
