@@ -215,6 +215,7 @@ CARD_MOVED = "\n（已改派至其他单位，本群无需处理）"
 CARD_REPLACED = "\n（已重新派发，请处理下方的新卡片）"
 CARD_RETURN_NOTE = "\n退回原因：{reason}"
 CARD_RESOLVED_NOTE = "\n处置说明：{note}"
+CARD_REWORK_NOTE = "\n返工原因：{reason}"
 BTN_ACCEPT = "📥 接单"
 BTN_RETURN = "↩️ 退回"
 BTN_RESOLVE = "✅ 办结"
@@ -244,6 +245,15 @@ NOTICE_CLOSED = "问题 <b>{number}</b> 已结案，感谢您的参与和监督�
 NOTICE_CANCELLED = "问题 <b>{number}</b> 已作废：{reason}"
 NOTICE_DUPLICATE = "问题 <b>{number}</b> 与已受理的 {other} 是同一问题，将一并处理，进展照常通知您。"
 RATE_ASK = "请对问题 <b>{number}</b> 的处理结果进行评价："
+RATE_ASK_SOLVED = "问题解决了吗？"
+BTN_SOLVED: dict[bool, str] = {True: "✅ 解决了", False: "❌ 没解决"}
+RATE_SOLVED_ANSWER = "问题解决了吗：{answer}"
+SOLVED_ZH: dict[bool, str] = {True: "解决了", False: "没解决"}
+RATE_ASK_SATISFACTION = "您对处理结果满意吗？"
+RATE_ASK_REASON = "请简要说明原因（{limit}字以内），以便责任单位改进；不想说明可点【跳过】。"
+RATE_REASON_EMPTY = "原因不能为空。请用一句话说明，或点【跳过】。"
+RATE_REASON_TOO_LONG = "原因最多 {limit} 字，您发送了 {n} 字。请精简后重新发送，或点【跳过】。"
+RATE_REASON_SHOWN = "\n原因：{reason}"
 BTN_RATE: dict[str, str] = {"satisfied": "😊 满意", "basically_satisfied": "🙂 基本满意",
                             "unsatisfied": "😞 不满意"}
 RATE_THANKS = "感谢您的评价：{rating}"
@@ -300,6 +310,7 @@ TRIAGE_TITLE_DONE = "🗂 <b>已分拨</b>"
 BIND_OK = "✅ 本群已绑定为「{unit}」的工作群，新案件会推送到这里。"
 BIND_BAD = "绑定码无效或已过期。请管理员运行 gridbot invite --unit 单位ID --bind 生成新的绑定码。"
 BIND_USAGE = "用法：/bind 绑定码（由管理员生成）"
+CHAT_ID = "本群的群 ID：<code>{chat_id}</code>\n（设置考核通报的领导群时填写：配置 → 处置规则 → 考核通报）"
 BIND_NOT_GROUP = "请在单位的工作群里发送 /bind。"
 BIND_NOT_ALLOWED = "只有管理员或该单位的工作人员可以绑定工作群。"
 BIND_MOVE_PENDING = (
@@ -358,6 +369,38 @@ ASSESS_POINTS_RULE = (
     " 每完成1次核查 +{verification} 分, 重复上报 {duplicate} 分"
 )
 ASSESS_WORKER_LINE = "{points} 分 (上报 {reports}, 现场处置 {on_spot}, 核查 {verifications}, 重复 {duplicates})"
+
+# 通报: the period's report in the leaders' group (the scheduler makes it, the relay sends it)
+BULLETIN_TITLE = "📊 <b>{period} 考核通报</b>"
+BULLETIN_PERIOD = {"month": "{year}年{month}月", "week": "{year}年第{week}周"}
+BULLETIN_VS = "（与{previous}相比）"
+BULLETIN_FIGURES: dict[str, str] = {  # figure → its line; counts in 件, rates in %
+    "reported": "受理 {value} 件",
+    "to_handle": "应处置 {value} 件",
+    "on_time_rate": "按期处置率 {value}",
+    "handle_rate": "处置率 {value}",
+    "solve_rate": "解决率 {value}",
+    "satisfaction_rate": "满意率 {value}",
+    "rework_rate": "返工率 {value}",
+    "active_found_rate": "主动发现率 {value}",
+}
+BULLETIN_UP = "↑{diff}"
+BULLETIN_DOWN = "↓{diff}"
+BULLETIN_SAME = "持平"
+BULLETIN_POINTS = "{value}个百分点"
+BULLETIN_NEW = "上期无数据"
+BULLETIN_CHANGE = "（{change}）"
+BULLETIN_RANKING = {
+    "unit_top": "🏆 单位前{n}：",
+    "unit_bottom": "⚠️ 单位后{n}：",
+    "grid_top": "🏆 网格前{n}：",
+    "grid_bottom": "⚠️ 网格后{n}：",
+}
+BULLETIN_RANK_ITEM = "{place}. {name} {score}分"
+BULLETIN_RANK_NONE = "（无）"
+BULLETIN_INTERVIEW = "📌 约谈提醒（连续{months}个月排名靠后）：{names}"
+BULLETIN_FILE = "考核通报-{label}.xlsx"
+BULLETIN_FOOTER = "明细见附件 {file}。"
 
 # -- Deadlines: reminders, escalation (督办), default rating ------------------------------
 SCHED_REMINDER_NOTE = "处置时限已过{pct}%"
@@ -708,6 +751,12 @@ ADMIN: dict[str, str] = {
     "assess_points_title": "网格员积分",
     "assess_export_csv": "导出 CSV",
     "assess_export_xlsx": "导出 Excel",
+    "assess_period": "周 / 季度 / 年",
+    "assess_period_bad": "“{value}”不是可识别的周期（如 2026-W48、2026-Q4、2026），已显示本月。",
+    "assess_bull": "奔牛（季度前列）",
+    "assess_snail": "蜗牛（季度后列）",
+    "assess_top_grids": "十佳网格",
+    "assess_interview": "约谈提醒",
     "assess_col_worker": "网格员",
     "assess_col_points": "积分",
     "assess_col_reports": "上报",
@@ -878,6 +927,18 @@ ADMIN.update({
     "pol_pts_duplicate": "重复上报（分，负数扣分）",
     "pol_unit_weights": "单位得分权重（指标:权重，负数表示越低越好）",
     "pol_grid_weights": "网格得分权重（指标:权重，负数表示越低越好）",
+    "pol_ranking_size": "每月排名前后各取（个）",
+    "pol_label_size": "季度奔牛/蜗牛各取（个）",
+    "pol_top_grids": "年度十佳网格（个）",
+    "pol_interview_months": "连续几个月排名靠后列入约谈",
+    "pol_bulletin": "考核通报（发送到领导群）",
+    "pol_bulletin_chat": "领导群（Telegram 群 ID，留空不发）",
+    "pol_bulletin_every": "通报周期",
+    "pol_bulletin_every_week": "每周（通报上一周）",
+    "pol_bulletin_every_month": "每月（通报上一月）",
+    "pol_bulletin_weekday": "每周星期几（1–7）",
+    "pol_bulletin_day": "每月几号（1–28）",
+    "pol_bulletin_time": "发送时间（时:分）",
     "pol_saved": "处置规则已保存（版本 {version}），新派遣的案件按新规则计算时限。",
     "pol_conflict": "处置规则刚被其他人修改，请刷新页面后重新填写。",
     "pol_error": "未保存：{message}",
@@ -944,6 +1005,16 @@ POLICY_FIELD_ZH = {
     "assessment.points.duplicate": "积分规则·重复上报",
     "assessment.unit_weights": "单位得分权重",
     "assessment.grid_weights": "网格得分权重",
+    "assessment.ranking_size": "每月排名前后各取",
+    "assessment.label_size": "季度奔牛/蜗牛各取",
+    "assessment.top_grids": "年度十佳网格个数",
+    "assessment.interview_months": "约谈连续月数",
+    "assessment.bulletin": "考核通报",
+    "assessment.bulletin.chat_id": "考核通报·领导群",
+    "assessment.bulletin.every": "考核通报·周期",
+    "assessment.bulletin.weekday": "考核通报·星期几",
+    "assessment.bulletin.day": "考核通报·每月几号",
+    "assessment.bulletin.time": "考核通报·发送时间",
 }
 POLICY_CATEGORY_HOURS_ZH = "「{category}」的时限"
 POLICY_UNIT_HOURS_ZH = "「{unit}」全部类别的时限"
@@ -974,4 +1045,7 @@ POLICY_ERRORS_ZH = {
     "duplicate": "重复填写",
     "points": "应为 -{max} 到 {max} 之间的整数分",
     "weight": "应为 -100 到 100 之间的整数（负数表示越低越好）",
+    "count": "应为 1 到 {max} 之间的整数",
+    "every": "只能是每周或每月",
+    "chat": "应为 Telegram 群 ID（整数），或留空",
 }

@@ -151,6 +151,7 @@ class OutboxRelay(Deliverers):
             Notice.REMINDER: self._deliver_reminder,
             Notice.ESCALATION: self._deliver_escalation,
             Notice.GROUP_NOTICE: self._deliver_group_notice,
+            Notice.BULLETIN: self._deliver_bulletin,
         }
 
     def kick(self) -> None:

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
-from dispatch.domain.assessment import GRID_WEIGHTS, POINTS, RATE_NAMES, UNIT_WEIGHTS
+from dispatch.domain.assessment import (
+    GRID_WEIGHTS,
+    INTERVIEW_MONTHS,
+    POINTS,
+    RANKING_SIZE,
+    RATE_NAMES,
+    TOP_TEN,
+    UNIT_WEIGHTS,
+)
 from dispatch.domain.case import Priority, Rating
 from dispatch.domain.deadlines import DeadlinePolicy
 from dispatch.domain.duplicates import DuplicatePolicy
@@ -69,6 +77,9 @@ MESSAGES = {
     "points": "must be a whole number of points between -{max} and {max}",
     "weight": "must be a whole number between -100 and 100 (negative: lower is better)",
     "days": "must be a number of days > 0 and ≤ {max:g}",
+    "count": "must be a whole number between 1 and {max}",
+    "every": "must be week or month",
+    "chat": "must be a Telegram chat id (a whole number), or empty for none",
 }
 
 
@@ -101,12 +112,31 @@ class CalendarPolicy:
 
 
 @dataclass(frozen=True)
+class BulletinPolicy:
+    """通报: the period's report sent to the leaders' group on a schedule, in local time.
+    `every`: week (on `weekday`, 1 = Monday) or month (on `day`); the report is of the
+    period before the one the moment falls in. No `chat_id`: no 通报."""
+
+    chat_id: int | None = None
+    every: str = "month"
+    weekday: int = 1
+    day: int = 1
+    at: time = time(9, 0)
+
+
+@dataclass(frozen=True)
 class AssessmentPolicy:
-    """Grid-worker points (积分) and the score weights (docs/assessment.md)."""
+    """Grid-worker points (积分), the score weights, the sizes of the rankings and labels,
+    the 约谈 run and the 通报 schedule (docs/assessment.md)."""
 
     points: Mapping[str, int] = field(default_factory=lambda: dict(POINTS))
     unit_weights: Mapping[str, int] = field(default_factory=lambda: dict(UNIT_WEIGHTS))
     grid_weights: Mapping[str, int] = field(default_factory=lambda: dict(GRID_WEIGHTS))
+    ranking_size: int = RANKING_SIZE  # 前三后三: how many at the top and at the bottom
+    label_size: int = RANKING_SIZE  # the quarter's 奔牛 / 蜗牛, each
+    top_grids: int = TOP_TEN  # the year's 十佳网格
+    interview_months: int = INTERVIEW_MONTHS  # in the bottom this many months running: 约谈
+    bulletin: BulletinPolicy = field(default_factory=BulletinPolicy)
 
 
 @dataclass(frozen=True)
@@ -396,8 +426,51 @@ def _whole(value: Any, path: str, code: str, limit: int) -> int:
     return int(value)
 
 
+# The sizes: key → the largest value allowed.
+ASSESSMENT_SIZES = {"ranking_size": 20, "label_size": 20, "top_grids": 100, "interview_months": 12}
+BULLETIN_EVERY = ("week", "month")
+
+
+def _count(r: _Reader, key: str, default: int, limit: int) -> int:
+    if not r.has(key):
+        return default
+    value = r.get(key)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise PolicyError(r.at(key), "count", max=limit)
+    return value
+
+
+def _bulletin(raw: Any) -> BulletinPolicy:
+    r = _Reader(raw, "assessment.bulletin", ("chat_id", "every", "weekday", "day", "time"))
+    d = BulletinPolicy()
+    chat = r.get("chat_id")
+    if isinstance(chat, str):
+        chat = chat.strip() or None
+        if chat is not None:
+            try:
+                chat = int(chat)
+            except ValueError:
+                raise PolicyError(r.at("chat_id"), "chat") from None
+    if chat is not None and (isinstance(chat, bool) or not isinstance(chat, int)):
+        raise PolicyError(r.at("chat_id"), "chat")
+    every = r.get("every") if r.has("every") else d.every
+    if every not in BULLETIN_EVERY:
+        raise PolicyError(r.at("every"), "every")
+    return BulletinPolicy(
+        chat_id=chat,
+        every=str(every),
+        weekday=_count(r, "weekday", d.weekday, 7),
+        day=_count(r, "day", d.day, 28),
+        at=_time(r.get("time"), r.at("time")) if r.has("time") else d.at,
+    )
+
+
 def _assessment(raw: Any) -> AssessmentPolicy:
-    r = _Reader(raw, "assessment", ("points", "unit_weights", "grid_weights"))
+    r = _Reader(
+        raw, "assessment", ("points", "unit_weights", "grid_weights", *ASSESSMENT_SIZES, "bulletin")
+    )
     d = AssessmentPolicy()
     points = dict(d.points)
     if r.get("points") is not None:
@@ -413,7 +486,17 @@ def _assessment(raw: Any) -> AssessmentPolicy:
             continue
         wr = _Reader(raw_w, r.at(name), RATE_NAMES)
         weights[name] = {k: _whole(wr.get(k), wr.at(k), "weight", 100) for k in RATE_NAMES if wr.has(k)}
-    return AssessmentPolicy(points=points, **weights)
+    sizes = {k: _count(r, k, getattr(d, k), limit) for k, limit in ASSESSMENT_SIZES.items()}
+    return AssessmentPolicy(
+        points=points,
+        unit_weights=weights["unit_weights"],
+        grid_weights=weights["grid_weights"],
+        ranking_size=sizes["ranking_size"],
+        label_size=sizes["label_size"],
+        top_grids=sizes["top_grids"],
+        interview_months=sizes["interview_months"],
+        bulletin=_bulletin(r.get("bulletin")),
+    )
 
 
 def _nlu(raw: Any) -> RetrainPolicy:
@@ -465,6 +548,7 @@ def policy_to_doc(policy: Policy, taxonomy_hours: Mapping[str, float] | None = N
     for (u, c), h in sorted(policy.unit_category_hours.items()):
         pairs.setdefault(u, {})[c] = _num(h)
     cal, dl, dup = policy.calendar, policy.deadlines, policy.duplicates
+    bul = policy.assessment.bulletin
     return {
         "time_limits": {
             "categories": {c: _num(h) for c, h in cats.items()},
@@ -505,6 +589,14 @@ def policy_to_doc(policy: Policy, taxonomy_hours: Mapping[str, float] | None = N
             "points": dict(policy.assessment.points),
             "unit_weights": dict(policy.assessment.unit_weights),
             "grid_weights": dict(policy.assessment.grid_weights),
+            **{k: getattr(policy.assessment, k) for k in ASSESSMENT_SIZES},
+            "bulletin": {
+                "chat_id": bul.chat_id,
+                "every": bul.every,
+                "weekday": bul.weekday,
+                "day": bul.day,
+                "time": bul.at.strftime("%H:%M"),
+            },
         },
         "nlu": {
             "retrain": {

@@ -27,6 +27,7 @@ class Notice(StrEnum):
     REMINDER = "reminder"  # the unit reminded of a deadline (the scheduler)
     ESCALATION = "escalation"  # 督办: a case overdue, escalated (the scheduler)
     GROUP_NOTICE = "group_notice"  # a unit's group told of a requested or decided move (no case)
+    BULLETIN = "bulletin"  # 通报: the period's report to the leaders' group (no case; the scheduler)
 
 
 # Events the reporter is told about.

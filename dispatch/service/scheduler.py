@@ -1,5 +1,6 @@
 """The deadline scheduler: reminders, escalation (督办) and closing unrated cases; it also
-starts the scheduled NLU retraining (`retrain_schedule.py`).
+makes the 通报 when it is due (`bulletin.py`) and starts the scheduled NLU retraining
+(`retrain_schedule.py`).
 
 One scheduler runs across all processes (a database lease). `tick()` does one pass
 at the clock's `now`, so tests drive a simulated week without sleeping."""
@@ -33,9 +34,9 @@ from dispatch.domain.deadlines import (
 from dispatch.domain.errors import ConcurrentModification
 from dispatch.domain.routing import CATCH_ALL, Unit
 from dispatch.domain.status import CaseStatus
-from dispatch.service import notify
+from dispatch.service import bulletin, notify
 from dispatch.service.ports import Clock
-from dispatch.service.registry import Registry
+from dispatch.service.registry import DEFAULT_TIMEZONE, Registry
 from dispatch.service.retention import RetentionResult, anonymise_due
 from dispatch.service.retrain_schedule import RetrainSchedule
 
@@ -54,6 +55,7 @@ class TickResult:
     escalations: int = 0
     auto_closed: int = 0
     conflicts: int = 0
+    bulletins: int = 0
 
 
 def _state(case: Case) -> DeadlineState:
@@ -97,14 +99,17 @@ class Scheduler:
         policy: DeadlinePolicy | None = None,
         *,
         require_verification: bool | None = None,
+        timezone: str = DEFAULT_TIMEZONE,
     ) -> None:
         """`policy` / `require_verification`: fixed settings; None (the default) reads them
-        from the registry's configured policy at every tick, so an edit applies at once."""
+        from the registry's configured policy at every tick, so an edit applies at once.
+        `timezone`: the county's (`Settings.timezone`), for the 通报's schedule and periods."""
         self._sessions = sessions
         self._registry = registry
         self.clock = clock
         self._policy = policy
         self._require_verification = require_verification
+        self.timezone = timezone
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.retrain = RetrainSchedule(lambda: self.registry.policy.nlu_retrain, clock)
         self._retention_next: datetime | None = None  # the retention pass runs once an hour
@@ -143,6 +148,11 @@ class Scheduler:
                 result.conflicts += 1  # changed meanwhile; the next tick sees it again
             except Exception:  # one bad case must not stop the others
                 log.exception("scheduler: case %s failed", case_id)
+        try:
+            if await bulletin.make_due(self._uow, self.registry, now, self.timezone):
+                result.bulletins += 1
+        except Exception:  # the deadlines above are done; the next tick tries again
+            log.exception("scheduler: the 通报 failed")
         return result
 
     async def _one(
@@ -264,7 +274,7 @@ class Scheduler:
                     sessions, LEASE_NAME, self.holder, self.clock.now(), timedelta(seconds=lease_ttl)
                 ):
                     r = await self.tick()
-                    if r.reminders or r.escalations or r.auto_closed:
+                    if r.reminders or r.escalations or r.auto_closed or r.bulletins:
                         log.info("scheduler: %s", r)
                     await self.retrain.maybe_start()
                     await self.retention()

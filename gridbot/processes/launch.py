@@ -70,10 +70,10 @@ async def _until_signalled(stop: asyncio.Event) -> None:
 
 
 def _scheduler_task(app: App, stop: asyncio.Event) -> asyncio.Task[Any]:
-    """The deadline scheduler (reminders, 督办, default ratings)."""
+    """The deadline scheduler (reminders, 督办, default ratings, the 通报)."""
     from dispatch.service.scheduler import Scheduler
 
-    scheduler = Scheduler(app.sessions, lambda: app.registry, app.clock)
+    scheduler = Scheduler(app.sessions, lambda: app.registry, app.clock, timezone=app.settings.timezone)
     return asyncio.create_task(scheduler.run(stop), name="scheduler")
 
 

@@ -54,8 +54,12 @@ async def test_report_accept_resolve_rate_verify_closed(app, people, runtime):
     result = await resident.wait_for_message(lambda m: "已处置完毕" in (m.get("caption") or ""))
     assert result.get("photo") and "摊贩已劝离" in result["caption"]
     rate = await resident.wait_for_message("进行评价")
-    assert [b["text"] for b in buttons_of(rate)] == ["😊 满意", "🙂 基本满意", "😞 不满意"]
+    assert "问题解决了吗" in rate["text"]
+    assert [b["text"] for b in buttons_of(rate)] == ["✅ 解决了", "❌ 没解决"]
     worker = await watching(people.user(WORKER_WUFENG))
+    await resident.press("✅ 解决了", wait_answer=True)
+    second = await resident.wait_for_message(lambda m: m["message_id"] == rate["message_id"] and "满意吗" in m["text"])
+    assert [b["text"] for b in buttons_of(second)] == ["😊 满意", "🙂 基本满意", "😞 不满意"]
     await resident.press("😊 满意", wait_answer=True)
 
     # The grid worker verifies on site; the case closes.
