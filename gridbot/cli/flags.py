@@ -22,4 +22,4 @@ def _flag_aware_display_type(self: TyperOption, ctx: click.Context) -> str | Non
 
 def install() -> None:
     """Make plain flags show no metavar in the help of every command (idempotent)."""
-    TyperOption.display_type_rich = _flag_aware_display_type  # type: ignore[method-assign]
+    TyperOption.display_type_rich = _flag_aware_display_type  # type: ignore[method-assign,assignment]
