@@ -8,13 +8,14 @@ every Unix tool) shows a flag bare; this restores that for all commands,
 
 from __future__ import annotations
 
-import click
+from typing import Any
+
 from typer.core import TyperOption
 
 _display_type_rich = TyperOption.display_type_rich
 
 
-def _flag_aware_display_type(self: TyperOption, ctx: click.Context) -> str | None:
+def _flag_aware_display_type(self: TyperOption, ctx: Any) -> str | None:
     if self.is_flag or self.count:
         return None
     return _display_type_rich(self, ctx)
