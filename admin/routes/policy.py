@@ -26,13 +26,20 @@ T = texts.ADMIN
 AUDIT_PAGE = 50
 
 
-def _context(app: App, form: PolicyForm, error: str | None = None) -> dict[str, Any]:
+async def _config_version(app: App) -> int | None:
+    """The configuration version of the policy's last change: the number the audit log shows."""
+    async with app.uow() as uow:
+        return await config_log.last_version(uow.session, policy_store.POLICY, policy_store.POLICY)
+
+
+async def _context(app: App, form: PolicyForm, error: str | None = None) -> dict[str, Any]:
     taxonomy = app.registry.taxonomy
     blank = [("", policy_form.ALL, "")] * policy_form.BLANK_ROWS
     return {
         "nav": "config",
         "sub": "policy",
         "form": form,
+        "config_version": await _config_version(app),
         "error": error,
         "cats": taxonomy.categories,
         "rows": [*form.overrides, *blank],
@@ -49,7 +56,7 @@ async def policy_page(request: Request, info: SessionInfo = ADMIN) -> Response:
     async with app.uow() as uow:
         stored = await policy_store.read_policy(uow.session)
     form = policy_form.from_policy(stored.policy, app.registry.taxonomy, stored.version)
-    return await render_page(request, "config_policy.html", _context(app, form))
+    return await render_page(request, "config_policy.html", await _context(app, form))
 
 
 @router.post("/policy")
@@ -64,11 +71,11 @@ async def policy_save(request: Request, info: SessionInfo = ADMIN) -> Response:
         )
     except PolicyError as exc:
         error = T["pol_error"].format(message=policy_form.error_zh(exc, app.registry))
-        return await render_page(request, "config_policy.html", _context(app, form, error), 400)
+        return await render_page(request, "config_policy.html", await _context(app, form, error), 400)
     except PolicyConflict:
-        return await render_page(request, "config_policy.html", _context(app, form, T["pol_conflict"]), 409)
+        return await render_page(request, "config_policy.html", await _context(app, form, T["pol_conflict"]), 409)
     await app.reload()
-    await flash(request, "ok", T["pol_saved"].format(version=stored.version))
+    await flash(request, "ok", T["pol_saved"].format(version=stored.config_version))
     return redirect("/config/policy")
 
 

@@ -290,3 +290,22 @@ async def test_admin_edits_the_point_rules_and_weights(admin_app: Any, app: Any,
     r = await post(c, change(fields, pts_report="1.5"))
     assert r.status_code == 400 and "积分规则" in r.text
     assert app.registry.policy.assessment.points["report"] == 2
+
+
+async def test_the_version_shown_is_the_audit_logs(admin_app: Any, app: Any, users: Any) -> None:
+    """The policy page and its flash show the configuration version of the policy's last change,
+    the number in the audit log's 配置版本 column (not the policy's own counter)."""
+    c = await logged_in(admin_app, "admin")
+    page = await c.get("/config/policy")
+    r = await post(c, change(form_fields(page.text), cat__street_vending="3"))
+    assert r.status_code == 303
+    async with app.uow() as uow:
+        rows, _ = await config_log.entries(uow.session, 0, 1)
+    version = rows[0].config_version
+    assert rows[0].object_kind == "policy" and version > 1  # the demo import changed the configuration first
+    page = await c.get("/config/policy")
+    assert f"处置规则已保存（配置版本 {version}）" in page.text
+    assert f'<div class="muted">配置版本 {version}</div>' in page.text
+    audit = await c.get("/config/audit")
+    assert f'<td class="num">{version}</td>' in audit.text
+    await c.aclose()
