@@ -67,7 +67,7 @@ async def export_csv(request: Request, info: SessionInfo = VIEWER) -> Response:
     f = queries.CaseFilter.from_params(request.query_params, app.registry)
     t = now(request)
     rows = queries.iter_filtered(app.uow(), app.registry, f, t, app.settings.timezone)
-    name = f"cases-{t:%Y%m%d-%H%M}.csv"
+    name = f"cases-{t.astimezone(app.settings.tz):%Y%m%d-%H%M}.csv"
     return StreamingResponse(exports.cases_csv(rows, app.registry, t, app.settings.timezone),
                              media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -80,7 +80,7 @@ async def export_xlsx(request: Request, info: SessionInfo = VIEWER) -> Response:
     t = now(request)
     rows = queries.iter_filtered(app.uow(), app.registry, f, t, app.settings.timezone, cap=100_000)
     data = await exports.cases_xlsx(rows, app.registry, t, app.settings.timezone)
-    name = f"cases-{t:%Y%m%d-%H%M}.xlsx"
+    name = f"cases-{t.astimezone(app.settings.tz):%Y%m%d-%H%M}.xlsx"
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
