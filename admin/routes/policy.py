@@ -73,7 +73,8 @@ async def policy_save(request: Request, info: SessionInfo = ADMIN) -> Response:
         error = T["pol_error"].format(message=policy_form.error_zh(exc, app.registry))
         return await render_page(request, "config_policy.html", await _context(app, form, error), 400)
     except PolicyConflict:
-        return await render_page(request, "config_policy.html", await _context(app, form, T["pol_conflict"]), 409)
+        context = await _context(app, form, T["pol_conflict"])
+        return await render_page(request, "config_policy.html", context, 409)
     await app.reload()
     await flash(request, "ok", T["pol_saved"].format(version=stored.config_version))
     return redirect("/config/policy")
