@@ -898,7 +898,52 @@ AUDIT_OBJECT_ZH = {
     "units": "单位导入",
     "members": "人员导入",
     "unit_chat": "工作群迁移",
+    "unit_chat_move": "换群申请",
 }
+# The audit log in words: one line per change, "<setting>：<before> → <after>".
+AUDIT_CHANGE_ZH = "{field}：{before} → {after}"
+AUDIT_ADDED_ZH = "新增{what}"
+AUDIT_NOT_SET_ZH = "（未设）"
+AUDIT_YES_NO_ZH = {True: "是", False: "否"}
+AUDIT_LIST_SEP_ZH = "、"
+AUDIT_IMPORT_ZH = "导入：{counts}"
+AUDIT_COUNT_ZH = {
+    "grids": "网格 {n} 个",
+    "units": "责任单位 {n} 个",
+    "members": "人员 {n} 人",
+    "created": "新增 {n}",
+    "updated": "更新 {n}",
+    "level1": "县级 {n}",
+    "level2": "街道 {n}",
+    "level3": "社区 {n}",
+    "level4": "单元网格 {n}",
+}
+AUDIT_UNIT_FIELD_ZH = {
+    "name": "名称",
+    "kind": "类型",
+    "chat_id": "工作群",
+    "active": "启用",
+    "categories": "负责类别",
+    "grids": "负责网格",
+}
+AUDIT_MEMBER_FIELD_ZH = {
+    "id": "编号",
+    "name": "姓名",
+    "tg_id": "Telegram 账号",
+    "roles": "角色",
+    "grids": "负责网格",
+    "units": "所属单位",
+}
+AUDIT_MOVE_FIELD_ZH = {
+    "unit": "责任单位",
+    "from_chat_id": "原工作群",
+    "to_chat_id": "新工作群",
+    "requested_by": "申请人",
+    "state": "状态",
+}
+AUDIT_MOVE_STATE_ZH = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回"}
+AUDIT_UNIT_OF_ZH = "「{unit}」{field}"
+AUDIT_CHAT_ZH = "群 {chat_id}"
 
 # Policy validation in the console: "<field>：<problem>" (the CLI prints the English twin).
 POLICY_FIELD_ZH = {

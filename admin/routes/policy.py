@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 import texts
-from admin import policy_form
+from admin import audit_view, policy_form
 from admin.accounts import SessionInfo
 from admin.policy_form import PolicyForm
 from admin.routes.config import console_actor
@@ -90,7 +90,8 @@ async def audit_page(request: Request, page: int = 1, info: SessionInfo = ADMIN)
     page = max(1, min(page, 10**6))
     async with app.uow() as uow:
         rows, total = await config_log.entries(uow.session, (page - 1) * AUDIT_PAGE, AUDIT_PAGE)
-    entries = [(r, _pretty(r.before), _pretty(r.after)) for r in rows]
+    said = await audit_view.entries(app.uow(), app.registry, rows)
+    entries = [(e, _pretty(e.row.before), _pretty(e.row.after)) for e in said]
     return await render_page(
         request,
         "config_audit.html",
@@ -101,7 +102,5 @@ async def audit_page(request: Request, page: int = 1, info: SessionInfo = ADMIN)
             "page": page,
             "total": total,
             "pages": max(1, math.ceil(total / AUDIT_PAGE)),
-            "ACTOR_KIND_ZH": texts.AUDIT_ACTOR_ZH,
-            "OBJECT_KIND_ZH": texts.AUDIT_OBJECT_ZH,
         },
     )
