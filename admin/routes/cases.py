@@ -10,10 +10,12 @@ from fastapi.responses import Response, StreamingResponse
 
 import texts
 from admin import exports, queries
+from admin import triage as triage_queue
 from admin.accounts import SessionInfo
 from admin.commands import ConsoleCommands, Outcome
 from admin.routes.deliveries import failed_deliveries
 from admin.web import DISPATCHER, VIEWER, flash, gb, now, redirect, render_page
+from dispatch.domain.routing import candidates
 from dispatch.domain.status import WITH_UNIT, CaseStatus, can_transition
 from dispatch.service.intake import is_intake_member
 
@@ -107,8 +109,19 @@ async def case_page(request: Request, case_id: int, info: SessionInfo = VIEWER) 
         "can_reassign": _can(status, CaseStatus.DISPATCHED),
         "can_extend": status in {s.value for s in WITH_UNIT},  # 延期 while a unit holds it
         "can_close": _can(status, CaseStatus.CLOSED), "can_cancel": _can(status, CaseStatus.CANCELLED),
-        "back": _list_referer(request), **_caller(detail),
+        "back": _list_referer(request), **_caller(detail), **await _routing(app, detail.case),
     })
+
+
+async def _routing(app: Any, case: Any) -> dict[str, Any]:
+    """For the 派遣 form: the rule's candidate units and the unit that returned the case, if it
+    still waits in triage."""
+    returned = None
+    if case.status.value in triage_queue.WAITING:
+        async with app.uow() as uow:
+            returned = (await triage_queue.last_returns(uow, [case.id])).get(case.id)
+    return {"returned": returned, "unit_choices": triage_queue.unit_choices,
+            "candidates": candidates(app.registry.table, app.registry.tree, case.grid_id, case.category)}
 
 
 def _caller(detail: queries.CaseDetail) -> dict[str, Any]:
@@ -140,8 +153,16 @@ async def _done(request: Request, case_id: int, outcome: Outcome, back: str = ""
 @router.post("/cases/{case_id}/reassign")
 async def reassign(request: Request, case_id: int, unit_id: Annotated[str, Form()] = "",
                    note: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "",
-                   back: Annotated[str, Form()] = "", info: SessionInfo = DISPATCHER) -> Response:
-    outcome = await ConsoleCommands(gb(request), info.user).reassign(case_id, unit_id, note, category or None)
+                   back: Annotated[str, Form()] = "", confirm_return: Annotated[str, Form()] = "",
+                   info: SessionInfo = DISPATCHER) -> Response:
+    app = gb(request)
+    returned = await triage_queue.returned_to(app.uow(), case_id, unit_id)
+    if returned is not None and confirm_return != "1":  # back to the unit that just returned it
+        number = await queries.case_number(app.uow(), case_id)
+        message = texts.ADMIN["triage_return_warning"].format(
+            number=number, unit=app.registry.unit_name(unit_id), reason=returned.reason)
+        return await _done(request, case_id, Outcome(False, message), back)
+    outcome = await ConsoleCommands(app, info.user).reassign(case_id, unit_id, note, category or None)
     return await _done(request, case_id, outcome, back)
 
 
@@ -176,6 +197,7 @@ async def cancel(request: Request, case_id: int, reason: Annotated[str, Form()] 
 @router.get("/triage")
 async def triage(request: Request, info: SessionInfo = VIEWER) -> Response:
     app = gb(request)
-    items, total = await queries.triage_queue(app.uow())
-    return await render_page(request, "triage.html", {"items": items, "total": total, "nav": "triage"})
+    items, total = await triage_queue.triage_queue(app.uow(), app.registry)
+    return await render_page(request, "triage.html", {
+        "items": items, "total": total, "nav": "triage", "unit_choices": triage_queue.unit_choices})
 
