@@ -652,6 +652,16 @@ ADMIN: dict[str, str] = {
     "ok_extended": "案件 {number} 已延期，新时限 {due}。",
     "ok_closed": "案件 {number} 已结案。",
     "ok_cancelled": "案件 {number} 已作废。",
+    "act_merge": "合并为重复",
+    "act_merge_into": "主案件编号",
+    "act_merge_hint": "此案件与另一件未办结的案件是同一问题：上报人改为关注主案件，此案件按重复上报结案，两边的处理记录都会注明。",
+    "act_merge_confirm": "确定把此案件合并到主案件？此案件将按重复上报结案。",
+    "ok_merged": "案件 {number} 已合并到 {into}（按重复上报结案）。",
+    "err_merge_number": "请填写主案件编号。",
+    "err_merge_unknown": "没有编号为 {number} 的案件。",
+    "act_unlink": "取消重复关联",
+    "act_unlink_hint": "此案件其实是另一个问题：取消关联后转入待分拨，上报人不再关注主案件。",
+    "ok_unlinked": "案件 {number} 已取消重复关联，转入待分拨。",
     "err_prefix": "操作未完成：",
     "err_not_authorised": "无权执行此操作。",
     "err_illegal": "案件当前状态为「{old}」，不能{action}。",
@@ -797,6 +807,7 @@ ADMIN: dict[str, str] = {
 # -- Triage (待分拨) -------------------------------------------------------------------------
 TRIAGE_UNCERTAIN = "分类不确定, 待调度员分拨"
 AMENDED_NOTE = "来源重新报送, 内容已更新"
+DUPLICATE_UNLINKED_NOTE = "取消重复关联"
 
 # -- Console: editing units and members ---------------------------------------------------
 ADMIN.update({

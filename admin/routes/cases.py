@@ -109,6 +109,8 @@ async def case_page(request: Request, case_id: int, info: SessionInfo = VIEWER) 
         "can_reassign": _can(status, CaseStatus.DISPATCHED),
         "can_extend": status in {s.value for s in WITH_UNIT},  # 延期 while a unit holds it
         "can_close": _can(status, CaseStatus.CLOSED), "can_cancel": _can(status, CaseStatus.CANCELLED),
+        "can_merge": _can(status, CaseStatus.DUPLICATE),
+        "can_unlink": status == CaseStatus.DUPLICATE.value and detail.case.duplicate_of is not None,
         "back": _list_referer(request), **_caller(detail), **await _routing(app, detail.case),
     })
 
@@ -184,6 +186,19 @@ async def extend(request: Request, case_id: int, hours: Annotated[str, Form()] =
 async def close(request: Request, case_id: int, reason: Annotated[str, Form()] = "",
                 info: SessionInfo = DISPATCHER) -> Response:
     outcome = await ConsoleCommands(gb(request), info.user).close(case_id, reason)
+    return await _done(request, case_id, outcome)
+
+
+@router.post("/cases/{case_id}/merge")
+async def merge(request: Request, case_id: int, into: Annotated[str, Form()] = "",
+                note: Annotated[str, Form()] = "", info: SessionInfo = DISPATCHER) -> Response:
+    outcome = await ConsoleCommands(gb(request), info.user).merge(case_id, into, note)
+    return await _done(request, case_id, outcome)
+
+
+@router.post("/cases/{case_id}/unlink")
+async def unlink(request: Request, case_id: int, info: SessionInfo = DISPATCHER) -> Response:
+    outcome = await ConsoleCommands(gb(request), info.user).unlink(case_id)
     return await _done(request, case_id, outcome)
 
 
