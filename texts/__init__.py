@@ -652,6 +652,8 @@ ADMIN: dict[str, str] = {
     "ok_extended": "案件 {number} 已延期，新时限 {due}。",
     "ok_closed": "案件 {number} 已结案。",
     "ok_cancelled": "案件 {number} 已作废。",
+    "case_map": "位置",
+    "case_map_label": "案件位置与所在网格",
     "act_merge": "合并为重复",
     "act_merge_into": "主案件编号",
     "act_merge_hint": "此案件与另一件未办结的案件是同一问题：上报人改为关注主案件，此案件按重复上报结案，两边的处理记录都会注明。",

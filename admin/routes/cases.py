@@ -12,6 +12,7 @@ import texts
 from admin import exports, queries
 from admin import triage as triage_queue
 from admin.accounts import SessionInfo
+from admin.case_map import case_map
 from admin.commands import ConsoleCommands, Outcome
 from admin.routes.deliveries import failed_deliveries
 from admin.web import DISPATCHER, VIEWER, flash, gb, now, redirect, render_page
@@ -109,7 +110,7 @@ async def case_page(request: Request, case_id: int, info: SessionInfo = VIEWER) 
         "can_reassign": _can(status, CaseStatus.DISPATCHED),
         "can_extend": status in {s.value for s in WITH_UNIT},  # 延期 while a unit holds it
         "can_close": _can(status, CaseStatus.CLOSED), "can_cancel": _can(status, CaseStatus.CANCELLED),
-        "can_merge": _can(status, CaseStatus.DUPLICATE),
+        "can_merge": _can(status, CaseStatus.DUPLICATE), "case_map": case_map(app.registry, detail.case),
         "can_unlink": status == CaseStatus.DUPLICATE.value and detail.case.duplicate_of is not None,
         "back": _list_referer(request), **_caller(detail), **await _routing(app, detail.case),
     })
