@@ -15,6 +15,7 @@ from admin.accounts import SessionInfo
 from admin.case_map import case_map
 from admin.commands import ConsoleCommands, Outcome
 from admin.routes.deliveries import failed_deliveries
+from admin.transcript_view import conversations
 from admin.web import DISPATCHER, VIEWER, flash, gb, now, redirect, render_page
 from dispatch.domain.routing import candidates
 from dispatch.domain.status import WITH_UNIT, CaseStatus, can_transition
@@ -106,6 +107,7 @@ async def case_page(request: Request, case_id: int, info: SessionInfo = VIEWER) 
     failed = await failed_deliveries(app.uow(), app.registry, case_id=case_id)
     return await render_page(request, "case.html", {
         "d": detail, "c": detail.case, "nav": "cases", "failed": failed,
+        "conversations": await conversations(app.uow(), app.registry, detail.case, detail.messages),
         "overdue": detail.case.is_overdue(now(request)),
         "can_reassign": _can(status, CaseStatus.DISPATCHED),
         "can_extend": status in {s.value for s in WITH_UNIT},  # 延期 while a unit holds it
