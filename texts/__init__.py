@@ -426,6 +426,7 @@ ADMIN: dict[str, str] = {
     "app_title": "网格通 · 管理后台",
     "brand": "网格通",
     "brand_sub": "网格化管理后台",
+    "nav_menu": "☰ 菜单",
     "nav_dashboard": "总览",
     "nav_cases": "案件",
     "nav_triage": "待分拨",

@@ -1,6 +1,15 @@
 // Small progressive enhancements; every page works without them.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+  // Phone width: the menu folds behind one button (without JS it stays open).
+  var toggle = document.getElementById("navtoggle");
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var open = document.body.classList.toggle("nav-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
     var msg = form.getAttribute && form.getAttribute("data-confirm");

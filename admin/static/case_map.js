@@ -13,18 +13,20 @@
         : { color: "#1f3b5c", weight: 1.5, dashArray: "4 4", fill: false };
     },
     onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); }
-  }).addTo(map);
+  });
   var grid = null;
   shapes.eachLayer(function (l) { if (l.feature.properties.role === "grid") { grid = l; } });
-  if (data.point) {
-    L.circleMarker(data.point, {
-      radius: 7, weight: 2, color: "#8f1d1d", fillColor: "#e0453a", fillOpacity: 0.95
-    }).addTo(map);
-  }
+  // the view first: Leaflet draws vector layers only on a map that has one
   if (grid) {
     map.fitBounds(grid.getBounds(), { padding: [16, 16] });
   } else if (data.point) {
     map.setView(data.point, 16);
+  }
+  shapes.addTo(map);
+  if (data.point) {
+    L.circleMarker(data.point, {
+      radius: 7, weight: 2, color: "#8f1d1d", fillColor: "#e0453a", fillOpacity: 0.95
+    }).addTo(map);
   }
   el.setAttribute("data-ready", "1");
 })();
