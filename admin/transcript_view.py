@@ -73,28 +73,36 @@ def fallback_label(data: str, registry: Registry) -> str:
     return texts.ADMIN["msg_button_unknown"]
 
 
-async def _follow_ups(uow: UnitOfWork, case_id: int, presses: list[MessageRow]) -> list[MessageRow]:
-    """What people sent right after pressing one of the case's buttons (not stored with it)."""
-    if not presses:
+async def _follow_ups(uow: UnitOfWork, case_id: int, messages: list[MessageRow]) -> list[MessageRow]:
+    """What people sent right after pressing one of the case's buttons, or in their private chat
+    right after the bot asked them something about the case (not stored with it)."""
+    anchors = [m for m in messages if (m.kind == "callback" and m.user_id is not None)
+               or (m.direction == "out" and m.chat_id > 0)]
+    if not anchors:
         return []
-    pairs = {(p.chat_id, p.user_id) for p in presses if p.user_id is not None}
-    start, end = min(p.at for p in presses), max(p.at for p in presses) + FOLLOW_UP
+    pairs = {(m.chat_id, m.user_id if m.direction == "in" else m.chat_id) for m in anchors}
+    start, end = min(m.at for m in anchors), max(m.at for m in anchors) + FOLLOW_UP
     rows = (await uow.session.scalars(
         select(MessageRow).where(
-            MessageRow.direction == "in", MessageRow.at >= start, MessageRow.at <= end,
-            or_(*(and_(MessageRow.chat_id == c, MessageRow.user_id == u) for c, u in pairs)),
+            MessageRow.at >= start, MessageRow.at <= end,
+            or_(*(and_(MessageRow.chat_id == c, or_(MessageRow.user_id == u, MessageRow.direction == "out"))
+                  for c, u in pairs)),
             or_(MessageRow.case_id.is_(None), MessageRow.case_id != case_id))
         .order_by(MessageRow.at, MessageRow.id).limit(MAX_FOLLOW_UPS))).all()
     out: list[MessageRow] = []
-    timeline = sorted([*presses, *rows], key=lambda m: (m.at, m.id))
-    last_press: dict[tuple[int, int | None], MessageRow | None] = {}
-    for m in timeline:
+    last: dict[tuple[int, int | None], MessageRow | None] = {}
+    for m in sorted({x.id: x for x in [*anchors, *rows]}.values(), key=lambda x: (x.at, x.id)):
+        ours = m.case_id == case_id
+        if m.direction == "out":  # the bot's message in a private chat: a question, maybe ours
+            if m.chat_id > 0:
+                last[(m.chat_id, m.chat_id)] = m if ours else None
+            continue
         key = (m.chat_id, m.user_id)
         if m.kind == "callback":  # any press ends the answer to the one before
-            last_press[key] = m if m.case_id == case_id else None
+            last[key] = m if ours else None
             continue
-        p = last_press.get(key)
-        if m.case_id is None and p is not None and m.at - p.at <= FOLLOW_UP:
+        anchor = last.get(key)
+        if not ours and m.case_id is None and anchor is not None and m.at - anchor.at <= FOLLOW_UP:
             out.append(m)
     return out
 
@@ -105,7 +113,7 @@ async def conversations(uow: UnitOfWork, registry: Registry, case: Case,
     assert case.id is not None
     async with uow:
         presses = [m for m in messages if m.kind == "callback"]
-        extra = await _follow_ups(uow, case.id, presses)
+        extra = await _follow_ups(uow, case.id, messages)
         wanted = {(p.chat_id, int((p.payload or {}).get("message_id") or 0)) for p in presses}
         have = {(m.chat_id, m.tg_message_id) for m in messages}
         missing = [(c, mid) for c, mid in wanted if mid and (c, mid) not in have]
