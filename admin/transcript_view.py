@@ -93,8 +93,8 @@ async def _follow_ups(uow: UnitOfWork, case_id: int, messages: list[MessageRow])
     last: dict[tuple[int, int | None], MessageRow | None] = {}
     for m in sorted({x.id: x for x in [*anchors, *rows]}.values(), key=lambda x: (x.at, x.id)):
         ours = m.case_id == case_id
-        if m.direction == "out":  # the bot's message in a private chat: a question, maybe ours
-            if m.chat_id > 0:
+        if m.direction == "out":  # the bot's message in a private chat: ours, another case's, or
+            if m.chat_id > 0 and m.case_id is not None:  # a step of the same exchange (unlinked)
                 last[(m.chat_id, m.chat_id)] = m if ours else None
             continue
         key = (m.chat_id, m.user_id)
