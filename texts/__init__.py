@@ -475,6 +475,7 @@ ADMIN: dict[str, str] = {
     "app_title": "网格通 · 管理后台",
     "brand": "网格通",
     "brand_sub": "网格化管理后台",
+    "nav_menu": "☰ 菜单",
     "nav_dashboard": "总览",
     "nav_cases": "案件",
     "nav_triage": "待分拨",
@@ -674,9 +675,19 @@ ADMIN: dict[str, str] = {
     "msg_in": "收到",
     "msg_out": "机器人",
     "msg_button": "按下按钮",
-    "msg_with_buttons": "附按钮",
+    "msg_with_buttons": "附按钮（此条记录未保存按钮文字）",
     "msg_location": "位置 {lat}, {lon}",
     "msg_kind_other": "[{kind}]",
+    "msg_pressed": "按下「{label}」",
+    "msg_button_unknown": "按钮",
+    "msg_someone": "用户 {id}",
+    "msg_to": "发给 {who}",
+    "conv_unit": "「{unit}」工作群",
+    "conv_dispatch_group": "调度群",
+    "conv_reporter": "{role} {name}（上报人）",
+    "conv_person": "{role} {name}",
+    "conv_other": "对话 {id}",
+    "conv_count": "{n} 条",
     "actor_system": "系统",
     "actor_unknown": "成员 #{id}",
     "actions": "操作",
@@ -701,6 +712,18 @@ ADMIN: dict[str, str] = {
     "ok_extended": "案件 {number} 已延期，新时限 {due}。",
     "ok_closed": "案件 {number} 已结案。",
     "ok_cancelled": "案件 {number} 已作废。",
+    "case_map": "位置",
+    "case_map_label": "案件位置与所在网格",
+    "act_merge": "合并为重复",
+    "act_merge_into": "主案件编号",
+    "act_merge_hint": "此案件与另一件未办结的案件是同一问题：上报人改为关注主案件，此案件按重复上报结案，两边的处理记录都会注明。",
+    "act_merge_confirm": "确定把此案件合并到主案件？此案件将按重复上报结案。",
+    "ok_merged": "案件 {number} 已合并到 {into}（按重复上报结案）。",
+    "err_merge_number": "请填写主案件编号。",
+    "err_merge_unknown": "没有编号为 {number} 的案件。",
+    "act_unlink": "取消重复关联",
+    "act_unlink_hint": "此案件其实是另一个问题：取消关联后转入待分拨，上报人不再关注主案件。",
+    "ok_unlinked": "案件 {number} 已取消重复关联，转入待分拨。",
     "err_prefix": "操作未完成：",
     "err_not_authorised": "无权执行此操作。",
     "err_illegal": "案件当前状态为「{old}」，不能{action}。",
@@ -717,6 +740,15 @@ ADMIN: dict[str, str] = {
     "triage_empty": "待分拨队列为空。",
     "triage_count": "共 {n} 件待分拨",
     "triage_dispatch": "派遣",
+    "triage_returned_by": "「{unit}」退回",
+    "triage_returned_who": "（{name}，{at}）",
+    "triage_return_reason": "理由：{reason}",
+    "triage_candidates": "按规则可派",
+    "triage_other_units": "其他单位",
+    "triage_just_returned": "{unit}（刚退回）",
+    "triage_confirm_return": "确认派回退回单位",
+    "triage_return_warning": "案件 {number} 刚被「{unit}」退回（理由：{reason}）。确需派回该单位，请勾选「确认派回退回单位」后再派遣。",
+    "triage_return_confirm_js": "此案件刚被「{unit}」退回（理由：{reason}）。确定仍派回该单位吗？",
     # -- dashboard ------------------------------------------------------------------------------
     "dash_title": "总览",
     "dash_month": "月份",
@@ -843,6 +875,7 @@ ADMIN: dict[str, str] = {
 # -- Triage (待分拨) -------------------------------------------------------------------------
 TRIAGE_UNCERTAIN = "分类不确定, 待调度员分拨"
 AMENDED_NOTE = "来源重新报送, 内容已更新"
+DUPLICATE_UNLINKED_NOTE = "取消重复关联"
 
 # -- Console: editing units and members ---------------------------------------------------
 ADMIN.update({
@@ -884,7 +917,7 @@ ADMIN.update({
     "nav_audit": "变更记录",
     "pol_title": "处置规则",
     "pol_hint": "时限、提醒、督办、核查、评价与重复上报的规则。保存后本进程立即生效，其他进程（机器人、调度）约 15 秒内自动加载；每次修改都记入变更记录。也可用 gridbot policy import/export 以 YAML 文件管理。",
-    "pol_version": "版本 {version}",
+    "pol_version": "配置版本 {version}",
     "pol_cat_section": "类别处置时限（小时）",
     "pol_cat_hint": "留空或与默认值相同即采用 taxonomy.yaml 的默认时限。",
     "pol_default": "默认 {hours}",
@@ -939,7 +972,7 @@ ADMIN.update({
     "pol_bulletin_weekday": "每周星期几（1–7）",
     "pol_bulletin_day": "每月几号（1–28）",
     "pol_bulletin_time": "发送时间（时:分）",
-    "pol_saved": "处置规则已保存（版本 {version}），新派遣的案件按新规则计算时限。",
+    "pol_saved": "处置规则已保存（配置版本 {version}），新派遣的案件按新规则计算时限。",
     "pol_conflict": "处置规则刚被其他人修改，请刷新页面后重新填写。",
     "pol_error": "未保存：{message}",
     "audit_title": "配置变更记录",
@@ -966,7 +999,52 @@ AUDIT_OBJECT_ZH = {
     "members": "人员导入",
     "unit_chat": "工作群迁移",
     "retention": "个人信息匿名化",
+    "unit_chat_move": "换群申请",
 }
+# The audit log in words: one line per change, "<setting>：<before> → <after>".
+AUDIT_CHANGE_ZH = "{field}：{before} → {after}"
+AUDIT_ADDED_ZH = "新增{what}"
+AUDIT_NOT_SET_ZH = "（未设）"
+AUDIT_YES_NO_ZH = {True: "是", False: "否"}
+AUDIT_LIST_SEP_ZH = "、"
+AUDIT_IMPORT_ZH = "导入：{counts}"
+AUDIT_COUNT_ZH = {
+    "grids": "网格 {n} 个",
+    "units": "责任单位 {n} 个",
+    "members": "人员 {n} 人",
+    "created": "新增 {n}",
+    "updated": "更新 {n}",
+    "level1": "县级 {n}",
+    "level2": "街道 {n}",
+    "level3": "社区 {n}",
+    "level4": "单元网格 {n}",
+}
+AUDIT_UNIT_FIELD_ZH = {
+    "name": "名称",
+    "kind": "类型",
+    "chat_id": "工作群",
+    "active": "启用",
+    "categories": "负责类别",
+    "grids": "负责网格",
+}
+AUDIT_MEMBER_FIELD_ZH = {
+    "id": "编号",
+    "name": "姓名",
+    "tg_id": "Telegram 账号",
+    "roles": "角色",
+    "grids": "负责网格",
+    "units": "所属单位",
+}
+AUDIT_MOVE_FIELD_ZH = {
+    "unit": "责任单位",
+    "from_chat_id": "原工作群",
+    "to_chat_id": "新工作群",
+    "requested_by": "申请人",
+    "state": "状态",
+}
+AUDIT_MOVE_STATE_ZH = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回"}
+AUDIT_UNIT_OF_ZH = "「{unit}」{field}"
+AUDIT_CHAT_ZH = "群 {chat_id}"
 
 # Policy validation in the console: "<field>：<problem>" (the CLI prints the English twin).
 POLICY_FIELD_ZH = {

@@ -12,11 +12,14 @@ from typing import Annotated, Any
 
 import typer
 
+from gridbot.cli import flags
 from gridbot.cli.nlu_retrain import retrain as nlu_retrain
 from gridbot.cli.nlu_retrain import rollback as nlu_rollback
 from nlu.bench import bench as bench_nlu
 from nlu.cli import PATHS as NLU_PATHS
 from nlu.cli import app as nlu_app
+
+flags.install()
 
 app = typer.Typer(
     name="gridbot",
