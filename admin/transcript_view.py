@@ -62,8 +62,10 @@ def fallback_label(data: str, registry: Registry) -> str:
     }
     if rest and (head, rest[0]) in known:
         return known[(head, rest[0])]
-    if head == "r" and len(rest) >= 2 and rest[1] in _RATINGS:
+    if head in ("r", "rt") and len(rest) >= 2 and rest[1] in _RATINGS:
         return texts.BTN_RATE.get(_RATINGS[rest[1]], data)
+    if head == "rs" and len(rest) >= 2:
+        return texts.BTN_SOLVED[rest[1] in ("1", "True", "true")]
     if head == "v" and len(rest) >= 2:
         return texts.BTN_VERIFY_OK if rest[1] in ("1", "True", "true") else texts.BTN_VERIFY_FAIL
     if head == "rr" and len(rest) >= 2:

@@ -170,7 +170,9 @@ def buttons_of(markup: Any) -> list[list[list[str]]] | bool:
 
 # Presses whose button names a case (unit card, return reason, rating, 核查): the press is
 # stored with its case, like the messages of the report that made it.
-_CASE_PRESSES: tuple[type[CallbackData], ...] = (kb.UnitCb, kb.ReturnCb, kb.RateCb, kb.VerifyCb)
+_CASE_PRESSES: tuple[type[CallbackData], ...] = (
+    kb.UnitCb, kb.ReturnCb, kb.RateCb, kb.SolvedCb, kb.RatingCb, kb.VerifyCb,
+)
 
 
 def case_of_press(data: str) -> int | None:

@@ -95,10 +95,10 @@ async def test_report_accept_resolve_rate_verify_closed(app, people, runtime):
     by_chat = {c.chat_id: c for c in convs}
     pressed = {c.chat_id: [line.pressed for line in c.lines if line.pressed] for c in convs}
     assert convs[0].chat_id == RESIDENT and convs[0].kind == "reporter"
-    assert "😊 满意" in pressed[RESIDENT]
+    assert {"✅ 解决了", "😊 满意"} <= set(pressed[RESIDENT])
     assert {"📥 接单", "✅ 办结"} <= set(pressed[CHENGXI_GROUP]) and by_chat[CHENGXI_GROUP].kind == "unit"
     assert "✅ 核查通过" in pressed[WORKER_WUFENG] and by_chat[WORKER_WUFENG].kind == "grid_worker"
     own = [line.msg for line in by_chat[UNIT_CHENGXI].lines if line.msg.direction == "in"]
     assert any(m.kind == "photo" for m in own) and any("摊贩已劝离" in m.text for m in own)
     rate_ask = next(line for line in by_chat[RESIDENT].lines if "进行评价" in line.msg.text)
-    assert rate_ask.buttons == [["😊 满意", "🙂 基本满意", "😞 不满意"]]
+    assert rate_ask.buttons == [["✅ 解决了", "❌ 没解决"]]  # the first question; the second edits it
