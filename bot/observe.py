@@ -23,7 +23,9 @@ class UpdateObserver(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         uid = getattr(event, "update_id", None)
-        token = context.update_id.set(uid if isinstance(uid, int) else None)
+        # Not reset on the way out: aiogram's own "Update id=… is handled" line comes after,
+        # in the same task (each update is handled in a task of its own).
+        context.update_id.set(uid if isinstance(uid, int) else None)
         case_token = context.case_number.set(None)
         kind = getattr(event, "event_type", None) or "unknown"
         start = time.perf_counter()
@@ -33,7 +35,6 @@ class UpdateObserver(BaseMiddleware):
             metrics.HANDLER_SECONDS.observe(time.perf_counter() - start)
             metrics.UPDATES.labels(kind=kind).inc()
             context.case_number.reset(case_token)
-            context.update_id.reset(token)
 
 
 class TimedClassifier:

@@ -104,6 +104,8 @@ def setup_logging(settings: Settings, level: int | str | None = None, stream: IO
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level if level is not None else settings.log_level.upper())
+    if root.level > logging.DEBUG:
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # its start-up chatter
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # no handlers of their own
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True

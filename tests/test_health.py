@@ -117,3 +117,23 @@ async def test_console_and_open311_serve_them_without_a_login_or_a_key(app: Any)
         assert r.status_code == 200 and r.json()["checks"]["database"]["ok"], r.text
         assert (await get(api, "/healthz")).json() == {"status": "ok"}
         assert "gridbot_cases_overdue" in (await get(api, "/metrics")).text
+
+
+async def test_the_database_gauges_are_read_at_most_every_few_seconds(app: Any, clock: Any) -> None:
+    from dispatch.service import health
+
+    await health.refresh_gauges(app.engine, clock.now(), max_age=0)
+    await app.service.submit_report(ReportDraft(
+        text="解放路菜市场门口有人摆摊", reporter_id=await tg_member(app, 100001), category="street_vending",
+        lat=MARKET[0], lon=MARKET[1]))
+    clock.advance(days=1)
+    await health.refresh_gauges(app.engine, clock.now())  # within max_age: the earlier values
+    assert "gridbot_cases_overdue{" not in (await health_text())
+    await health.refresh_gauges(app.engine, clock.now(), max_age=0)
+    assert 'gridbot_cases_overdue{unit="zf-chengguan"} 1.0' in (await health_text())
+
+
+async def health_text() -> str:
+    from dispatch.observe.metrics import render
+
+    return render().decode()

@@ -22,7 +22,7 @@ DELIVERIES = Counter("gridbot_deliveries_total", "Outbox rows the relay finished
 OUTBOX_PENDING = Gauge("gridbot_outbox_pending", "Notifications waiting in the outbox")
 OUTBOX_OLDEST_SECONDS = Gauge("gridbot_outbox_oldest_pending_seconds",
                               "Age of the oldest pending notification (0: none)")
-OVERDUE = Gauge("gridbot_cases_overdue", "Open cases past their deadline, by unit", ["unit"])
+OVERDUE = Gauge("gridbot_cases_overdue", "Cases awaiting handling past their deadline, by unit", ["unit"])
 
 
 def render() -> bytes:

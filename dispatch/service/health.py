@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,13 +22,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatch.db.orm import CaseRow, OutboxRow
-from dispatch.domain.status import OPEN
+from dispatch.domain.status import AWAITING_HANDLING
 from dispatch.observe import metrics
 
 CHECK_TIMEOUT = 2.0
 BOT_API_TIMEOUT = 3.0
 BOT_API_FRESH = 60.0
 BOT_API_RETRY = 5.0
+GAUGES_MAX_AGE = 10.0
 
 Check = Callable[[], Awaitable[None]]
 
@@ -109,21 +111,30 @@ class BotApiCheck:
         return None
 
 
-async def refresh_gauges(engine: AsyncEngine, now: datetime) -> None:
-    """Set the outbox and overdue gauges from the database: two indexed aggregate reads."""
+_refreshed: weakref.WeakKeyDictionary[AsyncEngine, float] = weakref.WeakKeyDictionary()  # last read
+
+
+async def refresh_gauges(engine: AsyncEngine, now: datetime, max_age: float = GAUGES_MAX_AGE) -> None:
+    """Set the outbox and overdue gauges from the database: two indexed aggregate reads, at
+    most once per `max_age` seconds (scrapes in between see the last values)."""
+    last = _refreshed.get(engine)
+    if last is not None and time.monotonic() - last < max_age:
+        return
+    _refreshed[engine] = time.monotonic()
+    unit = func.coalesce(CaseRow.unit_id, "")  # grouping by an expression: the (status, due_at) index is used
     async with engine.connect() as conn:
         pending, oldest = (await conn.execute(
             select(func.count(), func.min(OutboxRow.created_at)).where(OutboxRow.state == "pending")
         )).one()
         overdue = (await conn.execute(
-            select(CaseRow.unit_id, func.count())
-            .where(CaseRow.status.in_([s.value for s in OPEN]), CaseRow.due_at < now)
-            .group_by(CaseRow.unit_id)
+            select(unit, func.count())
+            .where(CaseRow.status.in_([s.value for s in AWAITING_HANDLING]), CaseRow.due_at < now)
+            .group_by(unit)
         )).all()
     metrics.OUTBOX_PENDING.set(pending)
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=now.tzinfo)
     metrics.OUTBOX_OLDEST_SECONDS.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
     metrics.OVERDUE.clear()
-    for unit, count in overdue:
-        metrics.OVERDUE.labels(unit=unit or "none").set(count)
+    for unit_id, count in overdue:
+        metrics.OVERDUE.labels(unit=unit_id or "none").set(count)

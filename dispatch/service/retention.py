@@ -50,9 +50,11 @@ class RetentionResult:
     members: int = 0
 
 
-async def anonymise_due(uow: UnitOfWork, policy: RetentionPolicy, now: datetime) -> RetentionResult:
-    """Anonymise every case (and then resident) whose time has come; one transaction per
-    batch of cases, with one audit row for it. Safe to run again: done ones are skipped."""
+async def anonymise_due(uow: UnitOfWork, policy: RetentionPolicy, now: datetime, *, batch: int = BATCH,
+                        max_cases: int | None = None) -> RetentionResult:
+    """Anonymise the cases (and then residents) whose time has come; one transaction per
+    batch of cases, with one audit row for it; stops after the batch that reaches
+    `max_cases`. Safe to run again: done ones are skipped."""
     result = RetentionResult()
     if not policy.enabled:
         return result
@@ -65,7 +67,7 @@ async def anonymise_due(uow: UnitOfWork, policy: RetentionPolicy, now: datetime)
                 select(CaseRow.id, CaseRow.number, CaseRow.reporter_id)
                 .where(CaseRow.status.in_([st.value for st in FINAL]), CaseRow.anonymised_at.is_(None),
                        ended <= cutoff)
-                .order_by(CaseRow.id).limit(BATCH)
+                .order_by(CaseRow.id).limit(batch)
             )).all()
             if not rows:
                 return result
@@ -80,6 +82,8 @@ async def anonymise_due(uow: UnitOfWork, policy: RetentionPolicy, now: datetime)
             await uow.commit()
         result.cases += numbers
         result.members += len(members)
+        if max_cases is not None and len(result.cases) >= max_cases:
+            return result
 
 
 async def _anonymise_cases(uow: UnitOfWork, case_ids: list[int], reporters: set[int | None],

@@ -48,6 +48,7 @@ SCANNED = [
 ]
 
 RETENTION_EVERY = timedelta(hours=1)
+RETENTION_PER_PASS = 1000  # a backlog goes in passes, so reminders and 督办 are not held up
 
 @dataclass
 class TickResult:
@@ -260,7 +261,10 @@ class Scheduler:
         if not force and self._retention_next is not None and now < self._retention_next:
             return None
         self._retention_next = now + RETENTION_EVERY
-        result = await anonymise_due(self._uow(), self.registry.policy.retention, now)
+        result = await anonymise_due(self._uow(), self.registry.policy.retention, now,
+                                     max_cases=RETENTION_PER_PASS)
+        if len(result.cases) >= RETENTION_PER_PASS:  # more to do: again at the next tick
+            self._retention_next = now
         if result.cases:
             log.info("retention: anonymised %d case(s) and %d resident(s)", len(result.cases), result.members)
         return result

@@ -138,3 +138,16 @@ async def test_disabled_retention_keeps_everything(app: Any, clock: Any) -> None
     assert (await anonymise_due(app.uow(), RetentionPolicy(enabled=False), clock.now())).cases == []
     async with app.uow() as uow:
         assert PHONE in (await uow.session.get(CaseRow, case.id)).description
+
+
+async def test_a_backlog_goes_in_passes(app: Any, clock: Any) -> None:
+    cases = [await closed_case(app, clock, tg, f"摆摊{i}") for i, tg in enumerate((RESIDENT, OTHER, RESIDENT))]
+    clock.advance(days=400)
+    policy = RetentionPolicy()
+    first = await anonymise_due(app.uow(), policy, clock.now(), batch=2, max_cases=2)
+    assert first.cases == [c.number for c in cases[:2]] and first.members == 1  # OTHER; RESIDENT has one left
+    second = await anonymise_due(app.uow(), policy, clock.now(), batch=2, max_cases=2)
+    assert second.cases == [cases[2].number] and second.members == 1
+    async with app.uow() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(ConfigAuditRow)
+                                        .where(ConfigAuditRow.object_kind == "retention")) == 2
