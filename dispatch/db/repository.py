@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from dispatch.db import mapping, reference
 from dispatch.db.orm import (
@@ -305,9 +305,22 @@ class CaseRepository:
         self.session = session
 
     async def next_number_seq(self, prefix: str, day: str) -> int:
-        """Atomically take the next sequence number for (prefix, day)."""
+        """Atomically take the next sequence number for (prefix, day).
+
+        On PostgreSQL the number is taken in a transaction of its own (one autocommitted
+        upsert on another pooled connection): the counter row is locked only for that
+        statement, not until the caller's transaction ends, so concurrent submissions do not
+        queue behind one another. A caller that then rolls back leaves a gap in the day's
+        numbers (docs/formats.md). SQLite serialises writers anyway: there the number is taken
+        in the caller's transaction, without gaps."""
         stmt = _statement(self.session, "counter")
-        return int((await self.session.execute(stmt, {"prefix": prefix, "day": day})).scalar_one())
+        params = {"prefix": prefix, "day": day}
+        bind = self.session.bind
+        if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
+            async with bind.connect() as conn:
+                own = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                return int((await own.execute(stmt, params)).scalar_one())
+        return int((await self.session.execute(stmt, params)).scalar_one())
 
     async def add(self, case: Case) -> Case:
         values = mapping.case_values(case)
