@@ -92,7 +92,10 @@ def _open_cases(where: str) -> Select[Any]:
     elif where == "grid":
         conditions.append(c.grid_id == bindparam("grid_id"))
     limit = bindparam("limit", type_=Integer)
-    return select(*_CASE_COLUMNS).where(*conditions).order_by(c.id.desc()).limit(limit)
+    # Newest first along ix_cases_category_created_id: the scan starts at the newest case of
+    # the category and stops at `since`, so older cases cost nothing.
+    order = (c.category.desc(), c.created_at.desc(), c.id.desc())
+    return select(*_CASE_COLUMNS).where(*conditions).order_by(*order).limit(limit)
 
 
 _OPEN_CASES = {w: _open_cases(w) for w in ("near", "grid", "any")}
