@@ -99,6 +99,7 @@ def _open_cases(where: str) -> Select[Any]:
 
 
 _OPEN_CASES = {w: _open_cases(w) for w in ("near", "grid", "any")}
+_LOCK_CASE = select(*_CASE_COLUMNS).where(_CASES.c.id == bindparam("case_id")).with_for_update()
 _DUPLICATE_COUNT = (
     select(func.count()).select_from(_CASES).where(_CASES.c.duplicate_of == bindparam("case_id"))
 )
@@ -335,6 +336,12 @@ class CaseRepository:
     async def get(self, case_id: int) -> Case | None:
         row = await self.session.get(CaseRow, case_id)
         return mapping.case_from_row(row) if row else None
+
+    async def lock(self, case_id: int) -> Case | None:
+        """The case as last committed, its row locked until this transaction ends
+        (SELECT … FOR UPDATE on PostgreSQL; SQLite has one writer at a time anyway)."""
+        row = (await self.session.execute(_LOCK_CASE, {"case_id": case_id})).first()
+        return mapping.case_from_values(row) if row else None
 
     async def by_number(self, number: str) -> Case | None:
         row = await self.session.scalar(select(CaseRow).where(CaseRow.number == number))

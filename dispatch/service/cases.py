@@ -191,6 +191,11 @@ class CaseService:
                 None if draft.on_spot or draft.emergency else await self._find_duplicate(uow, case, now)
             )
             if original is not None:
+                # Reports of the same problem come together: the original is locked from here
+                # to commit, so concurrent duplicates link to it one after another instead of
+                # failing on its version.
+                assert original.id is not None
+                original = await uow.cases.lock(original.id) or original
                 assert original.id is not None
                 events.append(case.mark_duplicate(original.id, original.number, system, now))
             elif draft.on_spot and member.has(Role.GRID_WORKER):

@@ -41,3 +41,18 @@ async def test_two_open_transactions_both_hold_a_number(app: Any) -> None:
     assert (a, b, c) == (1, 2, 3)
     async with app.uow() as uow:
         assert await uow.cases.next_number_seq("QH", "20261123") == 4  # 2 stays a gap
+
+
+async def test_concurrent_duplicates_of_one_case_all_link(app: Any) -> None:
+    """Submissions no longer queue behind the case counter, so several reports of the same
+    problem reach the original at once: each links to it, none fails on its version."""
+    first = await app.service.submit_report(ReportDraft(
+        text="解放路菜市场门口天天有人摆摊卖菜", reporter_id=await tg_member(app, 310_000),
+        category="street_vending", lat=MARKET[0], lon=MARKET[1]))
+    members = [await tg_member(app, 310_001 + i) for i in range(8)]
+    dups = await asyncio.gather(*(app.service.submit_report(ReportDraft(
+        text="解放路菜市场门口天天有人摆摊卖菜", reporter_id=m, category="street_vending",
+        lat=MARKET[0], lon=MARKET[1])) for m in members))
+    assert all(d.duplicate_of == first.id for d in dups)
+    async with app.uow() as uow:
+        assert await uow.cases.duplicate_count(first.id) == 8
