@@ -181,6 +181,30 @@ async def _bench(opts: BenchOptions, echo: Callable[[str], None]) -> dict[str, A
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+async def _forget_residents(redis_url: str | None, residents: int) -> None:
+    """Remove the simulated residents' conversation state from Redis (aiogram's keys
+    `fsm:<chat>:<user>:…`): a run must not start in the states a previous run left — the
+    residents' ids are the same every time — and leaves nothing behind."""
+    if not redis_url:
+        return
+    from redis.asyncio import Redis
+
+    from gridbot.bench.bot_driver import FIRST_RESIDENT
+
+    ours = range(FIRST_RESIDENT, FIRST_RESIDENT + residents)
+    client = Redis.from_url(redis_url)
+    try:
+        keys = []
+        async for key in client.scan_iter(match="fsm:*", count=1000):
+            chat = key.split(b":")[1]
+            if chat.isdigit() and int(chat) in ours:
+                keys.append(key)
+        for i in range(0, len(keys), 1000):
+            await client.delete(*keys[i:i + 1000])
+    finally:
+        await client.aclose()
+
+
 async def _bench_bot(opts: BenchOptions, url: str, tmp: Path, echo: Callable[[str], None]) -> dict[str, Any]:
     from bot.runtime import build_runtime
     from dispatch.settings import Settings
@@ -201,6 +225,7 @@ async def _bench_bot(opts: BenchOptions, url: str, tmp: Path, echo: Callable[[st
     runtime: Any = None
     try:
         api, token = await driver.start()
+        await _forget_residents(opts.redis_url, opts.residents)
         await ensure_demo_loaded(app)
         seeded_s = await _seed(app, opts.existing_cases, echo)
         nlu_kind = opts.nlu
@@ -244,6 +269,7 @@ async def _bench_bot(opts: BenchOptions, url: str, tmp: Path, echo: Callable[[st
             await runtime.stop()
         await app.close()
         await driver.close()
+        await _forget_residents(opts.redis_url, opts.residents)
     return _summary(opts, nlu_kind, url, raw, (cpu.end - cpu.start), delivered, cases, messages,
                     seeded_s, shard_stats)
 

@@ -80,11 +80,15 @@ def test_ctrl_c_removes_its_temporary_data_and_the_driver(tmp_path: Path) -> Non
 
 @pytest.mark.postgres
 def test_postgresql_redis_and_existing_cases(tmp_path: Path) -> None:
-    pg, redis = os.environ.get("GRIDBOT_TEST_PG_URL"), os.environ.get("GRIDBOT_TEST_REDIS_URL")
-    if not pg or not redis:
+    pg, redis_url = os.environ.get("GRIDBOT_TEST_PG_URL"), os.environ.get("GRIDBOT_TEST_REDIS_URL")
+    if not pg or not redis_url:
         pytest.skip("GRIDBOT_TEST_PG_URL and GRIDBOT_TEST_REDIS_URL not set")
+    import redis
+
+    stale = redis.Redis.from_url(redis_url)
+    stale.set("fsm:700001:700001:state", "Report:photos")  # left by an earlier run
     r = bench(tmp_path, "--residents", "5", "--warmup", "0.2", "--duration", "1", "--database-url", pg,
-              "--redis", redis, "--existing-cases", "3000", "--workers", "2", "--json")
+              "--redis", redis_url, "--existing-cases", "3000", "--workers", "2", "--json")
     assert r.returncode == 0, r.stderr[-3000:]
     result = json.loads(r.stdout)
     assert result["database"].startswith("postgresql") and result["redis"] is True
@@ -92,6 +96,9 @@ def test_postgresql_redis_and_existing_cases(tmp_path: Path) -> None:
     assert result["cases_in_db"] >= 3000 + result["complete_reports"]
     assert left_behind(tmp_path) == []
     assert "gridbot_bench_" not in _databases(pg)  # its temporary database is dropped
+    assert result["failed"] == 0  # resident 1 did not start in the stale state
+    assert not list(stale.scan_iter(match="fsm:70000*"))  # the residents' state is gone
+    stale.close()
 
 
 def _databases(url: str) -> str:
