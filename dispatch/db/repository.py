@@ -316,7 +316,12 @@ class CaseRepository:
         statement, not until the caller's transaction ends, so concurrent submissions do not
         queue behind one another. A caller that then rolls back leaves a gap in the day's
         numbers (docs/formats.md). SQLite serialises writers anyway: there the number is taken
-        in the caller's transaction, without gaps."""
+        in the caller's transaction, without gaps.
+
+        Call it before the transaction's first statement where many callers run at once: its
+        connection then comes from the pool before the session's own, never while the session
+        holds one (callers each holding one connection and waiting for a second would exhaust
+        the pool)."""
         stmt = _statement(self.session, "counter")
         params = {"prefix": prefix, "day": day}
         bind = self.session.bind

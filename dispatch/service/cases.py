@@ -158,12 +158,14 @@ class CaseService:
             emergency=draft.emergency,
         )
         async with self._uow() as uow:
+            # The number first: on PostgreSQL it is taken on a connection of its own, which
+            # must come from the pool before this transaction holds one (see next_number_seq).
+            local_day = now.astimezone(self._tz).date()
+            seq = await uow.cases.next_number_seq(self.config.case_prefix, f"{local_day:%Y%m%d}")
             member = await uow.members.get(draft.reporter_id)
             if member is None:
                 raise NotAuthorised(f"unknown member {draft.reporter_id!r}")
             role = member.reporter_role
-            local_day = now.astimezone(self._tz).date()
-            seq = await uow.cases.next_number_seq(self.config.case_prefix, f"{local_day:%Y%m%d}")
             loc = routed.location
             case = Case(
                 number=format_case_number(self.config.case_prefix, local_day, seq),

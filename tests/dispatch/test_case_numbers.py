@@ -15,7 +15,7 @@ TEXTS = ["摆摊卖菜", "垃圾桶满了", "井盖坏了", "乱停车", "广场
 
 
 async def test_concurrent_submits_get_distinct_numbers(app: Any) -> None:
-    members = [await tg_member(app, 300_000 + i) for i in range(16)]
+    members = [await tg_member(app, 300_000 + i) for i in range(40)]  # more than the pool's 20
     drafts = [
         ReportDraft(
             text=f"{TEXTS[i % len(TEXTS)]} 第{i}处", reporter_id=m, category="garbage",
@@ -25,7 +25,7 @@ async def test_concurrent_submits_get_distinct_numbers(app: Any) -> None:
     ]
     cases = await asyncio.gather(*(app.service.submit_report(d) for d in drafts))
     numbers = sorted(c.number for c in cases)
-    assert numbers == [f"QH-20261123-{n:04d}" for n in range(1, 17)]
+    assert numbers == [f"QH-20261123-{n:04d}" for n in range(1, 41)]
 
 
 @pytest.mark.parametrize("db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
