@@ -87,7 +87,7 @@ def classify(
     answered. Exit status: 0 when every line was answered; 1 when any line was bad
     (with --strict the first bad line stops the stream) or the model cannot be loaded.
     """
-    from nlu.stream import classify_lines
+    from nlu.stream import available_lines, classify_batches
 
     m = _load(model, places)
     out = sys.stdout.buffer
@@ -100,7 +100,7 @@ def classify(
         print(f"gridbot nlu classify: {msg}", file=sys.stderr, flush=True)
 
     try:
-        bad = classify_lines(m, sys.stdin.buffer, write, error, strict=strict)
+        bad = classify_batches(m, available_lines(sys.stdin.buffer), write, error, strict=strict)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(1) from None

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, BinaryIO, Protocol
 
 from nlu.pipeline import Prediction
 
@@ -21,6 +21,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 class Predictor(Protocol):
     def predict(self, text: str) -> Prediction: ...
+
+    def predict_batch(self, texts: Sequence[str]) -> list[Prediction]: ...
 
 
 class BadLine(ValueError):
@@ -59,21 +61,75 @@ def classify_lines(
     error: Callable[[str], None],
     strict: bool = False,
 ) -> int:
-    """Answer every good line; report bad ones. Returns the number of bad lines."""
+    """Answer every good line, one at a time; report bad ones. Returns the number of bad lines."""
+    return classify_batches(model, ([raw] for raw in lines), write, error, strict)
+
+
+def available_lines(stream: BinaryIO, size: int = 1 << 16) -> Iterator[list[bytes]]:
+    """The complete lines the stream has ready, a list at a time: a piped file comes in chunks
+    of many lines (predicted as a batch), a person typing gets each line answered at once (a
+    read waits only while nothing is ready)."""
+    read1 = getattr(stream, "read1", None)
+    if read1 is None:
+        yield from ([raw] for raw in stream)
+        return
+    pieces: list[bytes] = []  # the line being read, until its newline comes
+    while chunk := read1(size):
+        if b"\n" not in chunk:
+            pieces.append(chunk)
+            continue
+        lines = chunk.split(b"\n")
+        lines[0] = b"".join(pieces) + lines[0]
+        tail = lines.pop()
+        pieces = [tail] if tail else []
+        yield lines
+    if pieces:
+        yield [b"".join(pieces)]
+
+
+def classify_batches(
+    model: Predictor,
+    batches: Iterable[list[bytes]],
+    write: Callable[[bytes], None],
+    error: Callable[[str], None],
+    strict: bool = False,
+) -> int:
+    """Answer every good line, each list of lines predicted as one batch and written in order
+    with one `write`; report bad ones. Returns the number of bad lines."""
     bad = 0
-    for lineno, raw in enumerate(lines, 1):
-        raw = raw.rstrip(b"\r\n")
-        if not raw.strip():
-            continue
-        try:
-            id_, text = parse_line(raw, lineno)
-        except BadLine as e:
-            bad += 1
-            error(str(e))
-            if strict:
-                break
-            continue
-        out = {"id": id_}
-        out.update(model.predict(text).as_dict())
-        write(json.dumps(out, ensure_ascii=False).encode("utf-8") + b"\n")
+    lineno = 0
+    for batch in batches:
+        ids: list[Any] = []
+        texts: list[str] = []
+        stop = False
+        for raw in batch:
+            lineno += 1
+            raw = raw.rstrip(b"\r\n")
+            if not raw.strip():
+                continue
+            try:
+                id_, text = parse_line(raw, lineno)
+            except BadLine as e:
+                bad += 1
+                error(str(e))
+                if strict:
+                    stop = True
+                    break
+                continue
+            ids.append(id_)
+            texts.append(text)
+        if texts:
+            # Always the batch path, also for a batch of one: a line's answer does not depend on
+            # how the stream happened to be chunked (the one-message path's arithmetic differs
+            # in the last bits, which can move a rounded fourth decimal).
+            predictions = model.predict_batch(texts)
+            write(b"".join(_answer(id_, p) for id_, p in zip(ids, predictions, strict=True)))
+        if stop:
+            break
     return bad
+
+
+def _answer(id_: Any, prediction: Prediction) -> bytes:
+    out = {"id": id_}
+    out.update(prediction.as_dict())
+    return json.dumps(out, ensure_ascii=False).encode("utf-8") + b"\n"

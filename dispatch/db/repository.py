@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from dispatch.db import mapping, reference
 from dispatch.db.orm import (
@@ -92,10 +92,14 @@ def _open_cases(where: str) -> Select[Any]:
     elif where == "grid":
         conditions.append(c.grid_id == bindparam("grid_id"))
     limit = bindparam("limit", type_=Integer)
-    return select(*_CASE_COLUMNS).where(*conditions).order_by(c.id.desc()).limit(limit)
+    # Newest first along ix_cases_category_created_id: the scan starts at the newest case of
+    # the category and stops at `since`, so older cases cost nothing.
+    order = (c.category.desc(), c.created_at.desc(), c.id.desc())
+    return select(*_CASE_COLUMNS).where(*conditions).order_by(*order).limit(limit)
 
 
 _OPEN_CASES = {w: _open_cases(w) for w in ("near", "grid", "any")}
+_LOCK_CASE = select(*_CASE_COLUMNS).where(_CASES.c.id == bindparam("case_id")).with_for_update()
 _DUPLICATE_COUNT = (
     select(func.count()).select_from(_CASES).where(_CASES.c.duplicate_of == bindparam("case_id"))
 )
@@ -305,9 +309,27 @@ class CaseRepository:
         self.session = session
 
     async def next_number_seq(self, prefix: str, day: str) -> int:
-        """Atomically take the next sequence number for (prefix, day)."""
+        """Atomically take the next sequence number for (prefix, day).
+
+        On PostgreSQL the number is taken in a transaction of its own (one autocommitted
+        upsert on another pooled connection): the counter row is locked only for that
+        statement, not until the caller's transaction ends, so concurrent submissions do not
+        queue behind one another. A caller that then rolls back leaves a gap in the day's
+        numbers (docs/formats.md). SQLite serialises writers anyway: there the number is taken
+        in the caller's transaction, without gaps.
+
+        Call it before the transaction's first statement where many callers run at once: its
+        connection then comes from the pool before the session's own, never while the session
+        holds one (callers each holding one connection and waiting for a second would exhaust
+        the pool)."""
         stmt = _statement(self.session, "counter")
-        return int((await self.session.execute(stmt, {"prefix": prefix, "day": day})).scalar_one())
+        params = {"prefix": prefix, "day": day}
+        bind = self.session.bind
+        if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
+            async with bind.connect() as conn:
+                own = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                return int((await own.execute(stmt, params)).scalar_one())
+        return int((await self.session.execute(stmt, params)).scalar_one())
 
     async def add(self, case: Case) -> Case:
         values = mapping.case_values(case)
@@ -319,6 +341,12 @@ class CaseRepository:
     async def get(self, case_id: int) -> Case | None:
         row = await self.session.get(CaseRow, case_id)
         return mapping.case_from_row(row) if row else None
+
+    async def lock(self, case_id: int) -> Case | None:
+        """The case as last committed, its row locked until this transaction ends
+        (SELECT … FOR UPDATE on PostgreSQL; SQLite has one writer at a time anyway)."""
+        row = (await self.session.execute(_LOCK_CASE, {"case_id": case_id})).first()
+        return mapping.case_from_values(row) if row else None
 
     async def by_number(self, number: str) -> Case | None:
         row = await self.session.scalar(select(CaseRow).where(CaseRow.number == number))

@@ -164,12 +164,14 @@ class CaseService:
             emergency=draft.emergency,
         )
         async with self._uow() as uow:
+            # The number first: on PostgreSQL it is taken on a connection of its own, which
+            # must come from the pool before this transaction holds one (see next_number_seq).
+            local_day = now.astimezone(self._tz).date()
+            seq = await uow.cases.next_number_seq(self.config.case_prefix, f"{local_day:%Y%m%d}")
             member = await uow.members.get(draft.reporter_id)
             if member is None:
                 raise NotAuthorised(f"unknown member {draft.reporter_id!r}")
             role = member.reporter_role
-            local_day = now.astimezone(self._tz).date()
-            seq = await uow.cases.next_number_seq(self.config.case_prefix, f"{local_day:%Y%m%d}")
             loc = routed.location
             case = Case(
                 number=format_case_number(self.config.case_prefix, local_day, seq),
@@ -197,6 +199,11 @@ class CaseService:
                 None if draft.on_spot or draft.emergency else await self._find_duplicate(uow, case, now)
             )
             if original is not None:
+                # Reports of the same problem come together: the original is locked from here
+                # to commit, so concurrent duplicates link to it one after another instead of
+                # failing on its version.
+                assert original.id is not None
+                original = await uow.cases.lock(original.id) or original
                 assert original.id is not None
                 events.append(case.mark_duplicate(original.id, original.number, system, now))
             elif draft.on_spot and member.has(Role.GRID_WORKER):

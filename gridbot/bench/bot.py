@@ -1,211 +1,53 @@
 """`gridbot bench bot`: N simulated residents report through the sandbox, the bot answers.
 
 Two processes, as in production where Telegram is elsewhere: a driver (the sandbox Bot API
-plus the simulated people, `python -m gridbot.bench.bot driver`) and this process (database, NLU,
-the bot by long polling, the relay). Each resident goes through the whole flow — describe,
-confirm the place, skip photos, submit — and answers whatever the bot asks (a category
-question, a location prompt). Measured: complete reports per second over the run, and the
-bot's reply latency (a person's action → the bot's next message), p50 / p95 / max."""
+plus the simulated people, `gridbot/bench/bot_driver.py`) and this process (database, NLU, the
+bot by long polling or a parent with worker processes, the relay). Each resident goes through
+the whole flow — describe, confirm the place, skip photos, submit — and answers whatever the
+bot asks, again and again: after a warm-up, a steady-state window of `duration` seconds is
+measured (complete reports per second, reply latency, CPU per report of each side). The relay
+delivers meanwhile under Telegram's limits; what it delivered in the window is reported on its
+own line (unit cards per minute: a group takes 20 messages a minute). `bare` adds, in the same
+run, a bare aiogram bot answering the same updates with the same Bot API calls and no work —
+the ceiling of the channel on this machine. Everything is made in a temporary directory (and,
+on PostgreSQL, a temporary database) removed at the end, also on an error or Ctrl-C."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-FIRST_RESIDENT = 700_000
-TEMPLATES = [  # (text with {place}, a keyword the fake NLU knows)
-    "{place}门口有人占道摆摊卖水果",
-    "{place}旁边垃圾桶满了好几天没人清运",
-    "{place}路边有个井盖坏了很危险",
-    "{place}那边有人乱停车把人行道堵了",
-    "{place}晚上广场舞音响太吵了",
-    "{place}附近下水道堵了污水外溢",
-    "{place}有商户把货物摆到人行道上",
-    "{place}墙上贴满了小广告",
-]
+from sqlalchemy.pool import NullPool
 
 
-# ------------------------------------------------------------------------------- the driver side
-class Resident:
-    """One simulated person, acting on the sandbox's world in-process.
-
-    The simulated people are the load generator, not the system under test: they call
-    the sandbox's world directly (what the web chat page's HTTP endpoints call) and wait
-    on its event log, so their cost stays out of the measurement as far as possible. The
-    bot under test still reaches the sandbox only over HTTP, through aiogram's client.
-    `--http-residents` makes them go through the page's HTTP API instead."""
-
-    def __init__(self, world: Any, client: Any, user_id: int) -> None:
-        self.world = world
-        self.client = client  # None: in-process
-        self.user_id = user_id
-        self.since = 0
-        self.queue: list[dict[str, Any]] = []
-
-    async def act(self, path: str, **body: Any) -> None:
-        if self.client is not None:
-            _, seq = await self.client.request_seq(
-                "POST", path, json={"user_id": self.user_id, "chat_id": self.user_id, **body}
-            )
-        else:
-            uid = self.user_id
-            if path == "messages":
-                self.world.user_sends(uid, uid, {"text": body["text"]})
-            elif path == "locations":
-                location = {"latitude": body["latitude"], "longitude": body["longitude"]}
-                self.world.user_sends(uid, uid, {"location": location})
-            elif path == "press":
-                self.world.press(uid, uid, int(body["message_id"]), data=body["callback_data"])
-            else:
-                raise ValueError(path)
-            seq = self.world.events.seq
-        self.since = max(self.since, seq)
-        self.queue.clear()
-
-    async def _events(self, timeout: float) -> list[dict[str, Any]]:
-        if self.client is not None:
-            result = await self.client.request(
-                "GET",
-                "events",
-                params={"since": str(self.since), "chat_id": str(self.user_id), "timeout": f"{timeout:.2f}"},
-            )
-            return list(result["events"])
-        from tgsandbox.events import chat_key
-
-        events, _ = await self.world.events.wait(self.since, [chat_key(self.user_id)], timeout)
-        return events
-
-    async def next_message(self, timeout: float = 30.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            while self.queue:
-                event = self.queue.pop(0)
-                message = event.get("message") or {}
-                if event["type"] == "message" and message.get("from", {}).get("is_bot"):
-                    return message
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"resident {self.user_id}: no answer")
-            for event in await self._events(min(remaining, 20.0)):
-                if event["seq"] > self.since:
-                    self.since = event["seq"]
-                    self.queue.append(event)
+@dataclass(frozen=True)
+class BenchOptions:
+    residents: int = 50
+    duration: float = 30.0  # the measured window, seconds (0: `reports` per resident, all counted)
+    warmup: float = 5.0
+    reports: int = 4  # per resident, when duration is 0
+    nlu: str = "model"  # or "fake" (keyword stub)
+    database_url: str | None = None  # a PostgreSQL server: a temporary database is made on it
+    redis_url: str | None = None
+    workers: int = 1
+    existing_cases: int = 0
+    http_residents: bool = False
+    bare: bool = False
 
 
-def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    return [b for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
-
-
-async def one_report(
-    r: Resident, text: str, place: str, point: tuple[float, float], latencies: list[float]
-) -> bool:
-    """The whole conversation for one report; True when the bot gave a case number."""
-
-    async def step(path: str, **body: Any) -> dict[str, Any]:
-        t0 = time.perf_counter()
-        await r.act(path, **body)
-        m = await r.next_message()
-        latencies.append(time.perf_counter() - t0)
-        return m
-
-    m = await step("messages", text=text)
-    for _ in range(12):
-        t = m.get("text") or m.get("caption") or ""
-        if "编号" in t:
-            return True
-        if "请选择最接近的一项" in t:
-            b = _buttons(m)[0]
-            m = await step("press", message_id=m["message_id"], callback_data=b["callback_data"])
-        elif "识别到地点" in t:
-            m = await step("messages", text=f"就在{place}")
-        elif "问题在哪里" in t:
-            m = await step("locations", latitude=point[0], longitude=point[1])
-        elif "现场照片" in t:
-            m = await step("messages", text="跳过")
-        elif "请核对" in t:
-            b = next(b for b in _buttons(m) if b["text"].endswith("提交"))
-            m = await step("press", message_id=m["message_id"], callback_data=b["callback_data"])
-        else:  # an acknowledgement ("已定位到…", the emergency warning): read on
-            m = await r.next_message()
-    return False
-
-
-def places_of(geojson: dict[str, Any]) -> list[tuple[str, tuple[float, float]]]:
-    """Landmarks named in exactly one unit grid, with their points."""
-    seen: dict[str, list[tuple[float, float]]] = {}
-    for f in geojson["features"]:
-        for p in f["properties"].get("places") or []:
-            if p.get("lat") is not None:
-                seen.setdefault(p["name"], []).append((p["lat"], p["lon"]))
-    return [(name, pts[0]) for name, pts in sorted(seen.items()) if len(pts) == 1 and len(name) >= 3]
-
-
-async def drive(residents: int, reports: int, http_residents: bool = False) -> None:
-    from gridbot.demo import DEMO_DIR
-    from tgsandbox.client import SandboxClient
-    from tgsandbox.demo import demo_world
-    from tgsandbox.server import start_sandbox
-
-    world = demo_world(DEMO_DIR)
-    places = places_of(world["geojson"])
-    world["users"] += [
-        {"id": FIRST_RESIDENT + i, "first_name": f"居民{i}", "roles": ["resident"], "started": True}
-        for i in range(residents)
-    ]
-    handle = await start_sandbox("127.0.0.1", 0, **world)
-    print(f"READY {handle.url} {handle.token}", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # GO
-    cpu0 = time.process_time()
-    latencies: list[float] = []
-    done = failed = 0
-    async with SandboxClient(handle.url) as client:
-
-        async def person(i: int) -> None:
-            nonlocal done, failed
-            r = Resident(handle.world, client if http_residents else None, FIRST_RESIDENT + i)
-            for k in range(reports):
-                n = i * reports + k
-                place, point = places[(n * 7) % len(places)]
-                text = TEMPLATES[n % len(TEMPLATES)].format(place=place)
-                try:
-                    ok = await one_report(r, text, place, point, latencies)
-                except Exception as exc:  # a stuck conversation counts as a failure
-                    print(f"resident {i}: {exc}", file=sys.stderr, flush=True)
-                    ok = False
-                done, failed = done + ok, failed + (not ok)
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(person(i) for i in range(residents)))
-        wall = time.perf_counter() - t0
-        stats = await client.stats()
-    print(
-        "RESULT "
-        + json.dumps(
-            {
-                "wall_s": wall,
-                "complete": done,
-                "failed": failed,
-                "latencies": latencies,
-                "sandbox_calls": stats.get("calls", {}),
-                "cpu_s": time.process_time() - cpu0,
-            }
-        ),
-        flush=True,
-    )
-    # Keep serving the Bot API until the bot side has drained its outbox.
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # STOP
-    await handle.close()
-
-
-# ------------------------------------------------------------------------------- the bot side
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -213,50 +55,180 @@ def _pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
 
 
-async def _bench(
-    residents: int,
-    reports: int,
-    nlu_kind: str,
-    database_url: str | None,
-    echo: Callable[[str], None],
-    http_residents: bool = False,
-    workers: int = 1,
-) -> dict[str, Any]:
+def _proc_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of a live process, from /proc; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Driver:
+    """The driver process: start, GO, its result (read from a file), STOP."""
+
+    def __init__(self, opts: BenchOptions, tmp: Path) -> None:
+        self.opts = opts
+        self.result_file = tmp / f"driver-{uuid.uuid4().hex[:8]}.json"
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> tuple[str, str]:
+        o = self.opts
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "gridbot.bench.bot_driver", str(self.result_file),
+            "--residents", str(o.residents), "--reports", str(o.reports),
+            "--duration", str(o.duration), "--warmup", str(o.warmup),
+            *(["--http-residents"] if o.http_residents else []),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env={**os.environ},
+        )
+        ready = (await self._line()).split()
+        if len(ready) != 3 or ready[0] != "READY":
+            raise RuntimeError("the bench driver did not start")
+        return ready[1], ready[2]
+
+    async def _line(self) -> str:
+        assert self.proc is not None and self.proc.stdout is not None
+        return (await self.proc.stdout.readline()).decode(errors="replace").strip()
+
+    async def say(self, word: str) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(word.encode() + b"\n")
+        await self.proc.stdin.drain()
+
+    async def result(self) -> dict[str, Any]:
+        while (line := await self._line()) != "RESULT":
+            if not line and self.proc is not None and self.proc.stdout is not None \
+                    and self.proc.stdout.at_eof():
+                raise RuntimeError("the bench driver stopped without a result")
+        return dict(json.loads(self.result_file.read_text(encoding="utf-8")))
+
+    async def close(self) -> None:
+        """STOP, then make sure it is gone."""
+        if self.proc is None:
+            return
+        if self.proc.returncode is None:
+            with contextlib.suppress(OSError):  # its stdin may be closed already
+                await self.say("STOP")
+            try:
+                await asyncio.wait_for(self.proc.wait(), 5)
+            except TimeoutError:
+                self.proc.kill()
+        await self.proc.wait()
+
+
+class _CpuWindow:
+    """CPU seconds of this process and of the bot's worker processes over the window."""
+
+    def __init__(self, pids: Callable[[], list[int]]) -> None:
+        self.pids = pids
+        self.start = self.end = 0.0
+
+    def _now(self) -> float:
+        return time.process_time() + sum(_proc_cpu_s(p) for p in self.pids())
+
+    async def measure(self, warmup: float, duration: float, done: asyncio.Future[Any]) -> None:
+        await asyncio.sleep(warmup)
+        self.start = self._now()
+        if duration > 0:
+            await asyncio.sleep(duration)
+        else:
+            await asyncio.shield(done)
+        self.end = self._now()
+
+
+@contextlib.asynccontextmanager
+async def _temporary_postgres(server_url: str) -> AsyncIterator[str]:
+    """A new empty database on this PostgreSQL server, dropped on the way out."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from dispatch.db.db import normalise_url
+
+    url = make_url(normalise_url(server_url))
+    name = f"gridbot_bench_{uuid.uuid4().hex[:10]}"
+    server = create_async_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        async with server.connect() as conn:
+            await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            async with server.connect() as conn:
+                await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await server.dispose()
+
+
+async def _bench(opts: BenchOptions, echo: Callable[[str], None]) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="gridbot-bench-"))
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            url = opts.database_url or f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
+            if not url.startswith("sqlite"):
+                url = await stack.enter_async_context(_temporary_postgres(url))
+            result = await _bench_bot(opts, url, tmp, echo)
+        if opts.bare:
+            from gridbot.bench.bot_bare import bench_bare
+
+            driver = _Driver(opts, tmp)
+            try:
+                result["bare"] = await bench_bare(driver, opts, _CpuWindow(lambda: []), echo)
+            finally:
+                await driver.close()
+            summarise_bare(result)
+        return result
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def _forget_residents(redis_url: str | None, residents: int) -> None:
+    """Remove the simulated residents' conversation state from Redis (aiogram's keys
+    `fsm:<chat>:<user>:…`): a run must not start in the states a previous run left — the
+    residents' ids are the same every time — and leaves nothing behind."""
+    if not redis_url:
+        return
+    from redis.asyncio import Redis
+
+    from gridbot.bench.bot_driver import FIRST_RESIDENT
+
+    ours = range(FIRST_RESIDENT, FIRST_RESIDENT + residents)
+    client = Redis.from_url(redis_url)
+    try:
+        keys = []
+        async for key in client.scan_iter(match="fsm:*", count=1000):
+            chat = key.split(b":")[1]
+            if chat.isdigit() and int(chat) in ours:
+                keys.append(key)
+        for i in range(0, len(keys), 1000):
+            await client.delete(*keys[i:i + 1000])
+    finally:
+        await client.aclose()
+
+
+async def _bench_bot(opts: BenchOptions, url: str, tmp: Path, echo: Callable[[str], None]) -> dict[str, Any]:
     from bot.runtime import build_runtime
     from dispatch.settings import Settings
     from gridbot.bootstrap import bootstrap
     from gridbot.processes.launch import ensure_demo_loaded, load_nlu
     from gridbot.processes.shards import check_workers
 
-    tmp = Path(tempfile.mkdtemp(prefix="gridbot-bench-"))
-    url = database_url or f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
     # The simulated residents act as soon as the bot answers (~10 actions/s each), faster
     # than the flood limit (bot/flood.py) lets any person: it is off here.
     settings = Settings(
-        GRIDBOT_DATA_DIR=tmp, GRIDBOT_DATABASE_URL=url, GRIDBOT_REDIS_URL=None, GRIDBOT_FLOOD_BURST=0
+        GRIDBOT_DATA_DIR=tmp, GRIDBOT_DATABASE_URL=url, GRIDBOT_REDIS_URL=opts.redis_url,
+        GRIDBOT_FLOOD_BURST=0,
     )
-    check_workers(workers, url)
-    driver = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gridbot.bench.bot",
-        "driver",
-        str(residents),
-        str(reports),
-        *(["--http-residents"] if http_residents else []),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        env={**os.environ},
-    )
-    assert driver.stdout is not None and driver.stdin is not None
-    ready = (await driver.stdout.readline()).decode().split()
-    if not ready or ready[0] != "READY":
-        raise RuntimeError("the bench driver did not start")
-    api, token = ready[1], ready[2]
+    check_workers(opts.workers, url)
+    driver = _Driver(opts, tmp)
     app = await bootstrap(settings)
     sharded: Any = None
+    runtime: Any = None
     try:
+        api, token = await driver.start()
+        await _forget_residents(opts.redis_url, opts.residents)
         await ensure_demo_loaded(app)
+        seeded_s = await _seed(app, opts.existing_cases, echo)
+        nlu_kind = opts.nlu
         if nlu_kind == "model":
             try:
                 nlu = load_nlu(app)
@@ -266,58 +238,106 @@ async def _bench(
         else:
             nlu = KeywordNlu()
         runtime = build_runtime(app, nlu, token=token, api_base=api, channel="sandbox")
-        sharded = await _start_bot(runtime, workers, settings, token, api, nlu_kind)
+        sharded = await _start_bot(runtime, opts.workers, settings, token, api, nlu_kind)
         echo(
-            f"bench: {residents} residents × {reports} reports, NLU {nlu_kind}, {url.split(':')[0]}, "
-            f"{workers} bot worker{'s' if workers > 1 else ''}"
+            f"bench: {opts.residents} residents, "
+            + (f"{opts.warmup:g} s warm-up + {opts.duration:g} s measured" if opts.duration > 0
+               else f"{opts.reports} reports each")
+            + f", NLU {nlu_kind}, {url.split(':')[0]}{' + Redis' if opts.redis_url else ''}, "
+            f"{opts.workers} bot worker{'s' if opts.workers > 1 else ''}, "
+            f"{opts.existing_cases:,} existing cases"
         )
-        cpu0 = time.process_time()
-        driver.stdin.write(b"GO\n")
-        await driver.stdin.drain()
-        line = b""
-        while not line.startswith(b"RESULT "):
-            line = await driver.stdout.readline()
-            if not line:
-                raise RuntimeError("the bench driver stopped without a result")
-        raw = json.loads(line[len(b"RESULT ") :])
-        bot_cpu = time.process_time() - cpu0
-        if sharded is not None:  # the workers' CPU is known once they have exited
-            await sharded.stop()
-            bot_cpu += sharded.pool.cpu_s
-        drain = await _drain(app, runtime)  # the relay delivers the last cards to the units
-        driver.stdin.write(b"STOP\n")
-        await driver.stdin.drain()
-        relay = runtime.relay.stats
-        async with app.uow() as uow:
-            from sqlalchemy import func, select
-
-            from dispatch.db.orm import CaseRow, MessageRow
-
-            cases = int(await uow.session.scalar(select(func.count()).select_from(CaseRow)) or 0)
-            messages = int(await uow.session.scalar(select(func.count()).select_from(MessageRow)) or 0)
-        await runtime.stop()
+        pids = (lambda: [w.proc.pid for w in sharded.pool.workers if w.proc is not None]) if sharded else list
+        cpu = _CpuWindow(pids)
+        finished: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        meter = asyncio.create_task(cpu.measure(opts.warmup if opts.duration > 0 else 0.0, opts.duration,
+                                                finished))
+        w0 = datetime.now(UTC)
+        await driver.say("GO")
+        raw = await driver.result()
+        finished.set_result(None)
+        await meter
+        if opts.duration > 0:
+            w0 += timedelta(seconds=opts.warmup)
+        delivered = await _delivered(app, w0, w0 + timedelta(seconds=raw["window_s"]))
+        shard_stats = sharded.pool.stats() if sharded is not None else None
+        cases, messages = await _counts(app)
     finally:
         if sharded is not None:
             await sharded.stop()
+        if runtime is not None:
+            await runtime.stop()
         await app.close()
-        if driver.returncode is None:
-            driver.kill()
-        await driver.wait()
+        await driver.close()
+        await _forget_residents(opts.redis_url, opts.residents)
+    return _summary(opts, nlu_kind, url, raw, (cpu.end - cpu.start), delivered, cases, messages,
+                    seeded_s, shard_stats)
 
-    driver_cpu = raw["cpu_s"]  # from GO to its result
-    per = 1e3 / max(1, raw["complete"])
+
+async def _seed(app: Any, n: int, echo: Callable[[str], None]) -> float | None:
+    """N historical cases, 1,000 a day back from now (bulk inserts), before the bot starts."""
+    if n <= 0:
+        return None
+    from gridbot.bench.synthetic_cases import insert_cases
+
+    t0 = time.perf_counter()
+    await insert_cases(app, n, days=max(1, n // 1000), batch=10_000)
+    took = time.perf_counter() - t0
+    echo(f"seeded {n:,} existing cases in {took:.1f} s")
+    return took
+
+
+async def _delivered(app: Any, since: datetime, until: datetime) -> dict[str, int]:
+    """Outbox rows the relay delivered in the window, to groups (unit cards) and to people,
+    and the rows still waiting at its end."""
+    from sqlalchemy import case, func, select
+
+    from dispatch.db.orm import OutboxRow
+
+    o = OutboxRow
+    in_window = (o.state == "sent") & (o.sent_at >= since) & (o.sent_at <= until)
+    async with app.uow() as uow:
+        row = (await uow.session.execute(select(
+            func.count(case((in_window & (o.chat_id < 0), 1))),
+            func.count(case((in_window & (o.chat_id > 0), 1))),
+            func.count(case((o.state == "pending", 1))),
+        ))).one()
+    return {"group_cards": int(row[0]), "private": int(row[1]), "pending_after": int(row[2])}
+
+
+async def _counts(app: Any) -> tuple[int, int]:
+    from sqlalchemy import func, select
+
+    from dispatch.db.orm import CaseRow, MessageRow
+
+    async with app.uow() as uow:
+        cases = int(await uow.session.scalar(select(func.count()).select_from(CaseRow)) or 0)
+        messages = int(await uow.session.scalar(select(func.count()).select_from(MessageRow)) or 0)
+    return cases, messages
+
+
+def _summary(opts: BenchOptions, nlu_kind: str, url: str, raw: dict[str, Any], bot_cpu: float,
+             delivered: dict[str, int], cases: int, messages: int, seeded_s: float | None,
+             shards: dict[str, Any] | None) -> dict[str, Any]:
+    window = raw["window_s"]
+    done = raw["complete"]
+    per = 1e3 / max(1, done)
     lat = raw["latencies"]
     return {
-        "residents": residents,
-        "reports_per_resident": reports,
+        "residents": opts.residents,
         "nlu": nlu_kind,
-        "residents_via": "http" if http_residents else "in-process",
+        "residents_via": "http" if opts.http_residents else "in-process",
         "database": url.split(":")[0],
-        "bot_workers": workers,
-        "complete_reports": raw["complete"],
+        "redis": bool(opts.redis_url),
+        "bot_workers": opts.workers,
+        "existing_cases": opts.existing_cases,
+        "seeding_s": None if seeded_s is None else round(seeded_s, 1),
+        "warmup_s": opts.warmup if opts.duration > 0 else 0.0,
+        "window_s": round(window, 2),
+        "complete_reports": done,
+        "complete_reports_total": raw["complete_total"],
         "failed": raw["failed"],
-        "wall_s": round(raw["wall_s"], 3),
-        "reports_per_s": round(raw["complete"] / raw["wall_s"], 1) if raw["wall_s"] else 0.0,
+        "reports_per_s": round(done / window, 1) if window else 0.0,
         "replies": len(lat),
         "latency_ms": {
             "p50": round(_pct(lat, 0.5) * 1e3, 1),
@@ -325,29 +345,23 @@ async def _bench(
             "max": round(max(lat) * 1e3, 1) if lat else None,
             "mean": round(statistics.fmean(lat) * 1e3, 1) if lat else None,
         },
+        "cpu_ms_per_report": {
+            "bot": round(bot_cpu * per, 2),  # this process (+ workers): handlers and the relay
+            "sandbox_and_residents": round(raw["cpu_s"] * per, 2),
+        },
         "bot_api_calls_per_report": {
-            k: round(v / max(1, raw["complete"]), 2) for k, v in sorted(raw.get("sandbox_calls", {}).items())
+            k: round(v / max(1, raw["complete_total"]), 2) for k, v in sorted(raw["sandbox_calls"].items())
+        },
+        "delivery": {
+            "group_cards_per_min": round(delivered["group_cards"] * 60 / window, 1) if window else 0.0,
+            "private_per_s": round(delivered["private"] / window, 1) if window else 0.0,
+            "group_cards_in_window": delivered["group_cards"],
+            "private_in_window": delivered["private"],
+            "pending_after_window": delivered["pending_after"],
         },
         "cases_in_db": cases,
         "transcript_rows": messages,
-        "relay_drain_s": round(drain, 2),
-        "cpu_ms_per_report": {
-            "bot": round(bot_cpu * per, 1),
-            "sandbox_and_residents": round(driver_cpu * per, 1),  # the driver, GO to result
-        },
-        "shards": None
-        if sharded is None
-        else {
-            **sharded.pool.stats(),
-            "worker_cpu_s": [round(w.cpu_s - w.ready_cpu_s, 2) for w in sharded.pool.workers],
-            "worker_startup_cpu_s": [round(w.ready_cpu_s, 2) for w in sharded.pool.workers],
-        },
-        "relay": {
-            "sent": relay.sent,
-            "skipped": relay.skipped,
-            "retried": relay.retried,
-            "failed": relay.failed,
-        },
+        "shards": shards,
     }
 
 
@@ -368,58 +382,46 @@ async def _start_bot(runtime: Any, workers: int, settings: Any, token: str, api:
     return sharded
 
 
-async def _drain(app: Any, runtime: Any, limit_s: float = 30.0) -> float:
-    """Seconds until no outbox row is pending any more (the units got every card)."""
-    from sqlalchemy import func, select
-
-    from dispatch.db.orm import OutboxRow
-
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < limit_s:
-        async with app.uow() as uow:
-            pending = await uow.session.scalar(
-                select(func.count()).select_from(OutboxRow).where(OutboxRow.state == "pending")
-            )
-        if not pending:
-            break
-        runtime.relay.kick()
-        await asyncio.sleep(0.05)
-    return time.perf_counter() - t0
+def summarise_bare(r: dict[str, Any]) -> None:
+    bare = r["bare"]
+    rate, cpu = bare["reports_per_s"], bare["cpu_ms_per_report"]["bot"]
+    r["bare_ratio"] = {
+        "reports_per_s": round(r["reports_per_s"] / rate, 3) if rate else None,
+        "cpu_per_report": round(r["cpu_ms_per_report"]["bot"] / cpu, 2) if cpu else None,
+    }
 
 
-def run_bench(
-    *,
-    residents: int = 50,
-    reports: int = 4,
-    nlu: str = "model",
-    database_url: str | None = None,
-    echo: Callable[[str], None] = print,
-    http_residents: bool = False,
-    workers: int = 1,
-) -> dict[str, Any]:
-    return asyncio.run(_bench(residents, reports, nlu, database_url, echo, http_residents, workers))
+def run_bench(opts: BenchOptions, echo: Callable[[str], None] = print) -> dict[str, Any]:
+    return asyncio.run(_bench(opts, echo))
 
 
 def print_result(r: dict[str, Any], echo: Callable[[str], None] = print) -> None:
-    lat = r["latency_ms"]
-    echo(
-        f"complete reports: {r['complete_reports']} ({r['failed']} failed) in {r['wall_s']} s "
-        f"→ {r['reports_per_s']} reports/s"
-    )
-    echo(
-        f"bot reply latency ({r['replies']} replies): p50 {lat['p50']} ms, p95 {lat['p95']} ms, "
-        f"max {lat['max']} ms"
-    )
-    echo(
-        f"relay: {r['relay']['sent']} sent, {r['relay']['skipped']} skipped, {r['relay']['failed']} failed; "
-        f"outbox drained {r['relay_drain_s']} s after the last reply"
-    )
-    echo(f"database ({r['database']}): {r['cases_in_db']} cases, {r['transcript_rows']} transcript rows")
-    cpu = r["cpu_ms_per_report"]
-    echo(
-        f"CPU per report: bot process {cpu['bot']} ms, sandbox + simulated residents "
-        f"{cpu['sandbox_and_residents']} ms (during the run)"
-    )
+    lat, cpu, d = r["latency_ms"], r["cpu_ms_per_report"], r["delivery"]
+    rows = [
+        ("setup", f"{r['database']}{' + Redis' if r['redis'] else ''}, {r['bot_workers']} worker(s), "
+                  f"{r['residents']} residents, NLU {r['nlu']}, {r['existing_cases']:,} existing cases"),
+        ("window", f"{r['window_s']} s after {r['warmup_s']:g} s warm-up"),
+        ("complete reports", f"{r['complete_reports']} in the window ({r['failed']} failed in all)"),
+        ("reports/s", f"{r['reports_per_s']}"),
+        ("reply latency", f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms "
+                          f"({r['replies']} replies)"),
+        ("CPU per report", f"bot {cpu['bot']} ms (handlers and relay), sandbox + residents "
+                           f"{cpu['sandbox_and_residents']} ms"),
+        ("delivery", f"{d['group_cards_per_min']} unit cards/min (group limit 20/min per group), "
+                     f"{d['private_per_s']} notices/s to people; {d['pending_after_window']} waiting after"),
+        ("database", f"{r['cases_in_db']:,} cases, {r['transcript_rows']:,} transcript rows"),
+    ]
+    if "bare" in r:
+        b = r["bare"]
+        rows += [
+            ("bare aiogram", f"{b['reports_per_s']} reports/s, p95 {b['latency_ms']['p95']} ms, "
+                             f"CPU {b['cpu_ms_per_report']['bot']} ms per report"),
+            ("gridbot / bare", f"throughput {r['bare_ratio']['reports_per_s']}, CPU per report "
+                               f"{r['bare_ratio']['cpu_per_report']}×"),
+        ]
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        echo(f"{k:<{width}}  {v}")
 
 
 class KeywordNlu:
@@ -452,7 +454,3 @@ class KeywordNlu:
         return SimpleNamespace(
             intent="chitchat", category=None, confidence=0.5, emergency=False, entities=[], ranking=[]
         )
-
-
-if __name__ == "__main__" and len(sys.argv) >= 4 and sys.argv[1] == "driver":
-    asyncio.run(drive(int(sys.argv[2]), int(sys.argv[3]), "--http-residents" in sys.argv[4:]))

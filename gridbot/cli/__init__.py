@@ -805,33 +805,50 @@ def invite_cmd(
 @bench_app.command("bot")
 def bench_bot_cmd(
     residents: Annotated[int, typer.Option(help="simulated residents (concurrent)")] = 50,
-    reports: Annotated[int, typer.Option(help="complete reports per resident")] = 4,
+    duration: Annotated[float, typer.Option(
+        help="seconds measured after the warm-up; 0: --reports per resident, all counted")] = 30.0,
+    warmup: Annotated[float, typer.Option(help="seconds of load before the window")] = 5.0,
+    reports: Annotated[int, typer.Option(help="complete reports per resident (with --duration 0)")] = 4,
     nlu: Annotated[str, typer.Option(help="model (the packaged NLU) or fake (keyword stub)")] = "model",
-    database_url: Annotated[str | None, typer.Option(help="default: a fresh SQLite file")] = None,
+    database_url: Annotated[str | None, typer.Option(
+        help="a PostgreSQL server (a temporary database is made on it and dropped); "
+             "default: a temporary SQLite file")] = None,
+    redis: Annotated[str | None, typer.Option(
+        "--redis", help="Redis for the bot's state (default: GRIDBOT_REDIS_URL; unset: in process)")] = None,
+    existing_cases: Annotated[int, typer.Option(
+        help="historical cases seeded first (bulk inserts, 1,000 a day back from now)")] = 0,
     http_residents: Annotated[
         bool, typer.Option(help="simulated residents use the web page's HTTP API (default: in-process)")
     ] = False,
     workers: Annotated[int, typer.Option(
         help="bot worker processes (1: one process polls and handles; n: a parent polls, "
              "n workers handle)")] = 1,
+    bare: Annotated[bool, typer.Option(
+        "--bare", help="also run a bare aiogram bot with the same updates and Bot API calls")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """N simulated residents through the sandbox: complete reports/s and reply latency p50/p95."""
+    """Simulated residents through the sandbox: complete reports/s, reply latency, CPU per report."""
     import json
+    import os
 
-    from gridbot.bench.bot import print_result, run_bench
+    from gridbot.bench.bot import BenchOptions, print_result, run_bench
     from gridbot.processes.shards import ShardError
 
+    if residents < 1 or duration < 0 or warmup < 0 or reports < 1 or existing_cases < 0:
+        fail("--residents and --reports must be at least 1; "
+             "--duration, --warmup and --existing-cases not negative")
+    opts = BenchOptions(
+        residents=residents, duration=duration, warmup=warmup, reports=reports, nlu=nlu,
+        database_url=database_url, redis_url=redis or os.environ.get("GRIDBOT_REDIS_URL") or None,
+        workers=workers, existing_cases=existing_cases, http_residents=http_residents, bare=bare,
+    )
     try:
-        result = run_bench(residents=residents, reports=reports, nlu=nlu, database_url=database_url,
-                           echo=lambda s: typer.echo(s, err=True), http_residents=http_residents,
-                           workers=workers)
+        result = run_bench(opts, echo=lambda s: typer.echo(s, err=True))
     except ShardError as exc:
         fail(str(exc))
+    print_result(result, typer.echo if not json_out else lambda s: typer.echo(s, err=True))
     if json_out:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
-    else:
-        print_result(result, typer.echo)
 
 
 @app.command("corrections")

@@ -155,3 +155,71 @@ def test_bad_paths(args, message):
     assert r.returncode != 0
     assert message in r.stderr.decode()
     assert "Traceback" not in r.stderr.decode()
+
+
+def _one_by_one(model_dir, lines):
+    """What the library's batch path answers for each line alone, in the command's format."""
+    from nlu.api import load_model
+
+    m = load_model(model_dir)
+    out = []
+    for raw in lines:
+        obj = json.loads(raw)
+        answer = {"id": obj.get("id")}
+        answer.update(m.predict_batch([obj["text"]])[0].as_dict())
+        out.append(json.dumps(answer, ensure_ascii=False))
+    return out
+
+
+def test_a_piped_stream_is_answered_in_batches_exactly_as_one_by_one(tiny_model_dir):
+    from nlu.corpus import load_examples
+
+    texts = [e.text for e in load_examples([Path("nlu/data/dev")])] * 2  # ~2,900 lines
+    lines = [jl({"id": i, "text": t}) for i, t in enumerate(texts)]
+    r = classify(tiny_model_dir, lines[:1000] + [b"not json"] + lines[1000:])
+    assert r.returncode == 1  # the bad line is reported; every other line is answered
+    assert r.stderr.decode().count("line 1001: invalid JSON") == 1
+    assert r.stdout.decode("utf-8").splitlines() == _one_by_one(tiny_model_dir, lines)
+
+
+def test_lines_ready_together_are_one_batch():
+    import io
+
+    from nlu.stream import available_lines, classify_batches
+
+    stream = io.BufferedReader(io.BytesIO(b"".join(jl({"id": i, "text": "你好"}) + b"\n" for i in range(300))))
+    batches = list(available_lines(stream, size=4096))
+    assert sum(map(len, batches)) == 300 and len(batches) < 30  # many lines per read
+
+    class Counting:
+        calls: list[int] = []
+
+        def predict_batch(self, texts):
+            from nlu.pipeline import Prediction
+
+            self.calls.append(len(texts))
+            return [Prediction("greet", None, 1.0, False, [], [], 1.0, 0.0) for _ in texts]
+
+    out: list[bytes] = []
+    assert classify_batches(Counting(), batches, out.append, print) == 0
+    assert sum(Counting.calls) == 300 and len(out) == len(batches)
+    assert [json.loads(x)["id"] for x in b"".join(out).splitlines()] == list(range(300))
+
+
+def test_a_line_is_answered_before_the_next_is_sent(tiny_model_dir):
+    """Interactive use: nothing waits for a batch to fill."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    p = subprocess.Popen(NLU + ["classify", "--model", str(tiny_model_dir)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        with ThreadPoolExecutor(1) as reader:
+            for i in range(3):
+                p.stdin.write(jl({"id": i, "text": "菜市场门口有人摆摊"}) + b"\n")
+                p.stdin.flush()  # the stream stays open: the answer must come anyway
+                assert json.loads(reader.submit(p.stdout.readline).result(timeout=60))["id"] == i
+        p.stdin.close()
+        assert p.wait(timeout=60) == 0
+    finally:
+        p.kill()
+        p.wait()
