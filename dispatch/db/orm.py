@@ -319,7 +319,7 @@ CASE_LIST_INDEXES = (
     Index("ix_cases_admin_unit_id", CaseRow.unit_id, CaseRow.id),
 )
 
-# The submit path (migration 0009): a report's duplicate search reads the window's cases of
+# The submit path (migration 0011): a report's duplicate search reads the window's cases of
 # its category, newest first (category, created_at, id), and linking a duplicate counts the
 # reports already linked to the original (duplicate_of) — index range scans, whatever the
 # number of older cases.
