@@ -168,8 +168,8 @@ def tasks_keyboard(cases: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup | N
     return _inline(
         [
             [
-                (f"✅ {short}", VerifyCb(case_id=cid, ok=True)),
-                (f"❌ {short}", VerifyCb(case_id=cid, ok=False)),
+                (texts.BTN_TASK_VERIFY_OK.format(short=short), VerifyCb(case_id=cid, ok=True)),
+                (texts.BTN_TASK_VERIFY_FAIL.format(short=short), VerifyCb(case_id=cid, ok=False)),
             ]
             for cid, short in cases
         ]

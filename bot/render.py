@@ -260,13 +260,23 @@ def my_cases(cases: Sequence[Case], registry: Registry, tz: tzinfo) -> str:
     return "\n".join(lines)
 
 
-def task_lines(cases: Sequence[Case], registry: Registry) -> list[str]:
-    return [
-        texts.TASKS_LINE.format(
-            number=c.number,
-            category=esc(registry.category_name(c.category)),
-            place=esc(clip(place_of(c), 40)),
-            status=status_zh(c),
-        )
-        for c in cases
-    ]
+def task_lines(
+    cases: Sequence[Case], registry: Registry, tz: tzinfo | None = None, now: datetime | None = None
+) -> list[str]:
+    """One line per case; with `tz`, a case in a unit's hands shows its deadline (and whether
+    it is past `now`)."""
+    lines = []
+    for c in cases:
+        fields = {
+            "number": c.number,
+            "category": esc(registry.category_name(c.category)),
+            "place": esc(clip(place_of(c), 40)),
+            "status": status_zh(c),
+        }
+        if tz is not None and c.due_at is not None and c.status in (S.DISPATCHED, S.ACCEPTED):
+            late = now is not None and c.due_at < now
+            lines.append(texts.TASKS_LINE_DUE.format(**fields, due=when(c.due_at, tz),
+                                                     late=texts.TASKS_LATE if late else ""))
+        else:
+            lines.append(texts.TASKS_LINE.format(**fields))
+    return lines

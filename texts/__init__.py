@@ -214,6 +214,7 @@ BTN_RETURN = "↩️ 退回"
 BTN_RESOLVE = "✅ 办结"
 ACCEPTED_ALERT = "已接单，请尽快处置。处置完成后点【办结】。"
 RESOLVE_ASK_PRIVATE = "请在与我的私聊中上传处置照片。"
+RESOLVE_ONLY_ACCEPTER = "只有接单人{name}可以办结此案件：办结要上传本人处置后的现场照片。如需换人处理，请{name}办结或联系调度员改派。"
 RESOLVE_NEED_START = "请先私聊我（点我的头像 → 发送 /start），再点【办结】。"
 RESOLVE_PROMPT = "案件 <b>{number}</b>（{category}，{place}）\n请发送处置后的现场照片，然后写一句处置说明。"
 RESOLVE_ASK_NOTE = "已收到照片（共 {n} 张）。请用一句话说明处置情况，或点【跳过】。"
@@ -276,6 +277,34 @@ TASKS_UNIT = "📥 单位待处置 {n} 件："
 TASKS_TRIAGE = "🗂 待分拨 {n} 件："
 TASKS_LINE = "{number} · {category} · {place} · {status}"
 TASKS_EMPTY = "暂时没有待办任务。"
+TASKS_LINE_DUE = "{number} · {category} · {place} · {status} · ⏰ {due}{late}"
+TASKS_LATE = "（已超期）"
+GROUP_TASKS_HEADER = "<b>「{unit}」待处置案件 {n} 件</b>（按紧急程度和处置时限排列）"
+GROUP_TASKS_EMPTY = "「{unit}」目前没有待处置的案件。"
+GROUP_TASKS_MORE = "……仅列出前 {shown} 件。"
+DISPATCH_TASKS_HEADER = "<b>待分拨案件 {n} 件</b>"
+DISPATCH_TASKS_EMPTY = "目前没有待分拨的案件。"
+GROUP_NOT_BOUND = "本群还没有绑定责任单位，请管理员发送 /bind 绑定码。"
+GROUP_HELP = (
+    "本群是「{unit}」的工作群：新案件以卡片推送到这里，点【接单】【退回】处理，"
+    "处置完成后由接单人点【办结】并在私聊中上传现场照片。\n/tasks 查看本单位待处置的案件和处置时限。"
+)
+DISPATCH_GROUP_HELP = (
+    "本群是网格中心的调度群：待分拨和紧急案件推送到这里，调度员可在卡片上改派或退回处理。\n"
+    "/tasks 查看待分拨的案件。"
+)
+# The "/" command menus (setMyCommands), per kind of chat.
+COMMANDS_PRIVATE: dict[str, str] = {
+    "start": "开始 / 使用说明",
+    "my": "我的上报",
+    "tasks": "我的待办（网格员、单位）",
+    "cancel": "取消当前操作",
+    "help": "帮助",
+}
+COMMANDS_UNIT_GROUP: dict[str, str] = {"tasks": "本单位待处置案件及时限", "help": "本群怎么用"}
+COMMANDS_DISPATCH_GROUP: dict[str, str] = {"tasks": "待分拨案件", "help": "本群怎么用"}
+BTN_TASK_VERIFY_OK = "✅ 通过 {short}"
+BTN_TASK_VERIFY_FAIL = "❌ 未解决 {short}"
 TASKS_NOT_STAFF = "/tasks 供网格员和单位工作人员使用。您可以用 /my 查看自己的上报。"
 
 # -- dispatchers ------------------------------------------------------------------------------

@@ -18,7 +18,14 @@ from bot.delivery.calls import (
     _resumed,
 )
 from dispatch.db.outbox import Card, Outcome, Pending, Progress
+from dispatch.domain.case import CONSOLE_PHOTO_PREFIX
 from dispatch.service.queries import CaseView
+
+
+def _this_round(view: CaseView) -> list[str]:
+    """The result photos of the latest 办结 that Telegram holds: after a 返工 the earlier
+    round's photos are no proof of the new fix."""
+    return [p for p in view.resolve_photos if not p.startswith(CONSOLE_PHOTO_PREFIX)]
 
 
 class Deliverers(TelegramCalls):
@@ -121,7 +128,7 @@ class Deliverers(TelegramCalls):
         if row.payload.get("follower"):
             text += "\n" + texts.NOTICE_FOLLOWER
         if row.action == "resolved":
-            results = [p.file_id for p in c.photos if p.kind == "result"]
+            results = _this_round(view)
             if results:
                 return await self._send_photos(row.chat_id, results[-10:], caption=text, on_sent=_main(out))
         return (await self._send_text(row.chat_id, text, on_sent=_main(out))).message_id
@@ -160,7 +167,7 @@ class Deliverers(TelegramCalls):
             out.error = "skipped: no longer waiting for verification"
             self.stats.skipped += 1
             return None
-        results = [p.file_id for p in c.photos if p.kind == "result"]
+        results = _this_round(view)
         if results and row.parts_done < 1:
             await self._best_effort(
                 "verify photos", lambda: self._send_photos(row.chat_id, results[-10:]), row.chat_id, raw=False

@@ -30,6 +30,7 @@ class CaseView:
     resolve_note: str
     return_reason: str
     accepted_by_name: str | None
+    resolve_photos: tuple[str, ...] = ()  # the result photos of the latest 办结 (this round's)
 
 
 async def my_cases(uow: UnitOfWork, tg_id: int, limit: int = 10) -> list[Case]:
@@ -95,9 +96,9 @@ async def _name(uow: UnitOfWork, member_id: int | None) -> str | None:
 
 def _view(case: Case, events: list[CaseEventRow], accepted_by_name: str | None) -> CaseView:
     latest = events[-1] if events else None
-    resolve_note = next(
-        (e.note for e in reversed(events) if e.action in ("resolved", "resolved_on_spot")), ""
-    )
+    resolved = next((e for e in reversed(events) if e.action in ("resolved", "resolved_on_spot")), None)
+    resolve_note = resolved.note if resolved is not None else ""
+    resolve_photos = tuple((resolved.data or {}).get("photos") or ()) if resolved is not None else ()
     return_reason = next((e.note for e in reversed(events) if e.action == "returned"), "")
     return CaseView(
         case,
@@ -106,6 +107,7 @@ def _view(case: Case, events: list[CaseEventRow], accepted_by_name: str | None) 
         resolve_note,
         return_reason,
         accepted_by_name,
+        resolve_photos,
     )
 
 
@@ -120,13 +122,18 @@ async def verify_tasks(uow: UnitOfWork, registry: Registry, m: Member, limit: in
 
 
 async def unit_tasks(uow: UnitOfWork, m: Member, limit: int = 20) -> list[Case]:
-    if not m.units:
+    return await open_unit_cases(uow, sorted(m.units), limit)
+
+
+async def open_unit_cases(uow: UnitOfWork, unit_ids: list[str], limit: int = 20) -> list[Case]:
+    """The cases these units have to handle (派遣 or 处置中), most urgent first."""
+    if not unit_ids:
         return []
     rows = (
         await uow.session.scalars(
             select(CaseRow)
             .where(
-                CaseRow.unit_id.in_(sorted(m.units)),
+                CaseRow.unit_id.in_(unit_ids),
                 CaseRow.status.in_([CaseStatus.DISPATCHED.value, CaseStatus.ACCEPTED.value]),
             )
             .order_by(CaseRow.priority.desc(), CaseRow.due_at)
@@ -139,6 +146,11 @@ async def unit_tasks(uow: UnitOfWork, m: Member, limit: int = 20) -> list[Case]:
 async def triage_tasks(uow: UnitOfWork, m: Member, limit: int = 20) -> list[Case]:
     if not m.is_staff:
         return []
+    return await triage_cases(uow, limit)
+
+
+async def triage_cases(uow: UnitOfWork, limit: int = 20) -> list[Case]:
+    """The cases waiting for a dispatcher (待分拨, 退回)."""
     return await uow.cases.with_status([CaseStatus.TRIAGE.value, CaseStatus.RETURNED.value], limit=limit)
 
 
