@@ -149,8 +149,8 @@ def triage_card(view: CaseView, registry: Registry) -> tuple[str, None]:
     """A dispatcher's card: a case waiting for a unit (待分拨), or an emergency as it came in;
     edited as the case moves on."""
     c = view.case
-    reason = view.return_reason if c.return_count else view.latest_note
     waiting = c.status in (S.TRIAGE, S.RETURNED)
+    reason = triage_reason(view, registry, waiting)
     if waiting:
         title = texts.TRIAGE_TITLE
     else:
@@ -167,6 +167,33 @@ def triage_card(view: CaseView, registry: Registry) -> tuple[str, None]:
         status=status_zh(c),
         unit=texts.CASE_STATUS_UNIT.format(unit=esc(registry.unit_name(c.unit_id))) if c.unit_id else "",
     ), None
+
+
+def triage_reason(view: CaseView, registry: Registry, waiting: bool) -> str:
+    """Why a dispatcher sees the case, in plain words: a unit's return reason (they wrote
+    it for the dispatchers), or what routing could not decide — never the routing note of
+    the timeline."""
+    c = view.case
+    if c.return_count and view.return_reason:
+        return view.return_reason
+    if not waiting:
+        return texts.TRIAGE_WHY["emergency"] if c.emergency else "—"
+    if view.latest_note == texts.TRIAGE_UNCERTAIN:
+        return texts.TRIAGE_WHY["uncertain"]
+    if c.grid_id is None:
+        return texts.TRIAGE_WHY["outside" if c.lat is not None else "no_place"]
+    return texts.TRIAGE_WHY["no_unit"].format(
+        grid=grid_name(registry, c.grid_id), category=registry.category_name(c.category)
+    )
+
+
+def progress(view: CaseView, registry: Registry) -> str:
+    """The latest step of a case as its reporter reads it (not the timeline's note)."""
+    c = view.case
+    template = texts.PROGRESS_ZH.get(view.latest_action)
+    if template is None:
+        return status_zh(c)
+    return template.format(unit=registry.unit_name(c.unit_id))
 
 
 # -- the resident hears back ----------------------------------------------------------------------
@@ -241,7 +268,7 @@ def case_status(view: CaseView, registry: Registry, tz: tzinfo) -> str:
         due=texts.CASE_STATUS_DUE.format(due=when(c.due_at, tz))
         if c.due_at and c.status in (S.DISPATCHED, S.ACCEPTED)
         else "",
-        latest=esc(clip(view.latest_note or status_zh(c), 200)),
+        latest=esc(progress(view, registry)),
     )
 
 

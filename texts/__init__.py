@@ -179,6 +179,30 @@ DRAFT_STALE = "这张卡片已过期，请重新描述问题。"
 MY_CASES_HEADER = "<b>您最近的上报</b>"
 MY_CASES_LINE = "{number} · {category} · {status}（{when}）"
 MY_CASES_EMPTY = "您还没有上报过问题。直接描述您发现的问题即可上报。"
+# "最新进展" of a case, as its reporter reads it: by the latest event ({unit}: the unit now).
+PROGRESS_ZH: dict[str, str] = {
+    "reported": "已受理，正在派遣",
+    "dispatched": "已派遣至「{unit}」处理",
+    "reassigned": "已改派至「{unit}」处理",
+    "triaged": "网格中心正在确定处理单位",
+    "accepted": "「{unit}」已接单，正在处理",
+    "returned": "网格中心正在重新确定处理单位",
+    "resolved": "已处置完毕，等待评价和核查",
+    "resolved_on_spot": "网格员已现场处置",
+    "verified": "网格员已到现场核查",
+    "rated": "已收到评价",
+    "reopened": "已交「{unit}」重新处理（返工）",
+    "closed": "已结案",
+    "cancelled": "已作废",
+    "linked_duplicate": "与已受理的同一问题合并处理",
+    "duplicate_reported": "又有群众反映了这个问题，已一并处理",
+    "extended": "处置时限已延长",
+    "recategorised": "问题类别已调整",
+    "reviewed": "现场处置已审核",
+    "reminded": "已提醒处理单位抓紧处置",
+    "escalated": "已超期，正在督办",
+    "amended": "上报内容已更新",
+}
 CASE_STATUS = (
     "<b>{number}</b> · {category}\n"
     "地点：{place}\n"
@@ -315,6 +339,14 @@ TRIAGE_CARD = (
     "原因：{reason}\n"
     "状态：<b>{status}</b>{unit}"
 )
+# Why a case waits for a dispatcher, in plain words (the timeline keeps the routing detail).
+TRIAGE_WHY: dict[str, str] = {
+    "no_place": "没有发送位置，描述里也没有能认出的地名，请确定地点后分拨",
+    "outside": "发送的位置不在本县任何网格内，请确定地点后分拨",
+    "no_unit": "「{grid}」没有负责「{category}」的单位，请指定处理单位",
+    "uncertain": "问题类别不确定，请确认类别后分拨",
+    "emergency": "紧急情况，请关注处置进展",
+}
 TRIAGE_TITLE = "🗂 <b>待分拨</b>"
 TRIAGE_TITLE_EMERGENCY = "<b>紧急上报</b>"
 TRIAGE_TITLE_DONE = "🗂 <b>已分拨</b>"
