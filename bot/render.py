@@ -244,12 +244,15 @@ def rate_ask(case: Case) -> str:
     return texts.RATE_ASK.format(number=case.number)
 
 
-def rate_card(case: Case) -> tuple[str, InlineKeyboardMarkup | None]:
+def rate_card(case: Case, reworked_by_rating: bool = False) -> tuple[str, InlineKeyboardMarkup | None]:
     """The rating request as the case stands: buttons of the current round while a rating is
-    awaited; afterwards the rating, or (after a 返工) that this round is over."""
+    awaited; afterwards the rating, or (after a 返工) that this round is over — after the
+    reporter's own 不满意, that and the 返工 in this one message."""
     ask = rate_ask(case)
     if case.status in (S.RESOLVED, S.VERIFIED) and case.rating is None and case.id is not None:
         return ask, kb.rating_keyboard(case.id, case.rework_count)
+    if reworked_by_rating and case.rating is None:
+        return texts.RATE_REWORKING.format(text=ask, rating=texts.RATING_ZH["unsatisfied"]), None
     if case.rating is not None:
         return texts.RATE_DONE.format(text=ask, rating=texts.RATING_ZH.get(case.rating, case.rating)), None
     return texts.RATE_ROUND_OVER.format(text=ask), None

@@ -268,6 +268,7 @@ BTN_RATE: dict[str, str] = {"satisfied": "😊 满意", "basically_satisfied": "
 RATE_THANKS = "感谢您的评价：{rating}"
 RATE_REOPENED = "收到您的不满意评价，已通知责任单位重新处理（返工）。"
 RATE_DONE = "{text}\n\n已评价：{rating}"
+RATE_REWORKING = "{text}\n\n已评价：{rating}\n已通知责任单位重新处理（返工），处理完成后会再请您评价。"
 RATE_ROUND_OVER = "{text}\n\n本轮评价已结束：案件已重新交办处理，处理完成后会再请您评价。"
 ALERT_RATE_OUTDATED = "这条评价请求已过期（案件已重新处理），请在最新的评价消息中评价。"
 

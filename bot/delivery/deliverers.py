@@ -16,6 +16,7 @@ from bot.delivery.calls import (
     TelegramCalls,
     _main,
     _resumed,
+    log,
 )
 from dispatch.db.outbox import Card, Outcome, Pending, Progress
 from dispatch.domain.case import CONSOLE_PHOTO_PREFIX
@@ -103,7 +104,7 @@ class Deliverers(TelegramCalls):
             elif card.purpose == "verify":
                 text, markup = render.verify_card(view, self.app.registry)
             elif card.purpose == "rate":
-                text, markup = render.rate_card(view.case)
+                text, markup = render.rate_card(view.case, view.reworked_by_rating)
             else:
                 text, markup = render.triage_card(view, self.app.registry)
             if not await self._edit(card, text, markup):
@@ -127,11 +128,25 @@ class Deliverers(TelegramCalls):
             return None
         if row.payload.get("follower"):
             text += "\n" + texts.NOTICE_FOLLOWER
+        elif row.action == "reopened" and view.reworked_by_rating:
+            # the reporter's 不满意: their rating message already says it (edited to the
+            # case's state); a new message only when that one cannot be edited
+            rated = next((k for k in cards if k.chat_id == row.chat_id and k.purpose == "rate"), None)
+            if rated is not None and await self._edited(rated, *render.rate_card(c, True)):
+                return rated.message_id
         if row.action == "resolved":
             results = _this_round(view)
             if results:
                 return await self._send_photos(row.chat_id, results[-10:], caption=text, on_sent=_main(out))
         return (await self._send_text(row.chat_id, text, on_sent=_main(out))).message_id
+
+    async def _edited(self, card: Card, text: str, markup: Any) -> bool:
+        """Edit a card in place; False (not raised) whenever that failed for good."""
+        try:
+            return await self._edit(card, text, markup)
+        except Permanent as exc:
+            log.info("edit of message %s in %s failed: %s", card.message_id, card.chat_id, exc)
+            return False
 
     async def _deliver_rate_request(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome

@@ -90,12 +90,15 @@ async def on_rate(cb: CallbackQuery, callback_data: kb.RateCb, commands: Command
     name = texts.RATING_ZH[rating_id]
     reopened = callback_data.rating == "u"
     await cb.answer(texts.RATE_REOPENED if reopened else texts.RATE_THANKS.format(rating=name))
+    # One message: the request itself says what the rating did (for 不满意 the relay's notice
+    # of the 返工 edits this same message, it does not add another).
+    done = (
+        render.rate_card(case, reworked_by_rating=True)[0]
+        if reopened
+        else texts.RATE_DONE.format(text=render.rate_ask(case), rating=name)
+    )
     if isinstance(cb.message, Message):
         try:
-            await cb.message.edit_text(
-                texts.RATE_DONE.format(text=render.rate_ask(case), rating=name), reply_markup=None
-            )
+            await cb.message.edit_text(done, reply_markup=None)
         except TelegramBadRequest as exc:
             log.debug("rating edit skipped: %s", exc)
-        if reopened:
-            await cb.message.answer(texts.RATE_REOPENED)

@@ -31,6 +31,7 @@ class CaseView:
     return_reason: str
     accepted_by_name: str | None
     resolve_photos: tuple[str, ...] = ()  # the result photos of the latest 办结 (this round's)
+    reworked_by_rating: bool = False  # this round began with the reporter's 不满意
 
 
 async def my_cases(uow: UnitOfWork, tg_id: int, limit: int = 10) -> list[Case]:
@@ -100,6 +101,10 @@ def _view(case: Case, events: list[CaseEventRow], accepted_by_name: str | None) 
     resolve_note = resolved.note if resolved is not None else ""
     resolve_photos = tuple((resolved.data or {}).get("photos") or ()) if resolved is not None else ()
     return_reason = next((e.note for e in reversed(events) if e.action == "returned"), "")
+    reopened = next((e for e in reversed(events) if e.action in ("reopened", "resolved")), None)
+    by_rating = reopened is not None and reopened.action == "reopened" and (
+        (reopened.data or {}).get("cause") == "rating"
+    )
     return CaseView(
         case,
         latest.note if latest else "",
@@ -108,6 +113,7 @@ def _view(case: Case, events: list[CaseEventRow], accepted_by_name: str | None) 
         return_reason,
         accepted_by_name,
         resolve_photos,
+        by_rating,
     )
 
 

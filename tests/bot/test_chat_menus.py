@@ -3,6 +3,8 @@ and its commands answered there, who may 办结, this round's result photos, /ta
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.bot.conftest import (
     CHENGXI_GROUP,
     DISPATCHER,
@@ -122,3 +124,26 @@ async def test_tasks_buttons_say_what_they_do(app, people, runtime):
     answer = await worker.wait_for_message("待核查")
     short = number[-4:]
     assert [b["text"] for b in buttons_of(answer)] == [f"✅ 通过 {short}", f"❌ 未解决 {short}"]
+
+
+async def test_one_unsatisfied_tap_is_one_message(app, people, runtime):
+    """不满意: the rating request itself says it was rated and sent back (返工); the relay's
+    notice of the 返工 edits that message instead of adding another."""
+    resident = people.user(RESIDENT)
+    number = await report(resident, "五丰菜市场门口有人摆摊", place_button="就在五丰菜市场")
+    member, card = await _card(people, number)
+    await _accept(member, card)
+    await _resolve(people, member, card, (0, 200, 0), "已处理")
+    ask = await seen_or_wait(resident, lambda m: "进行评价" in m.get("text", "") and buttons_of(m))
+    await resident.press("😞 不满意", message_id=ask["message_id"], wait_answer=True)
+    await seen_or_wait(
+        member,
+        lambda m: number in m.get("text", "") and has_button(m, "📥 接单") and m["message_id"] != card["message_id"],
+        timeout=15,
+    )
+    await asyncio.sleep(1.0)  # the relay's notices to the resident are out by now
+    after = [m for m in await resident.messages()
+             if m.get("from", {}).get("is_bot") and m["message_id"] > ask["message_id"]]
+    assert after == []
+    edited = next(m for m in await resident.messages() if m["message_id"] == ask["message_id"])
+    assert "不满意" in edited["text"] and "重新处理" in edited["text"] and not buttons_of(edited)
