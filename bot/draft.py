@@ -60,6 +60,22 @@ def resolve_place(registry: Registry, text: str) -> Any:
     return found if grid is not None and grid.level >= MIN_PLACE_LEVEL else None
 
 
+MAX_MEANINGS = 6
+
+
+def ask_which(registry: Registry, text: str) -> tuple[str, Any] | None:
+    """When the text's place name means more than one place ("夜市"): the question which one,
+    with a button for each."""
+    options = registry.gazetteer.meanings(text)[:MAX_MEANINGS]
+    found = registry.gazetteer.resolve(text)
+    if not options or found is None:
+        return None
+    question = texts.ASK_LOCATION_WHICH.format(
+        name=render.esc(found.place), options="、".join(render.esc(o) for o in options)
+    )
+    return question, kb.location_keyboard(*options)
+
+
 def set_point(draft: Draft, registry: Registry, lat: float, lon: float) -> str:
     loc = locate(registry, "", lat, lon)
     draft.lat, draft.lon, draft.grid_id = lat, lon, loc.grid_id
@@ -171,7 +187,10 @@ async def to_location(message: Message, state: FSMContext, app: App, people: Peo
     found = resolve_place(app.registry, draft.text)
     await state.set_state(Report.location)
     await draft.save(state)
-    if found is not None:
+    which = ask_which(app.registry, draft.text)
+    if which is not None:
+        sent = await message.answer(which[0], reply_markup=which[1])
+    elif found is not None:
         button = texts.BTN_USE_PLACE.format(place=found.place)
         sent = await message.answer(
             texts.ASK_LOCATION_GUESS.format(place=render.esc(found.place), button=render.esc(button)),

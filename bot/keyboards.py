@@ -73,10 +73,11 @@ def _inline(rows: Iterable[Sequence[tuple[str, CallbackData]]]) -> InlineKeyboar
 # The reply keyboards below depend on their arguments only, so each is built once and shared
 # (a keyboard is a handful of pydantic models): they are never modified after building.
 @lru_cache(maxsize=512)
-def location_keyboard(place: str | None = None) -> ReplyKeyboardMarkup:
+def location_keyboard(place: str | None = None, *others: str) -> ReplyKeyboardMarkup:
+    """[发送当前位置], a button per place the report may mean, [跳过]."""
     rows = [[KeyboardButton(text=texts.BTN_SEND_LOCATION, request_location=True)]]
-    if place:
-        rows.append([KeyboardButton(text=texts.BTN_USE_PLACE.format(place=place))])
+    for name in (place, *others) if place else others:
+        rows.append([KeyboardButton(text=texts.BTN_USE_PLACE.format(place=name))])
     rows.append([KeyboardButton(text=texts.BTN_SKIP)])
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=True)
 

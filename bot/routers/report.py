@@ -23,6 +23,7 @@ from bot.deps import Classifier, Debouncer, People
 from bot.draft import (
     add_caption,
     add_photo,
+    ask_which,
     begin,
     continues,
     edit_quietly,
@@ -253,6 +254,11 @@ async def on_address(
     if is_skip(text):
         await draft.save(state)
         await to_photos(message, state, app, people, draft)
+        return
+    which = ask_which(app.registry, text)
+    if which is not None:
+        await draft.save(state)
+        await message.answer(which[0], reply_markup=which[1])
         return
     found = resolve_place(app.registry, text)
     if found is None:
