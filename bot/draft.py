@@ -212,7 +212,8 @@ async def to_photos(
 ) -> None:
     """Ask for photos (unless we have some, or it is an emergency); `note` acknowledges the
     place in the same message."""
-    if draft.photos or draft.emergency:
+    if draft.photos or draft.emergency or draft.editing:
+        draft.editing = False
         if note:
             await message.answer(note, reply_markup=ReplyKeyboardRemove())
         await show_summary(message, state, app, people, draft)

@@ -29,7 +29,7 @@ RATING_CODES = {"s": "satisfied", "b": "basically_satisfied", "u": "unsatisfied"
 class DraftCb(CallbackData, prefix="d"):
     """The resident's summary card. `draft` is a per-draft nonce: an old card is stale."""
 
-    action: str  # ok / cat / no / spot
+    action: str  # ok / cat / no / spot / loc / txt / pho
     draft: Id
 
 
@@ -104,6 +104,13 @@ def summary_keyboard(draft: int, grid_worker: bool) -> InlineKeyboardMarkup:
     ]
     if grid_worker:
         rows.append([(texts.BTN_ON_SPOT, DraftCb(action="spot", draft=draft))])
+    rows.append(
+        [
+            (texts.BTN_CHANGE_PLACE, DraftCb(action="loc", draft=draft)),
+            (texts.BTN_CHANGE_TEXT, DraftCb(action="txt", draft=draft)),
+            (texts.BTN_CHANGE_PHOTOS, DraftCb(action="pho", draft=draft)),
+        ]
+    )
     rows.append(
         [
             (texts.BTN_CHANGE_CATEGORY, DraftCb(action="cat", draft=draft)),

@@ -44,6 +44,7 @@ class Draft(BaseModel):
     # right after is the rest of the same message (see `bot.draft.continues`).
     text_at: int | None = None
     part_len: int = 0  # the length of that last part
+    editing: bool = False  # changing one thing from the summary card: back to it after
     prompt_id: int | None = None
     album: str | None = None  # the album whose first photo was acknowledged
     album_done: str | None = None  # an album already used up by a submitted report
