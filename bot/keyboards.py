@@ -56,6 +56,14 @@ class RateCb(CallbackData, prefix="r"):
     round: Annotated[int, Field(ge=0, le=10_000)]
 
 
+class DispatchCb(CallbackData, prefix="dp"):
+    """A dispatcher's press on a 待分拨 card: send the case to `unit` (派给 / 退回原单位)."""
+
+    action: str  # to / back
+    case_id: Id
+    unit: str  # a unit id
+
+
 class VerifyCb(CallbackData, prefix="v"):
     case_id: Id
     ok: bool
@@ -155,6 +163,31 @@ def unit_card_keyboard(case_id: int, accepted: bool) -> InlineKeyboardMarkup:
 def return_reasons_keyboard(case_id: int) -> InlineKeyboardMarkup:
     items = [(text, ReturnCb(case_id=case_id, reason=code)) for code, text in texts.RETURN_REASONS.items()]
     return _inline([items[i : i + 2] for i in range(0, len(items), 2)])
+
+
+# -- dispatchers -------------------------------------------------------------------------------
+def triage_keyboard(
+    case_id: int | None,
+    units: Sequence[tuple[str, str]],
+    back: tuple[str, str] | None,
+    console: str | None,
+) -> InlineKeyboardMarkup | None:
+    """A 待分拨 card: 派给 each likely unit (id, name), 退回 the unit that returned it, and the
+    case's page in the console (a URL button). Data too long for Telegram is left out."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if case_id is not None:
+        presses = [("to", texts.BTN_DISPATCH_TO, uid, name) for uid, name in units]
+        if back is not None:
+            presses.append(("back", texts.BTN_DISPATCH_BACK, *back))
+        for action, label, uid, name in presses:
+            try:
+                data = DispatchCb(action=action, case_id=case_id, unit=uid).pack()
+            except ValueError:  # over 64 bytes, or the separator in the id
+                continue
+            rows.append([InlineKeyboardButton(text=label.format(unit=name), callback_data=data)])
+    if console:
+        rows.append([InlineKeyboardButton(text=texts.BTN_OPEN_CONSOLE, url=console)])
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 # -- grid workers ------------------------------------------------------------------------------

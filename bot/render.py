@@ -16,6 +16,7 @@ import texts
 from bot import keyboards as kb
 from bot.report_draft import Draft
 from dispatch.domain.case import Case
+from dispatch.domain.routing import likely_units
 from dispatch.domain.status import CaseStatus
 from dispatch.service.queries import CaseView
 from dispatch.service.registry import Registry
@@ -145,9 +146,12 @@ def verify_card(view: CaseView, registry: Registry) -> tuple[str, InlineKeyboard
     return text, markup
 
 
-def triage_card(view: CaseView, registry: Registry) -> tuple[str, None]:
+def triage_card(
+    view: CaseView, registry: Registry, console_url: str | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """A dispatcher's card: a case waiting for a unit (待分拨), or an emergency as it came in;
-    edited as the case moves on."""
+    edited as the case moves on. While it waits: 派给 the likely units, 退回 the unit that
+    returned it; always (when the console's address is set) its page in the console."""
     c = view.case
     waiting = c.status in (S.TRIAGE, S.RETURNED)
     reason = triage_reason(view, registry, waiting)
@@ -166,7 +170,22 @@ def triage_card(view: CaseView, registry: Registry) -> tuple[str, None]:
         reason=esc(clip(reason or "—", 200)),
         status=status_zh(c),
         unit=texts.CASE_STATUS_UNIT.format(unit=esc(registry.unit_name(c.unit_id))) if c.unit_id else "",
-    ), None
+    ), triage_keyboard(view, registry, waiting, console_url)
+
+
+def triage_keyboard(
+    view: CaseView, registry: Registry, waiting: bool, console_url: str | None
+) -> InlineKeyboardMarkup | None:
+    c = view.case
+    units: list[tuple[str, str]] = []
+    back = None
+    if waiting:
+        back_id = view.returned_by if view.returned_by in registry.units else None
+        likely = likely_units(registry.units.values(), registry.table, registry.tree, c.grid_id, c.category)
+        units = [(u, registry.unit_name(u)) for u in likely if u != back_id]
+        back = (back_id, registry.unit_name(back_id)) if back_id else None
+    console = f"{console_url.rstrip('/')}/cases/{c.id}" if console_url and c.id is not None else None
+    return kb.triage_keyboard(c.id if waiting else None, units, back, console)
 
 
 def triage_reason(view: CaseView, registry: Registry, waiting: bool) -> str:

@@ -356,6 +356,13 @@ TRIAGE_WHY: dict[str, str] = {
     "uncertain": "问题类别不确定，请确认类别后分拨",
     "emergency": "紧急情况，请关注处置进展",
 }
+BTN_DISPATCH_TO = "🔀 派给 {unit}"
+BTN_DISPATCH_BACK = "↩️ 退回「{unit}」处理"
+BTN_OPEN_CONSOLE = "🖥 在控制台打开"
+DISPATCH_DONE = "已派给「{unit}」。"
+DISPATCH_NOT_DISPATCHER = "只有调度员可以分拨案件。"
+DISPATCH_DONE_NOTE = "调度员在群里派遣"
+DISPATCH_BACK_NOTE = "退回理由不成立，由原单位处理"
 TRIAGE_TITLE = "🗂 <b>待分拨</b>"
 TRIAGE_TITLE_EMERGENCY = "<b>紧急上报</b>"
 TRIAGE_TITLE_DONE = "🗂 <b>已分拨</b>"

@@ -106,7 +106,7 @@ class Deliverers(TelegramCalls):
             elif card.purpose == "rate":
                 text, markup = render.rate_card(view.case, view.reworked_by_rating)
             else:
-                text, markup = render.triage_card(view, self.app.registry)
+                text, markup = render.triage_card(view, self.app.registry, self.app.settings.console_url)
             if not await self._edit(card, text, markup):
                 out.dropped_cards.append(card)
                 cards.remove(card)
@@ -237,7 +237,7 @@ class Deliverers(TelegramCalls):
     async def _deliver_triage_notice(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
     ) -> int | None:
-        text, markup = render.triage_card(view, self.app.registry)
+        text, markup = render.triage_card(view, self.app.registry, self.app.settings.console_url)
         m = await self._send_text(row.chat_id, text, markup, on_sent=_main(out, view.case.id or 0, "triage"))
         card = Card(view.case.id or 0, row.chat_id, m.message_id, "triage")
         cards[:] = [k for k in cards if not (k.chat_id == row.chat_id and k.purpose == "triage")] + [card]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiogram import Bot, F
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 import texts
 from bot import keyboards as kb
@@ -175,6 +175,7 @@ async def on_change(
     )
     draft.new_nonce()
     draft.editing = True
+    markup: ReplyKeyboardMarkup | ReplyKeyboardRemove
     if callback_data.action == "loc":
         await state.set_state(Report.location)
         question, markup = texts.ASK_CHANGE_PLACE, kb.location_keyboard()

@@ -32,6 +32,7 @@ class CaseView:
     accepted_by_name: str | None
     resolve_photos: tuple[str, ...] = ()  # the result photos of the latest 办结 (this round's)
     reworked_by_rating: bool = False  # this round began with the reporter's 不满意
+    returned_by: str | None = None  # the unit of the latest 退回
 
 
 async def my_cases(uow: UnitOfWork, tg_id: int, limit: int = 10) -> list[Case]:
@@ -100,7 +101,9 @@ def _view(case: Case, events: list[CaseEventRow], accepted_by_name: str | None) 
     resolved = next((e for e in reversed(events) if e.action in ("resolved", "resolved_on_spot")), None)
     resolve_note = resolved.note if resolved is not None else ""
     resolve_photos = tuple((resolved.data or {}).get("photos") or ()) if resolved is not None else ()
-    return_reason = next((e.note for e in reversed(events) if e.action == "returned"), "")
+    returned = next((e for e in reversed(events) if e.action == "returned"), None)
+    return_reason = returned.note if returned is not None else ""
+    returned_by = (returned.data or {}).get("unit_id") if returned is not None else None
     reopened = next((e for e in reversed(events) if e.action in ("reopened", "resolved")), None)
     by_rating = reopened is not None and reopened.action == "reopened" and (
         (reopened.data or {}).get("cause") == "rating"
@@ -114,6 +117,7 @@ def _view(case: Case, events: list[CaseEventRow], accepted_by_name: str | None) 
         accepted_by_name,
         resolve_photos,
         by_rating,
+        returned_by,
     )
 
 
