@@ -158,6 +158,9 @@ class Commands:
         actor = await self.actor(tg_id, Role.RESIDENT)
         return await self._run(self._svc.rate, case_id, actor, rating, rating_round)
 
+    async def follow(self, case_id: int, tg_id: int) -> Case:
+        return await self._run(self._svc.follow, case_id, await self.actor(tg_id, Role.RESIDENT))
+
     async def reassign(self, case_id: int, tg_id: int, unit_id: str, note: str) -> Case:
         actor = await self.actor(tg_id, Role.DISPATCHER)
         return await self._run(self._svc.reassign, case_id, actor, unit_id, note)

@@ -232,8 +232,18 @@ async def show_summary(
     people: People,
     draft: Draft,
 ) -> None:
-    """The summary card, with [现场已处置] for grid workers."""
+    """The summary card, with [现场已处置] for grid workers; before it, open cases of the same
+    kind nearby, which the person may follow instead (not for an emergency)."""
     member = await people.get(message.chat.id)
+    if not draft.emergency:
+        others = await app.service.open_nearby(draft.category, draft.lat, draft.lon, draft.grid_id)
+        if others:
+            await message.answer(
+                render.nearby(others, app.registry, app.settings.tz),
+                reply_markup=kb.follow_keyboard(
+                    draft.nonce, [(c.id, render.short_number(c.number)) for c in others if c.id]
+                ),
+            )
     markup = kb.summary_keyboard(draft.nonce, grid_worker=bool(member and member.has(Role.GRID_WORKER)))
     await state.set_state(Report.confirm)
     sent = await message.answer(render.summary(draft, app.registry), reply_markup=markup)

@@ -33,6 +33,13 @@ class DraftCb(CallbackData, prefix="d"):
     draft: Id
 
 
+class FollowCb(CallbackData, prefix="fo"):
+    """关注 an open case nearby instead of submitting the draft (its nonce)."""
+
+    draft: Id
+    case_id: Id
+
+
 class CategoryCb(CallbackData, prefix="k"):
     draft: Id
     category: str  # a taxonomy id
@@ -126,6 +133,12 @@ def summary_keyboard(draft: int, grid_worker: bool) -> InlineKeyboardMarkup:
         ]
     )
     return _inline(rows)
+
+
+def follow_keyboard(draft: int, cases: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """(case id, short number) → [关注 0005] each."""
+    return _inline([[(texts.BTN_FOLLOW.format(short=short), FollowCb(draft=draft, case_id=cid))]
+                    for cid, short in cases])
 
 
 def category_keyboard(draft: int, options: Sequence[tuple[str, str]], other: bool) -> InlineKeyboardMarkup:

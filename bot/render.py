@@ -81,6 +81,20 @@ def summary(draft: Draft, registry: Registry) -> str:
     )
 
 
+def nearby(cases: Sequence[Case], registry: Registry, tz: tzinfo) -> str:
+    lines = [texts.NEARBY_HEADER] + [
+        texts.NEARBY_LINE.format(
+            number=c.number,
+            category=esc(registry.category_name(c.category)),
+            place=esc(clip(place_of(c), 40)),
+            status=status_zh(c),
+            when=when(c.created_at, tz),
+        )
+        for c in cases
+    ]
+    return "\n".join([*lines, texts.NEARBY_HINT])
+
+
 def category_options(ranking: Sequence[str], registry: Registry) -> list[tuple[str, str]]:
     return [(c, registry.category_name(c)) for c in ranking if c != "other"][:3]
 

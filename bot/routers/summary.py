@@ -190,6 +190,41 @@ async def on_change(
     await message.answer(question, reply_markup=markup)
 
 
+@routes.callback_query(kb.FollowCb.filter())
+async def on_follow(
+    cb: CallbackQuery, callback_data: kb.FollowCb, state: FSMContext, app: App, bot: Bot, commands: Commands
+) -> None:
+    """关注 an open case nearby: the person follows it and the draft is dropped."""
+    draft = await Draft.load(state)
+    if draft.nonce != callback_data.draft or await state.get_state() != Report.confirm.state:
+        await cb.answer(texts.DRAFT_STALE, show_alert=True)
+        return
+    try:
+        case = await commands.follow(callback_data.case_id, cb.from_user.id)
+    except DomainError as exc:
+        log.info("follow refused: user=%s case=%s: %s", cb.from_user.id, callback_data.case_id, exc)
+        await cb.answer(texts.ALERT_HANDLED, show_alert=True)
+        return
+    await state.clear()
+    await cb.answer()
+    message = cb.message
+    assert isinstance(message, Message)
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except TelegramBadRequest as exc:
+        log.debug("nearby buttons not removed: %s", exc)
+    if draft.card_id is not None:
+        summary = render.summary(draft, app.registry)
+        try:
+            await bot.edit_message_text(
+                texts.SUMMARY_FOLLOWED.format(summary=summary, number=case.number),
+                chat_id=message.chat.id, message_id=draft.card_id, reply_markup=None,
+            )
+        except TelegramBadRequest as exc:
+            log.debug("summary edit skipped: %s", exc)
+    await message.answer(texts.FOLLOWED.format(number=case.number), reply_markup=ReplyKeyboardRemove())
+
+
 @routes.callback_query(kb.DraftCb.filter(F.action == "no"))
 async def on_cancel_draft(cb: CallbackQuery, callback_data: kb.DraftCb, state: FSMContext, app: App) -> None:
     draft = await _draft_or_stale(cb, callback_data, state)
