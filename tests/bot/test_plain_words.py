@@ -51,6 +51,9 @@ async def test_the_main_flows_speak_plain_chinese(app, people, sandbox, runtime)
     status = await resident.wait_for_message("最新进展")
     assert "城西执法中队" in status["text"]
     await member.press("📥 接单", message_id=card["message_id"], wait_answer=True)
+    await member.wait_for_message(  # the card shows 办结 once the relay has edited it
+        lambda m: m["message_id"] == card["message_id"] and "处置中" in m.get("text", ""), timeout=15
+    )
     await member.send_text("/tasks")
     await member.wait_for_message("待处置案件")
     private = await watching(people.user(UNIT_CHENGXI))
