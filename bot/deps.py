@@ -169,6 +169,13 @@ class Commands:
             self._svc.rate, case_id, actor, rating, rating_round, solved=solved, reason=reason
         )
 
+    async def follow(self, case_id: int, tg_id: int) -> Case:
+        return await self._run(self._svc.follow, case_id, await self.actor(tg_id, Role.RESIDENT))
+
+    async def reassign(self, case_id: int, tg_id: int, unit_id: str, note: str) -> Case:
+        actor = await self.actor(tg_id, Role.DISPATCHER)
+        return await self._run(self._svc.reassign, case_id, actor, unit_id, note)
+
     # -- membership (not case commands, same discipline) ---------------------------------------
     async def redeem_invite(self, code: str, tg_id: int, name: str) -> membership.Redeemed:
         async with self.gate():

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
@@ -15,7 +16,7 @@ from bot import keyboards as kb
 from bot import render
 from bot.deps import People
 from bot.report_draft import Draft
-from bot.routers.common import MAX_PHOTOS, log
+from bot.routers.common import MAX_PHOTOS, is_cancel, is_done, is_skip, log
 from bot.states import Report
 from dispatch.domain.members import Member, Role
 from dispatch.service.app import App
@@ -24,6 +25,11 @@ from dispatch.service.locate import locate
 from dispatch.service.registry import Registry
 
 NEAR_METRES = 600
+# Telegram clients split a text over 4,096 characters into several messages sent at once:
+# a text this soon after a long part of the report's words is their continuation, not an
+# answer to the question asked meanwhile.
+JOIN_SECONDS = 2
+LONG_PART = 3000  # characters: a part this long may have been cut by the client
 MIN_PLACE_LEVEL = 3  # a typed address must at least name a community (社区/村)
 
 
@@ -52,6 +58,22 @@ def resolve_place(registry: Registry, text: str) -> Any:
         return None
     grid = registry.tree.by_id.get(found.grid_id)
     return found if grid is not None and grid.level >= MIN_PLACE_LEVEL else None
+
+
+MAX_MEANINGS = 6
+
+
+def ask_which(registry: Registry, text: str) -> tuple[str, Any] | None:
+    """When the text's place name means more than one place ("夜市"): the question which one,
+    with a button for each."""
+    options = registry.gazetteer.meanings(text)[:MAX_MEANINGS]
+    found = registry.gazetteer.resolve(text)
+    if not options or found is None:
+        return None
+    question = texts.ASK_LOCATION_WHICH.format(
+        name=render.esc(found.place), options="、".join(render.esc(o) for o in options)
+    )
+    return question, kb.location_keyboard(*options)
 
 
 def set_point(draft: Draft, registry: Registry, lat: float, lon: float) -> str:
@@ -88,6 +110,37 @@ def first_of_album(draft: Draft, message: Message) -> bool:
     return True
 
 
+def continues(draft: Draft, message: Message) -> bool:
+    """`message` is more of the report's words: a text (not a command or a button's word)
+    sent within JOIN_SECONDS of a long part of them (LONG_PART) — nobody reads the question
+    asked since and answers it that fast."""
+    text = (message.text or "").strip()
+    if draft.text_at is None or draft.part_len < LONG_PART or not text or text.startswith("/"):
+        return False
+    if is_skip(text) or is_done(text) or is_cancel(text) or _PLACE_BUTTON.fullmatch(text):
+        return False
+    return message.date.timestamp() - draft.text_at <= JOIN_SECONDS
+
+
+_PLACE_BUTTON = re.compile(re.escape(texts.BTN_USE_PLACE).replace(re.escape("{place}"), ".+"))
+
+
+def _asked(draft: Draft, sent: Message) -> None:
+    draft.prompt_id = sent.message_id
+
+
+async def _drop_prompt(message: Message, draft: Draft) -> None:
+    """The question asked after the first part of a split message goes: it is asked again
+    about the whole."""
+    if draft.prompt_id is None or message.bot is None:
+        return
+    try:
+        await message.bot.delete_message(message.chat.id, draft.prompt_id)
+    except TelegramBadRequest as exc:
+        log.debug("earlier question not deleted: %s", exc)
+    draft.prompt_id = None
+
+
 async def begin(
     message: Message,
     state: FSMContext,
@@ -97,8 +150,15 @@ async def begin(
     text: str,
     draft: Draft,
     ask_threshold: float,
+    joined: bool = False,
 ) -> None:
-    """The draft takes the words of a report (and what the NLU made of them)."""
+    """The draft takes the words of a report (and what the NLU made of them). `joined`:
+    they are the words so far plus their continuation (a split message)."""
+    was_emergency = joined and draft.emergency
+    if joined:
+        await _drop_prompt(message, draft)
+    draft.text_at = int(message.date.timestamp())
+    draft.part_len = len(message.text or message.caption or "")
     category = pred.category or "other"
     if not app.registry.taxonomy.has_category(category):
         category = "other"
@@ -106,15 +166,16 @@ async def begin(
     draft.new_nonce()
     draft.text, draft.category, draft.predicted = text, category, category
     draft.confidence, draft.emergency, draft.ranking = float(pred.confidence), bool(pred.emergency), ranking
-    if pred.emergency:
+    if pred.emergency and not was_emergency:
         await message.answer(texts.EMERGENCY_NOW)
     if not pred.emergency and pred.confidence < ask_threshold:
         options = render.category_options(ranking or [category], app.registry)
         await state.set_state(Report.category)
         await draft.save(state)
-        await message.answer(
+        _asked(draft, await message.answer(
             texts.ASK_CATEGORY, reply_markup=kb.category_keyboard(draft.nonce, options, other=True)
-        )
+        ))
+        await draft.save(state)
         return
     await to_location(message, state, app, people, draft)
 
@@ -126,14 +187,19 @@ async def to_location(message: Message, state: FSMContext, app: App, people: Peo
     found = resolve_place(app.registry, draft.text)
     await state.set_state(Report.location)
     await draft.save(state)
-    if found is not None:
+    which = ask_which(app.registry, draft.text)
+    if which is not None:
+        sent = await message.answer(which[0], reply_markup=which[1])
+    elif found is not None:
         button = texts.BTN_USE_PLACE.format(place=found.place)
-        await message.answer(
+        sent = await message.answer(
             texts.ASK_LOCATION_GUESS.format(place=render.esc(found.place), button=render.esc(button)),
             reply_markup=kb.location_keyboard(found.place),
         )
     else:
-        await message.answer(texts.ASK_LOCATION, reply_markup=kb.location_keyboard())
+        sent = await message.answer(texts.ASK_LOCATION, reply_markup=kb.location_keyboard())
+    _asked(draft, sent)
+    await draft.save(state)
 
 
 async def to_photos(
@@ -146,7 +212,8 @@ async def to_photos(
 ) -> None:
     """Ask for photos (unless we have some, or it is an emergency); `note` acknowledges the
     place in the same message."""
-    if draft.photos or draft.emergency:
+    if draft.photos or draft.emergency or draft.editing:
+        draft.editing = False
         if note:
             await message.answer(note, reply_markup=ReplyKeyboardRemove())
         await show_summary(message, state, app, people, draft)
@@ -154,7 +221,8 @@ async def to_photos(
     await state.set_state(Report.photos)
     await draft.save(state)
     text = f"{note}\n{texts.ASK_PHOTOS}" if note else texts.ASK_PHOTOS
-    await message.answer(text, reply_markup=kb.photos_keyboard())
+    _asked(draft, await message.answer(text, reply_markup=kb.photos_keyboard()))
+    await draft.save(state)
 
 
 async def show_summary(
@@ -164,8 +232,18 @@ async def show_summary(
     people: People,
     draft: Draft,
 ) -> None:
-    """The summary card, with [现场已处置] for grid workers."""
+    """The summary card, with [现场已处置] for grid workers; before it, open cases of the same
+    kind nearby, which the person may follow instead (not for an emergency)."""
     member = await people.get(message.chat.id)
+    if not draft.emergency:
+        others = await app.service.open_nearby(draft.category, draft.lat, draft.lon, draft.grid_id)
+        if others:
+            await message.answer(
+                render.nearby(others, app.registry, app.settings.tz),
+                reply_markup=kb.follow_keyboard(
+                    draft.nonce, [(c.id, render.short_number(c.number)) for c in others if c.id]
+                ),
+            )
     markup = kb.summary_keyboard(draft.nonce, grid_worker=bool(member and member.has(Role.GRID_WORKER)))
     await state.set_state(Report.confirm)
     sent = await message.answer(render.summary(draft, app.registry), reply_markup=markup)

@@ -29,8 +29,15 @@ RATING_CODES = {"s": "satisfied", "b": "basically_satisfied", "u": "unsatisfied"
 class DraftCb(CallbackData, prefix="d"):
     """The resident's summary card. `draft` is a per-draft nonce: an old card is stale."""
 
-    action: str  # ok / cat / no / spot
+    action: str  # ok / cat / no / spot / loc / txt / pho
     draft: Id
+
+
+class FollowCb(CallbackData, prefix="fo"):
+    """关注 an open case nearby instead of submitting the draft (its nonce)."""
+
+    draft: Id
+    case_id: Id
 
 
 class CategoryCb(CallbackData, prefix="k"):
@@ -73,6 +80,14 @@ class RatingCb(CallbackData, prefix="rt"):
     solved: bool
 
 
+class DispatchCb(CallbackData, prefix="dp"):
+    """A dispatcher's press on a 待分拨 card: send the case to `unit` (派给 / 退回原单位)."""
+
+    action: str  # to / back
+    case_id: Id
+    unit: str  # a unit id
+
+
 class VerifyCb(CallbackData, prefix="v"):
     case_id: Id
     ok: bool
@@ -90,10 +105,11 @@ def _inline(rows: Iterable[Sequence[tuple[str, CallbackData]]]) -> InlineKeyboar
 # The reply keyboards below depend on their arguments only, so each is built once and shared
 # (a keyboard is a handful of pydantic models): they are never modified after building.
 @lru_cache(maxsize=512)
-def location_keyboard(place: str | None = None) -> ReplyKeyboardMarkup:
+def location_keyboard(place: str | None = None, *others: str) -> ReplyKeyboardMarkup:
+    """[发送当前位置], a button per place the report may mean, [跳过]."""
     rows = [[KeyboardButton(text=texts.BTN_SEND_LOCATION, request_location=True)]]
-    if place:
-        rows.append([KeyboardButton(text=texts.BTN_USE_PLACE.format(place=place))])
+    for name in (place, *others) if place else others:
+        rows.append([KeyboardButton(text=texts.BTN_USE_PLACE.format(place=name))])
     rows.append([KeyboardButton(text=texts.BTN_SKIP)])
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=True)
 
@@ -122,11 +138,24 @@ def summary_keyboard(draft: int, grid_worker: bool) -> InlineKeyboardMarkup:
         rows.append([(texts.BTN_ON_SPOT, DraftCb(action="spot", draft=draft))])
     rows.append(
         [
+            (texts.BTN_CHANGE_PLACE, DraftCb(action="loc", draft=draft)),
+            (texts.BTN_CHANGE_TEXT, DraftCb(action="txt", draft=draft)),
+            (texts.BTN_CHANGE_PHOTOS, DraftCb(action="pho", draft=draft)),
+        ]
+    )
+    rows.append(
+        [
             (texts.BTN_CHANGE_CATEGORY, DraftCb(action="cat", draft=draft)),
             (texts.BTN_CANCEL, DraftCb(action="no", draft=draft)),
         ]
     )
     return _inline(rows)
+
+
+def follow_keyboard(draft: int, cases: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """(case id, short number) → [关注 0005] each."""
+    return _inline([[(texts.BTN_FOLLOW.format(short=short), FollowCb(draft=draft, case_id=cid))]
+                    for cid, short in cases])
 
 
 def category_keyboard(draft: int, options: Sequence[tuple[str, str]], other: bool) -> InlineKeyboardMarkup:
@@ -181,6 +210,31 @@ def return_reasons_keyboard(case_id: int) -> InlineKeyboardMarkup:
     return _inline([items[i : i + 2] for i in range(0, len(items), 2)])
 
 
+# -- dispatchers -------------------------------------------------------------------------------
+def triage_keyboard(
+    case_id: int | None,
+    units: Sequence[tuple[str, str]],
+    back: tuple[str, str] | None,
+    console: str | None,
+) -> InlineKeyboardMarkup | None:
+    """A 待分拨 card: 派给 each likely unit (id, name), 退回 the unit that returned it, and the
+    case's page in the console (a URL button). Data too long for Telegram is left out."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if case_id is not None:
+        presses = [("to", texts.BTN_DISPATCH_TO, uid, name) for uid, name in units]
+        if back is not None:
+            presses.append(("back", texts.BTN_DISPATCH_BACK, *back))
+        for action, label, uid, name in presses:
+            try:
+                data = DispatchCb(action=action, case_id=case_id, unit=uid).pack()
+            except ValueError:  # over 64 bytes, or the separator in the id
+                continue
+            rows.append([InlineKeyboardButton(text=label.format(unit=name), callback_data=data)])
+    if console:
+        rows.append([InlineKeyboardButton(text=texts.BTN_OPEN_CONSOLE, url=console)])
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
 # -- grid workers ------------------------------------------------------------------------------
 def verify_keyboard(case_id: int) -> InlineKeyboardMarkup:
     return _inline(
@@ -200,8 +254,8 @@ def tasks_keyboard(cases: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup | N
     return _inline(
         [
             [
-                (f"✅ {short}", VerifyCb(case_id=cid, ok=True)),
-                (f"❌ {short}", VerifyCb(case_id=cid, ok=False)),
+                (texts.BTN_TASK_VERIFY_OK.format(short=short), VerifyCb(case_id=cid, ok=True)),
+                (texts.BTN_TASK_VERIFY_FAIL.format(short=short), VerifyCb(case_id=cid, ok=False)),
             ]
             for cid, short in cases
         ]

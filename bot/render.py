@@ -16,6 +16,7 @@ import texts
 from bot import keyboards as kb
 from bot.report_draft import Draft
 from dispatch.domain.case import Case
+from dispatch.domain.routing import likely_units
 from dispatch.domain.status import CaseStatus
 from dispatch.service.queries import CaseView
 from dispatch.service.registry import Registry
@@ -78,6 +79,20 @@ def summary(draft: Draft, registry: Registry) -> str:
         description=esc(clip(draft.text)),
         photos=len(draft.photos),
     )
+
+
+def nearby(cases: Sequence[Case], registry: Registry, tz: tzinfo) -> str:
+    lines = [texts.NEARBY_HEADER] + [
+        texts.NEARBY_LINE.format(
+            number=c.number,
+            category=esc(registry.category_name(c.category)),
+            place=esc(clip(place_of(c), 40)),
+            status=status_zh(c),
+            when=when(c.created_at, tz),
+        )
+        for c in cases
+    ]
+    return "\n".join([*lines, texts.NEARBY_HINT])
 
 
 def category_options(ranking: Sequence[str], registry: Registry) -> list[tuple[str, str]]:
@@ -147,12 +162,15 @@ def verify_card(view: CaseView, registry: Registry) -> tuple[str, InlineKeyboard
     return text, markup
 
 
-def triage_card(view: CaseView, registry: Registry) -> tuple[str, None]:
+def triage_card(
+    view: CaseView, registry: Registry, console_url: str | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """A dispatcher's card: a case waiting for a unit (待分拨), or an emergency as it came in;
-    edited as the case moves on."""
+    edited as the case moves on. While it waits: 派给 the likely units, 退回 the unit that
+    returned it; always (when the console's address is set) its page in the console."""
     c = view.case
-    reason = view.return_reason if c.return_count else view.latest_note
     waiting = c.status in (S.TRIAGE, S.RETURNED)
+    reason = triage_reason(view, registry, waiting)
     if waiting:
         title = texts.TRIAGE_TITLE
     else:
@@ -168,7 +186,49 @@ def triage_card(view: CaseView, registry: Registry) -> tuple[str, None]:
         reason=esc(clip(reason or "—", 200)),
         status=status_zh(c),
         unit=texts.CASE_STATUS_UNIT.format(unit=esc(registry.unit_name(c.unit_id))) if c.unit_id else "",
-    ), None
+    ), triage_keyboard(view, registry, waiting, console_url)
+
+
+def triage_keyboard(
+    view: CaseView, registry: Registry, waiting: bool, console_url: str | None
+) -> InlineKeyboardMarkup | None:
+    c = view.case
+    units: list[tuple[str, str]] = []
+    back = None
+    if waiting:
+        back_id = view.returned_by if view.returned_by in registry.units else None
+        likely = likely_units(registry.units.values(), registry.table, registry.tree, c.grid_id, c.category)
+        units = [(u, registry.unit_name(u)) for u in likely if u != back_id]
+        back = (back_id, registry.unit_name(back_id)) if back_id else None
+    console = f"{console_url.rstrip('/')}/cases/{c.id}" if console_url and c.id is not None else None
+    return kb.triage_keyboard(c.id if waiting else None, units, back, console)
+
+
+def triage_reason(view: CaseView, registry: Registry, waiting: bool) -> str:
+    """Why a dispatcher sees the case, in plain words: a unit's return reason (they wrote
+    it for the dispatchers), or what routing could not decide — never the routing note of
+    the timeline."""
+    c = view.case
+    if c.return_count and view.return_reason:
+        return view.return_reason
+    if not waiting:
+        return texts.TRIAGE_WHY["emergency"] if c.emergency else "—"
+    if view.latest_note == texts.TRIAGE_UNCERTAIN:
+        return texts.TRIAGE_WHY["uncertain"]
+    if c.grid_id is None:
+        return texts.TRIAGE_WHY["outside" if c.lat is not None else "no_place"]
+    return texts.TRIAGE_WHY["no_unit"].format(
+        grid=grid_name(registry, c.grid_id), category=registry.category_name(c.category)
+    )
+
+
+def progress(view: CaseView, registry: Registry) -> str:
+    """The latest step of a case as its reporter reads it (not the timeline's note)."""
+    c = view.case
+    template = texts.PROGRESS_ZH.get(view.latest_action)
+    if template is None:
+        return status_zh(c)
+    return template.format(unit=registry.unit_name(c.unit_id))
 
 
 # -- the resident hears back ----------------------------------------------------------------------
@@ -219,13 +279,17 @@ def rate_ask(case: Case) -> str:
     return texts.RATE_ASK.format(number=case.number)
 
 
-def rate_card(case: Case) -> tuple[str, InlineKeyboardMarkup | None]:
+def rate_card(case: Case, reworked_by_rating: bool = False) -> tuple[str, InlineKeyboardMarkup | None]:
     """The rating request as the case stands: while a rating is awaited, the first question
     ("问题解决了吗") with the buttons of the current round; afterwards the rating, or (after a
-    返工) that this round is over."""
+    返工) that this round is over — after the reporter's own 不满意, that and the 返工 in this
+    one message."""
     ask = rate_ask(case)
     if case.status in (S.RESOLVED, S.VERIFIED) and case.rating is None and case.id is not None:
-        return f"{ask}\n{texts.RATE_ASK_SOLVED}", kb.solved_keyboard(case.id, case.rework_count)
+        return f"{ask}
+{texts.RATE_ASK_SOLVED}", kb.solved_keyboard(case.id, case.rework_count)
+    if reworked_by_rating and case.rating is None:
+        return texts.RATE_REWORKING.format(text=ask, rating=texts.RATING_ZH["unsatisfied"]), None
     if case.rating is not None:
         return texts.RATE_DONE.format(text=ask, rating=texts.RATING_ZH.get(case.rating, case.rating)), None
     return texts.RATE_ROUND_OVER.format(text=ask), None
@@ -262,7 +326,7 @@ def case_status(view: CaseView, registry: Registry, tz: tzinfo) -> str:
         due=texts.CASE_STATUS_DUE.format(due=when(c.due_at, tz))
         if c.due_at and c.status in (S.DISPATCHED, S.ACCEPTED)
         else "",
-        latest=esc(clip(view.latest_note or status_zh(c), 200)),
+        latest=esc(progress(view, registry)),
     )
 
 
@@ -281,13 +345,23 @@ def my_cases(cases: Sequence[Case], registry: Registry, tz: tzinfo) -> str:
     return "\n".join(lines)
 
 
-def task_lines(cases: Sequence[Case], registry: Registry) -> list[str]:
-    return [
-        texts.TASKS_LINE.format(
-            number=c.number,
-            category=esc(registry.category_name(c.category)),
-            place=esc(clip(place_of(c), 40)),
-            status=status_zh(c),
-        )
-        for c in cases
-    ]
+def task_lines(
+    cases: Sequence[Case], registry: Registry, tz: tzinfo | None = None, now: datetime | None = None
+) -> list[str]:
+    """One line per case; with `tz`, a case in a unit's hands shows its deadline (and whether
+    it is past `now`)."""
+    lines = []
+    for c in cases:
+        fields = {
+            "number": c.number,
+            "category": esc(registry.category_name(c.category)),
+            "place": esc(clip(place_of(c), 40)),
+            "status": status_zh(c),
+        }
+        if tz is not None and c.due_at is not None and c.status in (S.DISPATCHED, S.ACCEPTED):
+            late = now is not None and c.due_at < now
+            lines.append(texts.TASKS_LINE_DUE.format(**fields, due=when(c.due_at, tz),
+                                                     late=texts.TASKS_LATE if late else ""))
+        else:
+            lines.append(texts.TASKS_LINE.format(**fields))
+    return lines

@@ -40,6 +40,12 @@ class Draft(BaseModel):
     # The first of them: the bot's replies from there on are linked to the case too.
     first_transcript_id: int | None = _alias("first_transcript_id", "first")
     card_id: int | None = _alias("card_id", "card")  # the summary card's message id
+    # When the words last came (unix seconds) and the question asked after them: a text
+    # right after is the rest of the same message (see `bot.draft.continues`).
+    text_at: int | None = None
+    part_len: int = 0  # the length of that last part
+    editing: bool = False  # changing one thing from the summary card: back to it after
+    prompt_id: int | None = None
     album: str | None = None  # the album whose first photo was acknowledged
     album_done: str | None = None  # an album already used up by a submitted report
 

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher
@@ -22,7 +23,15 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
-from aiogram.types import BotCommand, ErrorEvent
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    BotCommandScopeUnion,
+    ErrorEvent,
+)
 from aiogram.utils.backoff import BackoffConfig
 
 import texts
@@ -51,13 +60,23 @@ from dispatch.settings import TELEGRAM_PUBLIC_API
 log = logging.getLogger("bot")
 T = TypeVar("T")
 
-COMMANDS = [
-    BotCommand(command="start", description="开始 / 使用说明"),
-    BotCommand(command="my", description="我的上报"),
-    BotCommand(command="tasks", description="我的待办（网格员、单位）"),
-    BotCommand(command="cancel", description="取消当前操作"),
-    BotCommand(command="help", description="帮助"),
-]
+def _commands(menu: dict[str, str]) -> list[BotCommand]:
+    return [BotCommand(command=name, description=text) for name, text in menu.items()]
+
+
+def command_menus(dispatch_chat_id: int | None) -> list[tuple[list[BotCommand], BotCommandScopeUnion]]:
+    """The "/" menu per kind of chat: what a private chat answers, what a unit's group answers
+    (/tasks, /help), and the dispatchers' group's own. The default scope gets the private one
+    (a client that knows no scope shows that)."""
+    menus: list[tuple[list[BotCommand], BotCommandScopeUnion]] = [
+        (_commands(texts.COMMANDS_PRIVATE), BotCommandScopeDefault()),
+        (_commands(texts.COMMANDS_PRIVATE), BotCommandScopeAllPrivateChats()),
+        (_commands(texts.COMMANDS_UNIT_GROUP), BotCommandScopeAllGroupChats()),
+    ]
+    if dispatch_chat_id is not None:
+        dispatchers = BotCommandScopeChat(chat_id=dispatch_chat_id)
+        menus.append((_commands(texts.COMMANDS_DISPATCH_GROUP), dispatchers))
+    return menus
 
 
 # aiogram checks every answer with `Response[method.__returning__]`; pydantic caches those
@@ -177,10 +196,7 @@ class BotRuntime:
         me = await self.ready(self.bot.me, "getMe")
         log.info("bot @%s (%s) starting", me.username, me.id)
         if announce:
-            try:
-                await self.ready(lambda: self.bot.set_my_commands(COMMANDS), "setMyCommands")
-            except StartupError as exc:  # cosmetic
-                log.info("setMyCommands failed: %s", exc)
+            await self.announce_commands()
         if relay:
             self.tasks.append(asyncio.create_task(self.relay.run(self._stop), name="relay"))
         if polling:
@@ -198,6 +214,13 @@ class BotRuntime:
                     name="polling",
                 )
             )
+
+    async def announce_commands(self) -> None:
+        for menu, scope in command_menus(self.app.registry.dispatch_chat_id):
+            try:
+                await self.ready(partial(self.bot.set_my_commands, menu, scope=scope), "setMyCommands")
+            except StartupError as exc:  # cosmetic
+                log.info("setMyCommands (%s) failed: %s", scope.type, exc)
 
     async def ready(self, call: Callable[[], Awaitable[T]], what: str) -> T:
         """A start-up call, retried until it succeeds (StartupError: the token is refused)."""

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", alias="GRIDBOT_TIMEZONE")
     nlu_model_dir: Path | None = Field(default=None, alias="GRIDBOT_NLU_MODEL")
     dispatch_chat_id: int | None = Field(default=None, alias="GRIDBOT_DISPATCH_CHAT_ID")
+    # The console's public address (https://…): dispatchers' cards link to a case's page; unset = no link
+    console_url: str | None = Field(default=None, alias="GRIDBOT_CONSOLE_URL")
     bot_workers: int = Field(default=1, alias="GRIDBOT_BOT_WORKERS")  # docs/workers.md
     # The console's cookies carry `Secure`: true/false, or unset = only when the request came in
     # over https as uvicorn sees it (behind a TLS proxy: docs/deployment.md).

@@ -133,6 +133,7 @@ ASK_CATEGORY_CHANGE = "请选择正确的问题类别："
 ASK_LOCATION = "📍 问题在哪里？请点下方【发送当前位置】，或直接输入地址/地标（如“五丰菜市场”），也可以点【跳过】。"
 ASK_LOCATION_GUESS = "我从描述中识别到地点「{place}」，可点【{button}】确认，或发送定位、输入更准确的地址。"
 BTN_SEND_LOCATION = "📍 发送当前位置"
+ASK_LOCATION_WHICH = "「{name}」有不止一处：{options}。是哪一处？请点下方的按钮，或发送定位、输入更准确的地址。"
 BTN_SKIP = "跳过"
 BTN_DONE = "完成"
 BTN_USE_PLACE = "就在{place}"
@@ -163,6 +164,19 @@ NO_PLACE = "未提供"
 NO_GRID = "待网格中心确定"
 BTN_SUBMIT = "✅ 提交"
 BTN_CHANGE_CATEGORY = "✏️ 改类别"
+BTN_CHANGE_PLACE = "📍 改地点"
+BTN_CHANGE_TEXT = "📝 改描述"
+BTN_CHANGE_PHOTOS = "📷 改照片"
+ASK_CHANGE_PLACE = "请发送新的位置（点下方【发送当前位置】），或输入地址/地标（如“五丰菜市场”）："
+ASK_CHANGE_TEXT = "请重新描述问题（发送后会替换原来的描述）："
+ASK_CHANGE_PHOTOS = "原来的照片已去掉。请发送新的现场照片，发完点【完成】；不需要照片就点【跳过】。"
+NEARBY_HEADER = "附近已有人反映过同类问题，正在处理中："
+NEARBY_LINE = "• <b>{number}</b> · {category} · {place} · {status}（{when}上报）"
+NEARBY_HINT = "如果是同一个问题，点【关注】跟进它的处理进展即可，不必重复上报；不是的话，请在下方的核对卡片上提交。"
+BTN_FOLLOW = "👀 关注 {short}"
+FOLLOWED = "已关注案件 <b>{number}</b>，处理进展会通知您。本次没有新建上报。"
+SUMMARY_FOLLOWED = "{summary}\n\n（已改为关注案件 {number}，没有新建上报）"
+SUMMARY_EDITING = "{summary}\n\n（正在修改，改好后会发来新的核对卡片）"
 BTN_CANCEL = "✖️ 取消"
 BTN_ON_SPOT = "🛠 现场已处置"
 SUBMITTED = (
@@ -185,6 +199,30 @@ DRAFT_STALE = "这张卡片已过期，请重新描述问题。"
 MY_CASES_HEADER = "<b>您最近的上报</b>"
 MY_CASES_LINE = "{number} · {category} · {status}（{when}）"
 MY_CASES_EMPTY = "您还没有上报过问题。直接描述您发现的问题即可上报。"
+# "最新进展" of a case, as its reporter reads it: by the latest event ({unit}: the unit now).
+PROGRESS_ZH: dict[str, str] = {
+    "reported": "已受理，正在派遣",
+    "dispatched": "已派遣至「{unit}」处理",
+    "reassigned": "已改派至「{unit}」处理",
+    "triaged": "网格中心正在确定处理单位",
+    "accepted": "「{unit}」已接单，正在处理",
+    "returned": "网格中心正在重新确定处理单位",
+    "resolved": "已处置完毕，等待评价和核查",
+    "resolved_on_spot": "网格员已现场处置",
+    "verified": "网格员已到现场核查",
+    "rated": "已收到评价",
+    "reopened": "已交「{unit}」重新处理（返工）",
+    "closed": "已结案",
+    "cancelled": "已作废",
+    "linked_duplicate": "与已受理的同一问题合并处理",
+    "duplicate_reported": "又有群众反映了这个问题，已一并处理",
+    "extended": "处置时限已延长",
+    "recategorised": "问题类别已调整",
+    "reviewed": "现场处置已审核",
+    "reminded": "已提醒处理单位抓紧处置",
+    "escalated": "已超期，正在督办",
+    "amended": "上报内容已更新",
+}
 CASE_STATUS = (
     "<b>{number}</b> · {category}\n"
     "地点：{place}\n"
@@ -221,6 +259,7 @@ BTN_RETURN = "↩️ 退回"
 BTN_RESOLVE = "✅ 办结"
 ACCEPTED_ALERT = "已接单，请尽快处置。处置完成后点【办结】。"
 RESOLVE_ASK_PRIVATE = "请在与我的私聊中上传处置照片。"
+RESOLVE_ONLY_ACCEPTER = "只有接单人{name}可以办结此案件：办结要上传本人处置后的现场照片。如需换人处理，请{name}办结或联系调度员改派。"
 RESOLVE_NEED_START = "请先私聊我（点我的头像 → 发送 /start），再点【办结】。"
 RESOLVE_PROMPT = "案件 <b>{number}</b>（{category}，{place}）\n请发送处置后的现场照片，然后写一句处置说明。"
 RESOLVE_ASK_NOTE = "已收到照片（共 {n} 张）。请用一句话说明处置情况，或点【跳过】。"
@@ -259,6 +298,7 @@ BTN_RATE: dict[str, str] = {"satisfied": "😊 满意", "basically_satisfied": "
 RATE_THANKS = "感谢您的评价：{rating}"
 RATE_REOPENED = "收到您的不满意评价，已通知责任单位重新处理（返工）。"
 RATE_DONE = "{text}\n\n已评价：{rating}"
+RATE_REWORKING = "{text}\n\n已评价：{rating}\n已通知责任单位重新处理（返工），处理完成后会再请您评价。"
 RATE_ROUND_OVER = "{text}\n\n本轮评价已结束：案件已重新交办处理，处理完成后会再请您评价。"
 ALERT_RATE_OUTDATED = "这条评价请求已过期（案件已重新处理），请在最新的评价消息中评价。"
 
@@ -292,6 +332,34 @@ TASKS_UNIT = "📥 单位待处置 {n} 件："
 TASKS_TRIAGE = "🗂 待分拨 {n} 件："
 TASKS_LINE = "{number} · {category} · {place} · {status}"
 TASKS_EMPTY = "暂时没有待办任务。"
+TASKS_LINE_DUE = "{number} · {category} · {place} · {status} · ⏰ {due}{late}"
+TASKS_LATE = "（已超期）"
+GROUP_TASKS_HEADER = "<b>「{unit}」待处置案件 {n} 件</b>（按紧急程度和处置时限排列）"
+GROUP_TASKS_EMPTY = "「{unit}」目前没有待处置的案件。"
+GROUP_TASKS_MORE = "……仅列出前 {shown} 件。"
+DISPATCH_TASKS_HEADER = "<b>待分拨案件 {n} 件</b>"
+DISPATCH_TASKS_EMPTY = "目前没有待分拨的案件。"
+GROUP_NOT_BOUND = "本群还没有绑定责任单位，请管理员发送 /bind 绑定码。"
+GROUP_HELP = (
+    "本群是「{unit}」的工作群：新案件以卡片推送到这里，点【接单】【退回】处理，"
+    "处置完成后由接单人点【办结】并在私聊中上传现场照片。\n/tasks 查看本单位待处置的案件和处置时限。"
+)
+DISPATCH_GROUP_HELP = (
+    "本群是网格中心的调度群：待分拨和紧急案件推送到这里，调度员可在卡片上改派或退回处理。\n"
+    "/tasks 查看待分拨的案件。"
+)
+# The "/" command menus (setMyCommands), per kind of chat.
+COMMANDS_PRIVATE: dict[str, str] = {
+    "start": "开始 / 使用说明",
+    "my": "我的上报",
+    "tasks": "我的待办（网格员、单位）",
+    "cancel": "取消当前操作",
+    "help": "帮助",
+}
+COMMANDS_UNIT_GROUP: dict[str, str] = {"tasks": "本单位待处置案件及时限", "help": "本群怎么用"}
+COMMANDS_DISPATCH_GROUP: dict[str, str] = {"tasks": "待分拨案件", "help": "本群怎么用"}
+BTN_TASK_VERIFY_OK = "✅ 通过 {short}"
+BTN_TASK_VERIFY_FAIL = "❌ 未解决 {short}"
 TASKS_NOT_STAFF = "/tasks 供网格员和单位工作人员使用。您可以用 /my 查看自己的上报。"
 
 # -- dispatchers ------------------------------------------------------------------------------
@@ -302,6 +370,21 @@ TRIAGE_CARD = (
     "原因：{reason}\n"
     "状态：<b>{status}</b>{unit}"
 )
+# Why a case waits for a dispatcher, in plain words (the timeline keeps the routing detail).
+TRIAGE_WHY: dict[str, str] = {
+    "no_place": "没有发送位置，描述里也没有能认出的地名，请确定地点后分拨",
+    "outside": "发送的位置不在本县任何网格内，请确定地点后分拨",
+    "no_unit": "「{grid}」没有负责「{category}」的单位，请指定处理单位",
+    "uncertain": "问题类别不确定，请确认类别后分拨",
+    "emergency": "紧急情况，请关注处置进展",
+}
+BTN_DISPATCH_TO = "🔀 派给 {unit}"
+BTN_DISPATCH_BACK = "↩️ 退回「{unit}」处理"
+BTN_OPEN_CONSOLE = "🖥 在控制台打开"
+DISPATCH_DONE = "已派给「{unit}」。"
+DISPATCH_NOT_DISPATCHER = "只有调度员可以分拨案件。"
+DISPATCH_DONE_NOTE = "调度员在群里派遣"
+DISPATCH_BACK_NOTE = "退回理由不成立，由原单位处理"
 TRIAGE_TITLE = "🗂 <b>待分拨</b>"
 TRIAGE_TITLE_EMERGENCY = "<b>紧急上报</b>"
 TRIAGE_TITLE_DONE = "🗂 <b>已分拨</b>"

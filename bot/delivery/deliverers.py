@@ -18,10 +18,18 @@ from bot.delivery.calls import (
     TelegramCalls,
     _main,
     _resumed,
+    log,
 )
 from dispatch.db.outbox import Card, Outcome, Pending, Progress
+from dispatch.domain.case import CONSOLE_PHOTO_PREFIX
 from dispatch.service import bulletin
 from dispatch.service.queries import CaseView
+
+
+def _this_round(view: CaseView) -> list[str]:
+    """The result photos of the latest 办结 that Telegram holds: after a 返工 the earlier
+    round's photos are no proof of the new fix."""
+    return [p for p in view.resolve_photos if not p.startswith(CONSOLE_PHOTO_PREFIX)]
 
 
 class Deliverers(TelegramCalls):
@@ -99,9 +107,9 @@ class Deliverers(TelegramCalls):
             elif card.purpose == "verify":
                 text, markup = render.verify_card(view, self.app.registry)
             elif card.purpose == "rate":
-                text, markup = render.rate_card(view.case)
+                text, markup = render.rate_card(view.case, view.reworked_by_rating)
             else:
-                text, markup = render.triage_card(view, self.app.registry)
+                text, markup = render.triage_card(view, self.app.registry, self.app.settings.console_url)
             if not await self._edit(card, text, markup):
                 out.dropped_cards.append(card)
                 cards.remove(card)
@@ -123,11 +131,25 @@ class Deliverers(TelegramCalls):
             return None
         if row.payload.get("follower"):
             text += "\n" + texts.NOTICE_FOLLOWER
+        elif row.action == "reopened" and view.reworked_by_rating:
+            # the reporter's 不满意: their rating message already says it (edited to the
+            # case's state); a new message only when that one cannot be edited
+            rated = next((k for k in cards if k.chat_id == row.chat_id and k.purpose == "rate"), None)
+            if rated is not None and await self._edited(rated, *render.rate_card(c, True)):
+                return rated.message_id
         if row.action == "resolved":
-            results = [p.file_id for p in c.photos if p.kind == "result"]
+            results = _this_round(view)
             if results:
                 return await self._send_photos(row.chat_id, results[-10:], caption=text, on_sent=_main(out))
         return (await self._send_text(row.chat_id, text, on_sent=_main(out))).message_id
+
+    async def _edited(self, card: Card, text: str, markup: Any) -> bool:
+        """Edit a card in place; False (not raised) whenever that failed for good."""
+        try:
+            return await self._edit(card, text, markup)
+        except Permanent as exc:
+            log.info("edit of message %s in %s failed: %s", card.message_id, card.chat_id, exc)
+            return False
 
     async def _deliver_rate_request(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
@@ -163,7 +185,7 @@ class Deliverers(TelegramCalls):
             out.error = "skipped: no longer waiting for verification"
             self.stats.skipped += 1
             return None
-        results = [p.file_id for p in c.photos if p.kind == "result"]
+        results = _this_round(view)
         if results and row.parts_done < 1:
             await self._best_effort(
                 "verify photos", lambda: self._send_photos(row.chat_id, results[-10:]), row.chat_id, raw=False
@@ -218,7 +240,7 @@ class Deliverers(TelegramCalls):
     async def _deliver_triage_notice(
         self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
     ) -> int | None:
-        text, markup = render.triage_card(view, self.app.registry)
+        text, markup = render.triage_card(view, self.app.registry, self.app.settings.console_url)
         m = await self._send_text(row.chat_id, text, markup, on_sent=_main(out, view.case.id or 0, "triage"))
         card = Card(view.case.id or 0, row.chat_id, m.message_id, "triage")
         cards[:] = [k for k in cards if not (k.chat_id == row.chat_id and k.purpose == "triage")] + [card]

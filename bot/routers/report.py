@@ -23,7 +23,9 @@ from bot.deps import Classifier, Debouncer, People
 from bot.draft import (
     add_caption,
     add_photo,
+    ask_which,
     begin,
+    continues,
     edit_quietly,
     first_of_album,
     resolve_place,
@@ -186,8 +188,38 @@ async def on_category(
     await to_location(message, state, app, people, draft)
 
 
+async def joined(
+    message: Message,
+    state: FSMContext,
+    app: App,
+    nlu: Classifier,
+    people: People,
+    ask_threshold: float,
+    transcript_id: int | None,
+) -> bool:
+    """The rest of a long message a client split (sent right after the report's words): the
+    words are joined, understood again and the question asked again about the whole."""
+    draft = await Draft.load(state)
+    if not continues(draft, message):
+        return False
+    text = f"{draft.text}\n{(message.text or '').strip()}"
+    draft.heard(transcript_id)
+    await begin(message, state, app, people, nlu.predict(text), text, draft, ask_threshold, joined=True)
+    return True
+
+
 @routes.message(Report.category)
-async def on_category_text(message: Message) -> None:
+async def on_category_text(
+    message: Message,
+    state: FSMContext,
+    app: App,
+    nlu: Classifier,
+    people: People,
+    ask_threshold: float,
+    transcript_id: int | None = None,
+) -> None:
+    if await joined(message, state, app, nlu, people, ask_threshold, transcript_id):
+        return
     await message.answer(texts.WAIT_BUTTON)
 
 
@@ -207,13 +239,26 @@ async def on_location(
 
 @routes.message(Report.location, F.text)
 async def on_address(
-    message: Message, state: FSMContext, app: App, people: People, transcript_id: int | None = None
+    message: Message,
+    state: FSMContext,
+    app: App,
+    nlu: Classifier,
+    people: People,
+    ask_threshold: float,
+    transcript_id: int | None = None,
 ) -> None:
+    if await joined(message, state, app, nlu, people, ask_threshold, transcript_id):
+        return
     draft = (await Draft.load(state)).heard(transcript_id)
     text = (message.text or "").strip()
     if is_skip(text):
         await draft.save(state)
         await to_photos(message, state, app, people, draft)
+        return
+    which = ask_which(app.registry, text)
+    if which is not None:
+        await draft.save(state)
+        await message.answer(which[0], reply_markup=which[1])
         return
     found = resolve_place(app.registry, text)
     if found is None:
@@ -272,8 +317,16 @@ async def on_photo(
 
 @routes.message(Report.photos, F.text)
 async def on_photos_text(
-    message: Message, state: FSMContext, app: App, people: People, transcript_id: int | None = None
+    message: Message,
+    state: FSMContext,
+    app: App,
+    nlu: Classifier,
+    people: People,
+    ask_threshold: float,
+    transcript_id: int | None = None,
 ) -> None:
+    if await joined(message, state, app, nlu, people, ask_threshold, transcript_id):
+        return
     draft = (await Draft.load(state)).heard(transcript_id)
     if is_done(message.text) or is_skip(message.text):
         await show_summary(message, state, app, people, draft)

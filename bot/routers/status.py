@@ -207,9 +207,9 @@ async def _rate(
     name = texts.RATING_ZH[rating.value]
     reopened = rating is Rating.UNSATISFIED
     await cb.answer(texts.RATE_REOPENED if reopened else texts.RATE_THANKS.format(rating=name))
+    # One message: the request says what the rating did; for 不满意 the relay's notice of the
+    # 返工 edits this same message rather than adding another.
     await _edit(cb, render.rate_answered(case, solved, rating.value))
-    if reopened and isinstance(cb.message, Message):
-        await cb.message.answer(texts.RATE_REOPENED)
 
 
 @routes.callback_query(kb.RateCb.filter())

@@ -1,5 +1,6 @@
-"""The summary card of a report: [提交] [改类别] [取消], and [现场已处置] for grid workers
-(小事不出格: the grid worker fixed it and sends a result photo; the case is closed at once).
+"""The summary card of a report: [提交] [改地点] [改描述] [改照片] [改类别] [取消], and
+[现场已处置] for grid workers (小事不出格: the grid worker fixed it and sends a result photo;
+the case is closed at once).
 Photos sent while the card shows are added to it."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from aiogram import Bot, F
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 import texts
 from bot import keyboards as kb
@@ -155,6 +156,73 @@ async def on_change_category(
         render.summary(draft, app.registry) + "\n\n" + texts.ASK_CATEGORY_CHANGE,
         kb.category_keyboard(draft.nonce, render.all_categories(app.registry), other=True),
     )
+
+
+@routes.callback_query(kb.DraftCb.filter(F.action.in_({"loc", "txt", "pho"})))
+async def on_change(
+    cb: CallbackQuery, callback_data: kb.DraftCb, state: FSMContext, app: App
+) -> None:
+    """改地点 / 改描述 / 改照片: the card steps aside (no buttons), the one question is asked
+    again, and a new card follows the answer."""
+    draft = await _draft_or_stale(cb, callback_data, state)
+    if draft is None:
+        return
+    await cb.answer()
+    message = cb.message
+    assert isinstance(message, Message)
+    await edit_quietly(
+        message, texts.SUMMARY_EDITING.format(summary=render.summary(draft, app.registry)), None
+    )
+    draft.new_nonce()
+    draft.editing = True
+    markup: ReplyKeyboardMarkup | ReplyKeyboardRemove
+    if callback_data.action == "loc":
+        await state.set_state(Report.location)
+        question, markup = texts.ASK_CHANGE_PLACE, kb.location_keyboard()
+    elif callback_data.action == "txt":
+        await state.set_state(Report.describe)
+        question, markup = texts.ASK_CHANGE_TEXT, ReplyKeyboardRemove()
+    else:
+        draft.photos, draft.editing = [], False
+        await state.set_state(Report.photos)
+        question, markup = texts.ASK_CHANGE_PHOTOS, kb.photos_keyboard()
+    await draft.save(state)
+    await message.answer(question, reply_markup=markup)
+
+
+@routes.callback_query(kb.FollowCb.filter())
+async def on_follow(
+    cb: CallbackQuery, callback_data: kb.FollowCb, state: FSMContext, app: App, bot: Bot, commands: Commands
+) -> None:
+    """关注 an open case nearby: the person follows it and the draft is dropped."""
+    draft = await Draft.load(state)
+    if draft.nonce != callback_data.draft or await state.get_state() != Report.confirm.state:
+        await cb.answer(texts.DRAFT_STALE, show_alert=True)
+        return
+    try:
+        case = await commands.follow(callback_data.case_id, cb.from_user.id)
+    except DomainError as exc:
+        log.info("follow refused: user=%s case=%s: %s", cb.from_user.id, callback_data.case_id, exc)
+        await cb.answer(texts.ALERT_HANDLED, show_alert=True)
+        return
+    await state.clear()
+    await cb.answer()
+    message = cb.message
+    assert isinstance(message, Message)
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except TelegramBadRequest as exc:
+        log.debug("nearby buttons not removed: %s", exc)
+    if draft.card_id is not None:
+        summary = render.summary(draft, app.registry)
+        try:
+            await bot.edit_message_text(
+                texts.SUMMARY_FOLLOWED.format(summary=summary, number=case.number),
+                chat_id=message.chat.id, message_id=draft.card_id, reply_markup=None,
+            )
+        except TelegramBadRequest as exc:
+            log.debug("summary edit skipped: %s", exc)
+    await message.answer(texts.FOLLOWED.format(number=case.number), reply_markup=ReplyKeyboardRemove())
 
 
 @routes.callback_query(kb.DraftCb.filter(F.action == "no"))

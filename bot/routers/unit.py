@@ -21,7 +21,7 @@ from bot.routers.common import GROUP, PHOTO, PRIVATE, REFUSED, is_skip, log, pho
 from bot.routes import Routes
 from bot.states import Resolve, ReturnCase
 from bot.transcript import current_case
-from dispatch.domain.errors import IllegalTransition, NotAuthorised
+from dispatch.domain.errors import IllegalTransition
 from dispatch.domain.status import CaseStatus
 from dispatch.service import queries
 from dispatch.service.app import App
@@ -129,7 +129,11 @@ async def on_resolve(
         return
     case, member = checked
     if case.accepted_by not in (None, member.id):
-        await refuse(cb, NotAuthorised("only the member who accepted may resolve"))
+        log.info("resolve refused: user=%s is not the accepting member of case %s", cb.from_user.id, case.id)
+        async with app.uow() as uow:
+            accepter = await uow.members.get(case.accepted_by)
+        name = f"「{accepter.name}」" if accepter is not None and accepter.name else ""
+        await cb.answer(texts.RESOLVE_ONLY_ACCEPTER.format(name=name), show_alert=True)
         return
     user_id = cb.from_user.id
     private = FSMContext(storage=fsm_storage, key=StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id))

@@ -156,6 +156,30 @@ class Gazetteer:
             lat=point.lat if point else None,
         )
 
+    def meanings(self, text: str) -> list[str]:
+        """The places the text's deciding place name may mean, when it may mean more than one:
+        a short name that is also the end of other places' names ("夜市": 五一路夜市 and 五丰
+        夜市). Each by its own name; [] when the text names one place (or none). Other names in
+        the text narrow the choice ("五丰的夜市")."""
+        matches = self.find(text)
+        if not matches:
+            return []
+        ranked = sorted(matches, key=lambda m: (len({p.grid_id for p in m.places}), -len(m.name)))
+        best = ranked[0]
+        options: dict[str, set[str]] = {}
+        for name, places in self.names.items():
+            if name == best.name or (len(name) > len(best.name) and name.endswith(best.name)):
+                for p in places:
+                    if p.kind != "grid":
+                        options.setdefault(p.name, set()).add(p.grid_id)
+        for other in matches:
+            if other is best:
+                continue
+            narrowed = {n: g for n, g in options.items() if self._narrow(g, other.places)}
+            if narrowed:
+                options = narrowed
+        return sorted(options) if len(options) > 1 else []
+
     def _narrow(self, candidates: set[str], places: Iterable[Place]) -> set[str]:
         """Keep candidates that lie within (or contain) one of `places`' grids."""
         other = {p.grid_id for p in places}

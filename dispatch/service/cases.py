@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 import texts
 from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Action, Actor, Case, CaseEvent, Photo, Priority, Rating
-from dispatch.domain.duplicates import LINKABLE, DuplicatePolicy, find_duplicate
-from dispatch.domain.errors import DomainError, NotAuthorised, OutdatedRound
+from dispatch.domain.duplicates import LINKABLE, DuplicatePolicy, find_duplicate, haversine_m
+from dispatch.domain.errors import DomainError, IllegalTransition, NotAuthorised, OutdatedRound
 from dispatch.domain.members import (
     Member,
     Role,
@@ -320,6 +320,43 @@ class CaseService:
             case.description, case.category, case.lat, case.lon, case.grid_id, now, candidates, policy
         )
         return match.case if match else None
+
+    async def open_nearby(
+        self, category: str, lat: float | None, lon: float | None, grid_id: str | None, limit: int = 3
+    ) -> list[Case]:
+        """Open cases of `category` the duplicate rule would compare a report with: within the
+        policy's distance of the point (or in the same grid without one) and its window,
+        nearest first. For "附近已有人反映…" before a report is submitted."""
+        policy = self.config.duplicates
+        if not policy.enabled or (grid_id is None and (lat is None or lon is None)):
+            return []
+        now = self.clock.now()
+        since = now - timedelta(hours=policy.window_hours)
+        point = (lat, lon) if lat is not None and lon is not None else None
+        near = (point[0], point[1], policy.distance_m) if point is not None else None
+        async with self._uow() as uow:
+            found = await uow.cases.open_of_category(category, since, _LINKABLE, near=near, grid_id=grid_id)
+        if point is None:
+            return [c for c in found if c.grid_id == grid_id][:limit]
+        ranked = sorted(
+            (haversine_m(point[0], point[1], c.lat, c.lon), c.id or 0, c)
+            for c in found
+            if c.lat is not None and c.lon is not None
+        )
+        return [c for d, _, c in ranked if d <= policy.distance_m][:limit]
+
+    async def follow(self, case_id: int, actor: Actor) -> Case:
+        """A person follows an open case instead of reporting it again: they hear of its
+        progress like the reporters of its linked duplicates."""
+        async with self._uow() as uow:
+            member = await self._acting(uow, actor, Role.RESIDENT, *STAFF)
+            case = await self._case(uow, case_id)
+            if case.status not in LINKABLE:
+                raise IllegalTransition(case.number, case.status.value, "followed")
+            assert member.id is not None
+            await uow.cases.add_follower(case_id, member.id, self.clock.now())
+            await uow.commit()
+            return case
 
     async def unlink_duplicate(self, case_id: int, actor: Actor) -> Case:
         """A dispatcher decides a linked report is a problem of its own: it goes to triage, and

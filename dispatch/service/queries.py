@@ -31,6 +31,9 @@ class CaseView:
     return_reason: str
     accepted_by_name: str | None
     rework_reason: str = ""  # why it came back (返工): the resident's or the grid worker's words
+    resolve_photos: tuple[str, ...] = ()  # the result photos of the latest 办结 (this round's)
+    reworked_by_rating: bool = False  # this round began with the reporter's 不满意
+    returned_by: str | None = None  # the unit of the latest 退回
 
 
 async def my_cases(uow: UnitOfWork, tg_id: int, limit: int = 10) -> list[Case]:
@@ -96,10 +99,16 @@ async def _name(uow: UnitOfWork, member_id: int | None) -> str | None:
 
 def _view(case: Case, events: list[CaseEventRow], accepted_by_name: str | None) -> CaseView:
     latest = events[-1] if events else None
-    resolve_note = next(
-        (e.note for e in reversed(events) if e.action in ("resolved", "resolved_on_spot")), ""
+    resolved = next((e for e in reversed(events) if e.action in ("resolved", "resolved_on_spot")), None)
+    resolve_note = resolved.note if resolved is not None else ""
+    resolve_photos = tuple((resolved.data or {}).get("photos") or ()) if resolved is not None else ()
+    returned = next((e for e in reversed(events) if e.action == "returned"), None)
+    return_reason = returned.note if returned is not None else ""
+    returned_by = (returned.data or {}).get("unit_id") if returned is not None else None
+    reopened = next((e for e in reversed(events) if e.action in ("reopened", "resolved")), None)
+    by_rating = reopened is not None and reopened.action == "reopened" and (
+        (reopened.data or {}).get("cause") == "rating"
     )
-    return_reason = next((e.note for e in reversed(events) if e.action == "returned"), "")
     rework_reason = next((e.note for e in reversed(events) if e.action == "reopened"), "")
     return CaseView(
         case,
@@ -109,6 +118,9 @@ def _view(case: Case, events: list[CaseEventRow], accepted_by_name: str | None) 
         return_reason,
         accepted_by_name,
         rework_reason,
+        resolve_photos,
+        by_rating,
+        returned_by,
     )
 
 
@@ -123,13 +135,18 @@ async def verify_tasks(uow: UnitOfWork, registry: Registry, m: Member, limit: in
 
 
 async def unit_tasks(uow: UnitOfWork, m: Member, limit: int = 20) -> list[Case]:
-    if not m.units:
+    return await open_unit_cases(uow, sorted(m.units), limit)
+
+
+async def open_unit_cases(uow: UnitOfWork, unit_ids: list[str], limit: int = 20) -> list[Case]:
+    """The cases these units have to handle (派遣 or 处置中), most urgent first."""
+    if not unit_ids:
         return []
     rows = (
         await uow.session.scalars(
             select(CaseRow)
             .where(
-                CaseRow.unit_id.in_(sorted(m.units)),
+                CaseRow.unit_id.in_(unit_ids),
                 CaseRow.status.in_([CaseStatus.DISPATCHED.value, CaseStatus.ACCEPTED.value]),
             )
             .order_by(CaseRow.priority.desc(), CaseRow.due_at)
@@ -142,6 +159,11 @@ async def unit_tasks(uow: UnitOfWork, m: Member, limit: int = 20) -> list[Case]:
 async def triage_tasks(uow: UnitOfWork, m: Member, limit: int = 20) -> list[Case]:
     if not m.is_staff:
         return []
+    return await triage_cases(uow, limit)
+
+
+async def triage_cases(uow: UnitOfWork, limit: int = 20) -> list[Case]:
+    """The cases waiting for a dispatcher (待分拨, 退回)."""
     return await uow.cases.with_status([CaseStatus.TRIAGE.value, CaseStatus.RETURNED.value], limit=limit)
 
 

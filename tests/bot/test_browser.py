@@ -75,7 +75,7 @@ async def test_resident_to_resolved_case_in_the_web_chat(app, sandbox, page):
     await expect(bot_said.last).to_contain_text("已收到照片（共 2 张）")
     await page.click("#reply-keyboard .rk-btn:has-text('完成')")
     await expect(bot_said.last).to_contain_text("请核对您要上报的问题")
-    await expect(bot_said.last.locator(".ikb-btn")).to_have_count(3)
+    await expect(bot_said.last.locator(".ikb-btn")).to_have_count(6)  # 提交, 改地点, 改描述, 改照片, 改类别, 取消
     await _shot(page, "bot-1-resident-summary.png")
     await page.click(".ikb-btn:has-text('提交')")
     await expect(bot_said.last).to_contain_text("已受理")

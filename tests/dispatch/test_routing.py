@@ -149,3 +149,19 @@ def test_gazetteer_resolves_typed_addresses() -> None:
     assert road is not None and len(road.grid_id.split("-")) < 5  # a long road: its common ancestor
     assert g.resolve("我家门口有垃圾") is None
     assert g.resolve("火星大道有个坑") is None  # an alias that is only a place-type word never matches
+
+
+def test_gazetteer_knows_when_a_name_means_several_places() -> None:
+    import json
+    from importlib import resources
+
+    from dispatch.domain.gazetteer import Gazetteer
+    from dispatch.domain.grid_import import parse_features
+    from dispatch.domain.grids import GridTree
+
+    doc = json.loads(resources.files("gridbot").joinpath("demo/county.geojson").read_text("utf-8"))
+    g = Gazetteer(GridTree(parse_features(doc)))
+    assert g.meanings("夜市门口有人摆摊") == ["五一路夜市", "五丰夜市"]
+    assert g.meanings("五丰夜市门口") == []  # the full name
+    assert g.meanings("二中门口") == []  # two names of one place
+    assert g.meanings("人民路上有个坑") == []  # one road through several grids

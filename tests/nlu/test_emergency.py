@@ -96,3 +96,48 @@ def test_zhuyao_shi_is_not_yaoshi():
     # "主要是" (mainly) contains "要是" (if): not a hypothetical
     assert cues("主要是井盖没了").active == ("open_hole",)
     assert cues("要是着火了怎么办").inactive == ("fire",)
+
+
+# Phrasings of an open manhole written apart from the rule (held-out style): the cover gone,
+# stolen, sunk or broken through, the shaft open; and near misses that are no emergency.
+OPEN_MANHOLES = [
+    "公园门口的井盖没了，很危险",
+    "小区门口井盖丢失了",
+    "路口窨井盖被偷了",
+    "下水道口敞开着没人管",
+    "人行道上的井盖塌陷了",
+    "马路上有个井盖缺失",
+    "雨水井的盖子没了",
+    "井盖被人拿走了",
+    "路中间窨井盖破了个大洞",
+    "人行道的排水沟盖板少了一块",
+    "路边雨水篦子被偷了",
+    "丢了一个井盖，晚上看不见",
+    "化粪池盖子被掀开了",
+    "污水井敞着口",
+    "井盖陷下去了一半",
+    "小区里检查井没有盖",
+    "马路边排水沟盖板缺了好几块",
+]
+NOT_OPEN_MANHOLES = [
+    "井盖一踩就响",
+    "井盖周围路面坑洼",
+    "下水道堵了往外冒水",
+    "新换的井盖很结实",
+    "井盖没丢，只是松动",
+    "井盖高出路面",
+    "雨水篦子堵了",
+    "小区门口有个窨井盖没盖严实，歪在一边",
+    "树池盖板没了一块",
+    "井盖缺了一个角",
+]
+
+
+def test_the_open_manhole_family_is_an_emergency():
+    th = EmergencyThresholds(active_cue=0.9, no_cue=0.9, inactive_cue=0.9)
+    missed = [t for t in OPEN_MANHOLES if not decide(0.01, cues(t), th)]
+    assert missed == []
+    raised = [t for t in NOT_OPEN_MANHOLES if "open_hole" in cues(t).active]
+    assert raised == []
+    # a worry or a repaired cover still is not
+    assert not cues("担心井盖被偷").active and not cues("丢失的井盖已经补上了").active
