@@ -286,8 +286,7 @@ def rate_card(case: Case, reworked_by_rating: bool = False) -> tuple[str, Inline
     one message."""
     ask = rate_ask(case)
     if case.status in (S.RESOLVED, S.VERIFIED) and case.rating is None and case.id is not None:
-        return f"{ask}
-{texts.RATE_ASK_SOLVED}", kb.solved_keyboard(case.id, case.rework_count)
+        return f"{ask}\n{texts.RATE_ASK_SOLVED}", kb.solved_keyboard(case.id, case.rework_count)
     if reworked_by_rating and case.rating is None:
         return texts.RATE_REWORKING.format(text=ask, rating=texts.RATING_ZH["unsatisfied"]), None
     if case.rating is not None:
