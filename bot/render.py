@@ -279,7 +279,9 @@ def rate_ask(case: Case) -> str:
     return texts.RATE_ASK.format(number=case.number)
 
 
-def rate_card(case: Case, reworked_by_rating: bool = False) -> tuple[str, InlineKeyboardMarkup | None]:
+def rate_card(
+    case: Case, reworked_by_rating: bool = False, reason: str = ""
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """The rating request as the case stands: while a rating is awaited, the first question
     ("问题解决了吗") with the buttons of the current round; afterwards the rating, or (after a
     返工) that this round is over — after the reporter's own 不满意, that and the 返工 in this
@@ -288,7 +290,8 @@ def rate_card(case: Case, reworked_by_rating: bool = False) -> tuple[str, Inline
     if case.status in (S.RESOLVED, S.VERIFIED) and case.rating is None and case.id is not None:
         return f"{ask}\n{texts.RATE_ASK_SOLVED}", kb.solved_keyboard(case.id, case.rework_count)
     if reworked_by_rating and case.rating is None:
-        return texts.RATE_REWORKING.format(text=ask, rating=texts.RATING_ZH["unsatisfied"]), None
+        done = texts.RATE_REWORKING.format(text=ask, rating=texts.RATING_ZH["unsatisfied"])
+        return done + (texts.RATE_REASON_SHOWN.format(reason=esc(reason)) if reason else ""), None
     if case.rating is not None:
         return texts.RATE_DONE.format(text=ask, rating=texts.RATING_ZH.get(case.rating, case.rating)), None
     return texts.RATE_ROUND_OVER.format(text=ask), None

@@ -107,7 +107,7 @@ class Deliverers(TelegramCalls):
             elif card.purpose == "verify":
                 text, markup = render.verify_card(view, self.app.registry)
             elif card.purpose == "rate":
-                text, markup = render.rate_card(view.case, view.reworked_by_rating)
+                text, markup = render.rate_card(view.case, view.reworked_by_rating, view.rework_reason)
             else:
                 text, markup = render.triage_card(view, self.app.registry, self.app.settings.console_url)
             if not await self._edit(card, text, markup):
@@ -135,7 +135,8 @@ class Deliverers(TelegramCalls):
             # the reporter's 不满意: their rating message already says it (edited to the
             # case's state); a new message only when that one cannot be edited
             rated = next((k for k in cards if k.chat_id == row.chat_id and k.purpose == "rate"), None)
-            if rated is not None and await self._edited(rated, *render.rate_card(c, True)):
+            said = render.rate_card(c, True, view.rework_reason)
+            if rated is not None and await self._edited(rated, *said):
                 return rated.message_id
         if row.action == "resolved":
             results = _this_round(view)

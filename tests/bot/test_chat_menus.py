@@ -99,7 +99,10 @@ async def test_after_a_rework_the_resident_sees_only_this_rounds_photos(app, peo
     await _resolve(people, member, card, (0, 200, 0), "第一次处置")
     first = await resident.wait_for_message(lambda m: "已处置完毕" in (m.get("caption") or ""))
     await seen_or_wait(resident, lambda m: "进行评价" in m.get("text", "") and buttons_of(m))
+    await resident.press("❌ 没解决", wait_answer=True)
     await resident.press("😞 不满意", wait_answer=True)
+    await resident.wait_for_message("说明原因")
+    await resident.press("跳过")
     fresh = await seen_or_wait(
         member,
         lambda m: number in m.get("text", "") and has_button(m, "📥 接单") and m["message_id"] != card["message_id"],
@@ -126,16 +129,21 @@ async def test_tasks_buttons_say_what_they_do(app, people, runtime):
     assert [b["text"] for b in buttons_of(answer)] == [f"✅ 通过 {short}", f"❌ 未解决 {short}"]
 
 
-async def test_one_unsatisfied_tap_is_one_message(app, people, runtime):
-    """不满意: the rating request itself says it was rated and sent back (返工); the relay's
-    notice of the 返工 edits that message instead of adding another."""
+async def test_one_unsatisfied_answer_is_one_message(app, people, runtime):
+    """不满意: the rating request itself says it was rated and sent back (返工), with the reason;
+    after the reason is asked and acknowledged, the relay's notice of the 返工 edits that
+    message instead of adding another."""
     resident = people.user(RESIDENT)
     number = await report(resident, "五丰菜市场门口有人摆摊", place_button="就在五丰菜市场")
     member, card = await _card(people, number)
     await _accept(member, card)
     await _resolve(people, member, card, (0, 200, 0), "已处理")
     ask = await seen_or_wait(resident, lambda m: "进行评价" in m.get("text", "") and buttons_of(m))
+    await resident.press("❌ 没解决", message_id=ask["message_id"], wait_answer=True)
     await resident.press("😞 不满意", message_id=ask["message_id"], wait_answer=True)
+    prompt = await resident.wait_for_message("说明原因")
+    await resident.send_text("摊贩又回来了")
+    ack = await resident.wait_for_message("返工")
     await seen_or_wait(
         member,
         lambda m: number in m.get("text", "") and has_button(m, "📥 接单") and m["message_id"] != card["message_id"],
@@ -144,6 +152,7 @@ async def test_one_unsatisfied_tap_is_one_message(app, people, runtime):
     await asyncio.sleep(1.0)  # the relay's notices to the resident are out by now
     after = [m for m in await resident.messages()
              if m.get("from", {}).get("is_bot") and m["message_id"] > ask["message_id"]]
-    assert after == []
+    assert [m["message_id"] for m in after] == [prompt["message_id"], ack["message_id"]]
     edited = next(m for m in await resident.messages() if m["message_id"] == ask["message_id"])
     assert "不满意" in edited["text"] and "重新处理" in edited["text"] and not buttons_of(edited)
+    assert "摊贩又回来了" in edited["text"]
