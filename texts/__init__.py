@@ -86,7 +86,7 @@ START = (
     "直接用文字描述您发现的问题（如“五丰菜市场门口有人占道摆摊”），"
     "按提示发送位置和照片，确认后提交即可；输入 /my 查看进度。"
 )
-START_GRID_WORKER = "您是网格员：上报时可选【现场已处置】，核查任务会发到这里，/tasks 查看待办。"
+START_GRID_WORKER = "您是网格员：上报时可选【现场已处置】，核查任务会发到这里，/tasks 查看待办，/patrol 开始巡查。"
 START_UNIT_MEMBER = "您是「{unit}」的工作人员：案件会推送到单位工作群，【办结】时我会在这里请您上传处置照片。"
 START_DISPATCHER = "您是调度员：待分拨和紧急案件会通知到这里。"
 HELP = (
@@ -277,6 +277,46 @@ TASKS_TRIAGE = "🗂 待分拨 {n} 件："
 TASKS_LINE = "{number} · {category} · {place} · {status}"
 TASKS_EMPTY = "暂时没有待办任务。"
 TASKS_NOT_STAFF = "/tasks 供网格员和单位工作人员使用。您可以用 /my 查看自己的上报。"
+
+# -- Patrols (巡查): the grid worker's private chat, the grid leader's alerts and morning message ---
+PATROL_BUTTON_START = "🚶 开始巡查"
+PATROL_BUTTON_END = "⏹ 结束巡查"
+PATROL_BUTTON_OK = "✅ 巡查无异常"
+PATROL_NOT_WORKER = "巡查功能供网格员使用。如需反映问题，直接发文字描述即可。"
+PATROL_HOW = (
+    "<b>开始巡查</b>\n请点 📎 → 位置 → <b>共享实时位置</b>（建议 8 小时），巡查随即开始。\n"
+    "巡查中发现问题照常上报，会记入本次巡查；结束时点【⏹ 结束巡查】、发 /patrol 或停止共享位置。"
+)
+PATROL_STARTED = "🚶 巡查已开始（{time}）。轨迹仅在巡查期间记录。结束时点【⏹ 结束巡查】或停止共享位置。"
+PATROL_ALREADY = "您已在巡查中（{time} 开始）。"
+PATROL_NOT_LIVE = "请共享<b>实时位置</b>（📎 → 位置 → 共享实时位置），单次位置无法记录巡查轨迹。"
+PATROL_FORWARDED = "转发的位置不能用于巡查，请共享您本人的实时位置。"
+PATROL_NONE = "您当前没有进行中的巡查。"
+PATROL_ENDED_BY = {
+    "worker": "巡查已结束。",
+    "stopped": "实时位置已停止共享，巡查已结束。",
+    "max_duration": "巡查已达最长时长 {hours:g} 小时，已自动结束。",
+}
+PATROL_SUMMARY = (
+    "<b>巡查小结</b>\n{start}–{end}，历时 {duration}，里程 {km:.2f} 公里\n"
+    "在本人网格内 {inside}（{inside_pct:.0f}%）\n{coverage}\n上报 {reports} 件，其中现场处置 {on_spot} 件"
+)
+PATROL_COVERAGE_LINE = "「{grid}」覆盖 {pct:.0f}%"
+PATROL_NO_COVERAGE = "未经过本人网格"
+PATROL_ASK_OK = "如本次巡查未发现问题，点【✅ 巡查无异常】即可。"
+PATROL_OK_DONE = "已记录：巡查无异常。"
+PATROL_DURATION = "{h}小时{m}分"
+PATROL_DURATION_MIN = "{m}分钟"
+PATROL_FENCE = {
+    ("outside", True): "⚠️ 网格员 {name} 巡查中已离开责任网格超过 {minutes:g} 分钟（自 {since}）。",
+    ("outside", False): "✅ 网格员 {name} 已回到责任网格（{now}）。",
+    ("stale", True): "⚠️ 网格员 {name} 巡查中位置已 {minutes:g} 分钟未更新（最后更新 {since}）。",
+    ("stale", False): "✅ 网格员 {name} 的位置已恢复更新（{now}）。",
+}
+PATROL_DIGEST_HEADER = "<b>日督导 · {day} 巡查情况</b>"
+PATROL_DIGEST_LINE = "{name}：{start}–{end}，{duration}，{km:.1f} 公里，上报 {reports} 件"
+PATROL_DIGEST_NONE = "未巡查：{names}"
+PATROL_DIGEST_EMPTY = "（所辖网格无网格员）"
 
 # -- dispatchers ------------------------------------------------------------------------------
 TRIAGE_CARD = (
@@ -937,6 +977,17 @@ POLICY_FIELD_ZH = {
     "assessment.points.duplicate": "积分规则·重复上报",
     "assessment.unit_weights": "单位得分权重",
     "assessment.grid_weights": "网格得分权重",
+    "patrol": "巡查",
+    "patrol.max_hours": "巡查最长时长",
+    "patrol.max_speed_kmh": "巡查轨迹速度上限",
+    "patrol.max_points": "每次巡查轨迹点上限",
+    "patrol.outside_minutes": "离开网格告警时长",
+    "patrol.stale_minutes": "位置未更新告警时长",
+    "patrol.weekly_days": "每周巡查天数要求",
+    "patrol.min_day_minutes": "计为巡查日的最短时长",
+    "patrol.coverage_radius_m": "覆盖半径",
+    "patrol.digest_time": "日督导消息时间",
+    "patrol.retention_days": "轨迹保留天数",
 }
 POLICY_CATEGORY_HOURS_ZH = "「{category}」的时限"
 POLICY_UNIT_HOURS_ZH = "「{unit}」全部类别的时限"
@@ -967,4 +1018,6 @@ POLICY_ERRORS_ZH = {
     "duplicate": "重复填写",
     "points": "应为 -{max} 到 {max} 之间的整数分",
     "weight": "应为 -100 到 100 之间的整数（负数表示越低越好）",
+    "positive": "须为大于 0、不超过 {max:g} 的数",
+    "count": "应为 {min} 到 {max} 之间的整数",
 }

@@ -59,6 +59,7 @@ async def policy_save(request: Request, info: SessionInfo = ADMIN) -> Response:
     try:
         doc = policy_form.to_doc(form, app.registry.taxonomy)
         doc["nlu"] = policy_to_doc(app.registry.policy)["nlu"]  # not on the form: kept as configured
+        doc["patrol"] = policy_to_doc(app.registry.policy)["patrol"]  # likewise
         stored = await policy_store.save_policy_doc(
             app.uow(), doc, console_actor(info), now(request), expected_version=form.version
         )
