@@ -57,7 +57,9 @@ def raster(geometry: BaseGeometry) -> Raster:
     lat0, lon0 = c.y, c.x
     kx = EARTH_M * math.cos(math.radians(lat0)) * math.pi / 180
     ky = EARTH_M * math.pi / 180
-    metric = shapely.transform(geometry, lambda a: np.column_stack(((a[:, 0] - lon0) * kx, (a[:, 1] - lat0) * ky)))
+    metric = shapely.transform(
+        geometry, lambda a: np.column_stack(((a[:, 0] - lon0) * kx, (a[:, 1] - lat0) * ky))
+    )
     cell = max(MIN_CELL_M, math.sqrt(metric.area / MAX_CELLS)) if metric.area > 0 else MIN_CELL_M
     x0, y0, x1, y1 = metric.bounds
     gx = np.arange(x0 + cell / 2, x1, cell)

@@ -461,7 +461,9 @@ def _patrol(raw: Any) -> PatrolPolicy:
         weekly_days=_count(r, "weekly_days", d.weekly_days, 0, 7),
         min_day_minutes=_positive(r, "min_day_minutes", d.min_day_minutes, "positive", 1440.0),
         coverage_radius_m=_positive(r, "coverage_radius_m", d.coverage_radius_m, "distance", 1000.0),
-        digest_time=_time(r.get("digest_time"), r.at("digest_time")) if r.has("digest_time") else d.digest_time,
+        digest_time=(
+            _time(r.get("digest_time"), r.at("digest_time")) if r.has("digest_time") else d.digest_time
+        ),
         retention_days=_positive(r, "retention_days", d.retention_days, "days", 3650.0),
     )
 

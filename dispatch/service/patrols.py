@@ -236,7 +236,8 @@ class PatrolService:
                     await self._alert(uow, registry, p, events, now)
                     result.alerts += len(events)
                     await store.save(p)
-            result.tracks_deleted = await store.delete_tracks_before(now - timedelta(days=policy.retention_days))
+            cutoff = now - timedelta(days=policy.retention_days)
+            result.tracks_deleted = await store.delete_tracks_before(cutoff)
             result.digests = await self._digest(uow, store, registry, now, policy)
             await uow.commit()
         return result

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from shapely.geometry import box
 
-from dispatch.domain.patrol import EndReason, FenceKind, Patrol, PatrolRules, TrackPoint, Verdict, distance_m
+from dispatch.domain.patrol import EndReason, FenceKind, Patrol, PatrolRules, TrackPoint, Verdict
 from dispatch.domain.patrol_attendance import PatrolRecord, Worker, attendance, required_by_week
 from dispatch.domain.patrol_coverage import coverage, covered_mask, raster, share
 
