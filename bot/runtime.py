@@ -54,6 +54,7 @@ COMMANDS = [
     BotCommand(command="start", description="开始 / 使用说明"),
     BotCommand(command="my", description="我的上报"),
     BotCommand(command="tasks", description="我的待办（网格员、单位）"),
+    BotCommand(command="patrol", description="开始 / 结束巡查（网格员）"),
     BotCommand(command="cancel", description="取消当前操作"),
     BotCommand(command="help", description="帮助"),
 ]

@@ -279,6 +279,7 @@ TASKS_EMPTY = "暂时没有待办任务。"
 TASKS_NOT_STAFF = "/tasks 供网格员和单位工作人员使用。您可以用 /my 查看自己的上报。"
 
 # -- Patrols (巡查): the grid worker's private chat, the grid leader's alerts and morning message ---
+PATROL_MENU = "网格巡查："
 PATROL_BUTTON_START = "🚶 开始巡查"
 PATROL_BUTTON_END = "⏹ 结束巡查"
 PATROL_BUTTON_OK = "✅ 巡查无异常"

@@ -14,9 +14,9 @@ from bot.routes import group
 def all_routers(shortcuts: bool = True) -> list[Router]:
     """`shortcuts=False`: the same routing without the checks that skip routers (see
     `bot.routes`); tests compare the two."""
-    from bot.routers import admin, fallback, grid, report, start, status, summary, unit
+    from bot.routers import admin, fallback, grid, patrol, report, start, status, summary, unit
 
-    before = (start, admin, unit, grid, status)
+    before = (start, admin, unit, grid, patrol, status)
     return [
         group(__name__ + ".before_report", *(m.routes for m in before), shortcuts=shortcuts),
         *(m.routes.build(shortcuts=shortcuts) for m in (report, summary, fallback)),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -257,7 +257,3 @@ class PatrolService:
                            payload={"day": day, "grids": sorted(grids)})
         await store.mark_digest(day, now)
         return len(leaders)
-
-    def day_bounds(self, day: date) -> tuple[datetime, datetime]:
-        start = datetime(day.year, day.month, day.day, tzinfo=self.tz)
-        return start, start + timedelta(days=1)

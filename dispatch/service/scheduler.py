@@ -1,5 +1,6 @@
 """The deadline scheduler: reminders, escalation (督办) and closing unrated cases; it also
-starts the scheduled NLU retraining (`retrain_schedule.py`).
+starts the scheduled NLU retraining (`retrain_schedule.py`) and looks at patrols
+(`patrols.py`: stale locations, the maximum duration, track retention, the morning message).
 
 One scheduler runs across all processes (a database lease). `tick()` does one pass
 at the clock's `now`, so tests drive a simulated week without sleeping."""
@@ -34,8 +35,10 @@ from dispatch.domain.errors import ConcurrentModification
 from dispatch.domain.routing import CATCH_ALL, Unit
 from dispatch.domain.status import CaseStatus
 from dispatch.service import notify
+from dispatch.service.patrols import PatrolService
+from dispatch.service.patrols import TickResult as PatrolTick
 from dispatch.service.ports import Clock
-from dispatch.service.registry import Registry
+from dispatch.service.registry import DEFAULT_TIMEZONE, Registry
 from dispatch.service.retrain_schedule import RetrainSchedule
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,7 @@ class TickResult:
     escalations: int = 0
     auto_closed: int = 0
     conflicts: int = 0
+    patrols: PatrolTick | None = None
 
 
 def _state(case: Case) -> DeadlineState:
@@ -95,6 +99,7 @@ class Scheduler:
         policy: DeadlinePolicy | None = None,
         *,
         require_verification: bool | None = None,
+        timezone: str = DEFAULT_TIMEZONE,
     ) -> None:
         """`policy` / `require_verification`: fixed settings; None (the default) reads them
         from the registry's configured policy at every tick, so an edit applies at once."""
@@ -105,6 +110,7 @@ class Scheduler:
         self._require_verification = require_verification
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.retrain = RetrainSchedule(lambda: self.registry.policy.nlu_retrain, clock)
+        self.patrols = PatrolService(self._uow, registry, clock, timezone)
 
     @property
     def registry(self) -> Registry:
@@ -140,6 +146,10 @@ class Scheduler:
                 result.conflicts += 1  # changed meanwhile; the next tick sees it again
             except Exception:  # one bad case must not stop the others
                 log.exception("scheduler: case %s failed", case_id)
+        try:
+            result.patrols = await self.patrols.tick(now)
+        except Exception:  # the cases' deadlines do not wait for a patrol problem
+            log.exception("scheduler: patrols failed")
         return result
 
     async def _one(

@@ -73,7 +73,7 @@ def _scheduler_task(app: App, stop: asyncio.Event) -> asyncio.Task[Any]:
     """The deadline scheduler (reminders, 督办, default ratings)."""
     from dispatch.service.scheduler import Scheduler
 
-    scheduler = Scheduler(app.sessions, lambda: app.registry, app.clock)
+    scheduler = Scheduler(app.sessions, lambda: app.registry, app.clock, timezone=app.settings.timezone)
     return asyncio.create_task(scheduler.run(stop), name="scheduler")
 
 
