@@ -17,6 +17,7 @@ from typing import Any
 from aiogram import types as t
 from sqlalchemy import func, select
 
+from dispatch.db.orm import MessageRow
 from dispatch.db.patrol_tables import PatrolPointRow, PatrolRow
 from tests.bot.conftest import RESIDENT, WORKER_WUFENG
 from tests.bot.helpers import has_button, watching
@@ -104,6 +105,10 @@ async def test_a_patrol_in_chat(app, people, runtime):
     async with app.uow() as uow:
         row = (await uow.session.scalars(select(PatrolRow))).one()
     assert (row.end_reason, row.ok, row.points) == ("stopped", True, 5)
+    async with app.uow() as uow:  # the moving live location is not in the transcript
+        edits = await uow.session.scalar(
+            select(func.count()).select_from(MessageRow).where(MessageRow.kind == "edit"))
+    assert edits == 0
     # after the stop nothing more is stored
     if not live.native:
         await live.move(home.y + 0.003, home.x)
