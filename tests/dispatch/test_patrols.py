@@ -228,3 +228,31 @@ async def test_attendance_and_who_sees_a_track(app: Any, leader: int) -> None:
     assert may_see_track(boss, worker.id, worker.grids, app.registry)
     assert not may_see_track(stranger, worker.id, worker.grids, app.registry)
 
+
+
+async def test_report_json_has_patrol_attendance(app: Any) -> None:
+    import io
+
+    from dispatch.service.assessment_report import Period, build_report
+    from dispatch.service.assessment_table import print_report
+
+    home = spot(app, "G-01-02-01-01")
+    await app.patrols.start(WORKER, MSG, *home, 3600, app.clock.now())
+    for i in range(1, 5):
+        app.clock.advance(minutes=10)
+        await app.patrols.update(WORKER, MSG, home[0] + 0.0005 * i, home[1], True, app.clock.now())
+    await app.patrols.end(WORKER)
+    app.clock.advance(days=6)  # Sunday: the whole week counts
+    report = await build_report(app.uow(), app.registry, Period.week("2026-W48"), now=app.clock.now())
+    doc = report.as_json()
+    assert {"total", "units", "grids", "workers", "offsite", "ranking"} <= set(doc)  # kept
+    patrols = doc["patrols"]
+    assert patrols["weekly_days"] == 2
+    mine = next(w for w in patrols["workers"] if w["name"] == "邱春梅")
+    assert (mine["patrols"], mine["patrol_days"], mine["required_days"], mine["credited_days"]) == (1, 1, 2, 1)
+    assert mine["attendance_rate"] == 0.5 and mine["coverage"]["G-01-02-01-01"] > 0
+    grid = next(g for g in patrols["grids"] if g["id"] == "G-01-02-01-01")
+    assert grid["attendance_rate"] == 0.5
+    out = io.StringIO()
+    print_report(report, out)
+    assert "【巡查出勤】" in out.getvalue() and "邱春梅：巡查 1 日，计入 1/2 日（50.0%）" in out.getvalue()
