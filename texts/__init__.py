@@ -314,6 +314,7 @@ PATROL_FENCE = {
     ("stale", True): "⚠️ 网格员 {name} 巡查中位置已 {minutes:g} 分钟未更新（最后更新 {since}）。",
     ("stale", False): "✅ 网格员 {name} 的位置已恢复更新（{now}）。",
 }
+PATROL_END_REASON_ZH = {"worker": "网格员结束", "stopped": "停止共享位置", "max_duration": "达到最长时长"}
 PATROL_DIGEST_HEADER = "<b>日督导 · {day} 巡查情况</b>"
 PATROL_DIGEST_LINE = "{name}：{start}–{end}，{duration}，{km:.1f} 公里，上报 {reports} 件"
 PATROL_DIGEST_NONE = "未巡查：{names}"
@@ -476,6 +477,7 @@ ADMIN: dict[str, str] = {
     "nav_assessment": "考核",
     "nav_deliveries": "投递失败",
     "nav_hotline": "12345工单",
+    "nav_patrols": "日督导",
     "nav_intake": "新建案件",
     # -- the grid centre's own intake (新建案件) ----------------------------------------------
     "intake_title": "新建案件",
@@ -519,6 +521,35 @@ ADMIN: dict[str, str] = {
     "intake_err_photo_size": "照片过大：每张不超过 {mb} MB。",
     "intake_err_photo_count": "照片最多 {n} 张。",
     "intake_err_form": "表单有误，请检查后重新提交：",
+    # -- 日督导: patrols ------------------------------------------------------------------------
+    "patrols_title": "日督导 · 网格巡查",
+    "patrols_hint": "巡查中的网格员（地图为最新位置）、今日和本周未巡查的网格员、每日巡查记录。轨迹仅调度员和管理员可见。",
+    "patrols_now": "正在巡查（{n} 人）",
+    "patrols_none_now": "当前没有网格员在巡查。",
+    "patrols_not_today": "今日未巡查（{n} 人）",
+    "patrols_not_week": "本周未巡查（{n} 人）",
+    "patrols_everyone": "全部已巡查。",
+    "patrols_day": "{day} 巡查记录（{n} 次）",
+    "patrols_day_empty": "当日没有巡查记录。",
+    "patrols_prev": "← 前一天",
+    "patrols_next": "后一天 →",
+    "patrol_col_worker": "网格员",
+    "patrol_col_start": "开始",
+    "patrol_col_end": "结束",
+    "patrol_col_minutes": "时长（分钟）",
+    "patrol_col_km": "里程（公里）",
+    "patrol_col_inside": "网格内时长（分钟）",
+    "patrol_col_points": "轨迹点",
+    "patrol_col_reports": "上报",
+    "patrol_col_ok": "巡查无异常",
+    "patrol_col_end_reason": "结束方式",
+    "patrol_col_coverage": "覆盖率",
+    "patrol_title": "巡查轨迹 · {name}",
+    "patrol_play": "▶ 回放轨迹",
+    "patrol_open": "巡查中",
+    "patrol_track_deleted": "轨迹已超过保留期限，已删除；统计数据保留。",
+    "patrol_missing": "没有这次巡查。",
+    "patrol_on_spot": "现场处置",
     # -- 12345 hotline orders ----------------------------------------------------------------
     "hotline_title": "12345热线工单",
     "hotline_hint": "从12345系统导入的工单及其办理状态；咨询、建议、表扬类只记录，不派单。来电人信息不在此显示。",
