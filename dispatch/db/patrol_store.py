@@ -44,8 +44,8 @@ def patrol_from_row(r: Any) -> Patrol:
 def _values(p: Patrol) -> dict[str, object]:
     last = p.last
     return {
-        "live_until": p.live_until, "ended_at": p.ended_at, "end_reason": p.end_reason,
-        "last_seen": p.last_seen,
+        "message_id": p.message_id, "live_until": p.live_until, "ended_at": p.ended_at,
+        "end_reason": p.end_reason, "last_seen": p.last_seen,
         "last_t": None if last is None else round((last.at - p.started_at).total_seconds()),
         "last_lat": None if last is None else _e6(last.lat),
         "last_lon": None if last is None else _e6(last.lon),
@@ -60,8 +60,9 @@ class PatrolStore:
         self.session = session
 
     async def add(self, p: Patrol) -> Patrol:
-        row = PatrolRow(member_id=p.member_id, tg_id=p.tg_id, message_id=p.message_id,
-                        grids=list(p.grids), started_at=p.started_at, track_deleted=False, **_values(p))
+        row = PatrolRow(member_id=p.member_id, tg_id=p.tg_id, grids=list(p.grids),
+                        started_at=p.started_at,
+                        track_deleted=False, **_values(p))
         self.session.add(row)
         await self.session.flush()
         p.id = row.id

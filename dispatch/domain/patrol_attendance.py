@@ -7,7 +7,8 @@ Counting rules (docs/patrols.md):
 - Each ISO week (Monday to Sunday) that touches the period requires
   round(weekly_days × d / 7) days, d = the days of that week inside the period (a full week
   requires `weekly_days`; a month's stray day requires none). A week credits
-  min(patrol days, required); 出勤率 = credited / required (None when nothing is required).
+  min(patrol days, weekly_days) — a patrol in a partial week (the week in progress, a month's
+  edge) counts —, and 出勤率 = min(1, credited / required) (None when nothing is required).
 - 网格出勤率 of a unit grid: the same sum over the workers assigned to it.
 - Coverage of a grid over the period: the union of the covered cells of every patrol in it
   (`patrol_coverage`), per worker and per grid."""
@@ -58,7 +59,11 @@ class WorkerAttendance:
 
     @property
     def rate(self) -> float | None:
-        return None if self.required_days == 0 else self.credited_days / self.required_days
+        return capped(self.credited_days, self.required_days)
+
+
+def capped(credited: int, required: int) -> float | None:
+    return None if required == 0 else min(1.0, credited / required)
 
 
 def required_by_week(start: date, end: date, weekly_days: int) -> dict[date, int]:
@@ -104,7 +109,7 @@ def attendance(
         for d in days:
             per_week[d - timedelta(days=d.weekday())] += 1
         a.required_days = sum(required.values())
-        a.credited_days = sum(min(per_week.get(m, 0), n) for m, n in required.items())
+        a.credited_days = sum(min(per_week.get(m, 0), weekly_days) for m in required)
         for g in w.grids:
             if g in rasters:
                 key, cells = rasters[g]
@@ -117,5 +122,5 @@ def attendance(
             grid_credit[g][0] += a.credited_days
             grid_credit[g][1] += a.required_days
         out.append(a)
-    rates = {g: (c / n if n else None) for g, (c, n) in grid_credit.items()}
+    rates = {g: capped(c, n) for g, (c, n) in grid_credit.items()}
     return out, rates

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 import texts
 from dispatch.db.uow import UnitOfWork
+from dispatch.domain.patrol_attendance import capped
 from dispatch.service.patrol_queries import attendance_report
 from dispatch.service.registry import Registry
 
@@ -55,7 +56,7 @@ async def patrol_figures(
         "total": {
             "patrols": sum(a.patrols for a in rows), "hours": round(sum(a.hours for a in rows), 2),
             "required_days": required, "credited_days": credited,
-            "attendance_rate": _r(credited / required) if required else None,
+            "attendance_rate": _r(capped(credited, required)),
         },
     }
 

@@ -34,7 +34,8 @@ MAX_LIVE_PERIOD_S = 86_400  # Telegram's "until I stop" is 0x7FFFFFFF: treated a
 
 
 class PatrolOpen(DomainError):
-    """The worker is on patrol already."""
+    """The worker is on patrol already: the new live location now carries that patrol (its
+    updates are the patrol's from here on), and no second patrol is started."""
 
     def __init__(self, patrol: Patrol) -> None:
         super().__init__(f"patrol {patrol.id} is open")
@@ -84,11 +85,15 @@ class PatrolService:
             if member is None or not member.has(Role.GRID_WORKER) or member.id is None:
                 raise NotAuthorised(f"Telegram user {tg_id} is not a grid worker")
             store = PatrolStore(uow.session)
-            if (open_ := await store.open_for_tg(tg_id)) is not None:
-                raise PatrolOpen(open_)
             live_until = None
             if live_period and 0 < live_period <= MAX_LIVE_PERIOD_S:
                 live_until = at + timedelta(seconds=live_period)
+            if (open_ := await store.open_for_tg(tg_id)) is not None:
+                open_.message_id, open_.live_until = message_id, live_until
+                await self._take(uow, store, open_, TrackPoint(at, lat, lon), at)
+                await store.save(open_)
+                await uow.commit()
+                raise PatrolOpen(open_)
             p = Patrol(member.id, tg_id, message_id, at, tuple(sorted(member.grids)), live_until=live_until)
             await store.add(p)
             await self._take(uow, store, p, TrackPoint(at, lat, lon), at)

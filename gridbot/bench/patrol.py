@@ -62,14 +62,14 @@ async def _prepare(workers: int, database_url: str | None, data_dir: Path) -> An
         await app.reload()
     tree = app.registry.tree
     leaves = sorted(g for g in tree.by_id if not tree.children.get(g))
+    grids = [leaves[i % len(leaves)] for i in range(workers)]
     people = [
-        {"tg_id": TG_BASE + i, "name": f"巡查员{i}", "roles": ["grid_worker"],
-         "grids": [leaves[i % len(leaves)]]}
-        for i in range(workers)
+        {"tg_id": TG_BASE + i, "name": f"巡查员{i}", "roles": ["grid_worker"], "grids": [g]}
+        for i, g in enumerate(grids)
     ]
     await import_members(app.uow(), {"members": people}, START)
     await app.reload()
-    return app, clock, [p["grids"][0] for p in people]
+    return app, clock, grids
 
 
 async def run_bench(

@@ -49,3 +49,15 @@ async def test_tracks_are_not_for_viewers(admin_app: Any, app: Any, users: Any) 
     assert (await c.get("/patrols/1")).status_code == 403
     admin = await logged_in(admin_app, "admin")
     assert (await admin.get("/patrols/1")).status_code == 200
+
+
+async def test_attendance_on_the_assessment_page(admin_app: Any, app: Any, users: Any) -> None:
+    await _walk(app, 1, steps=20)  # 40 minutes: a patrol day
+    await app.patrols.end(WORKER)
+    c = await logged_in(admin_app, "viewer")
+    page = await c.get("/assessment?month=2026-11")
+    assert page.status_code == 200
+    part = page.text.split('id="patrol-attendance"', 1)[1].split("</section>", 1)[0]
+    assert "巡查出勤" in part and "邱春梅" in part and 'id="grid-attendance"' in part
+    row = part.split("邱春梅", 1)[1].split("</tr>", 1)[0]
+    assert "1/" in row  # one credited day

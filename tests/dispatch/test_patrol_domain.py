@@ -158,3 +158,17 @@ def test_attendance_figures() -> None:
     assert a.rate == 1.0 and a.hours == pytest.approx(130 / 60)
     assert (b.patrol_days, b.credited_days, b.rate) == (1, 1, 0.5)
     assert grid_rates == {"G1": 0.75, "G2": 0.5}
+
+
+def test_a_partial_week_credits_but_never_over_one() -> None:
+    tz = ZoneInfo("Asia/Shanghai")
+    start = datetime(2026, 11, 30, 9, 0, tzinfo=tz)  # Monday: the week in progress requires 0
+    recs = [PatrolRecord(1, start, start + timedelta(hours=1), 0.0)]
+    [a], _ = attendance(recs, [Worker(1, "甲", ("G1",))], date(2026, 11, 23), date(2026, 12, 1), tz,
+                        weekly_days=2, min_minutes=30, rasters={})
+    assert (a.required_days, a.credited_days, a.rate) == (2, 1, 0.5)
+    recs += [PatrolRecord(1, start - timedelta(days=d), start - timedelta(days=d) + timedelta(hours=1), 0.0)
+             for d in (1, 2)]
+    [a], _ = attendance(recs, [Worker(1, "甲", ("G1",))], date(2026, 11, 23), date(2026, 12, 1), tz,
+                        weekly_days=2, min_minutes=30, rasters={})
+    assert (a.required_days, a.credited_days, a.rate) == (2, 3, 1.0)

@@ -59,9 +59,16 @@ async def test_only_grid_workers_patrol(app: Any) -> None:
     with pytest.raises(NotAuthorised):
         await app.patrols.start(RESIDENT, MSG, lat, lon, 3600, app.clock.now())
     p = await app.patrols.start(WORKER, MSG, lat, lon, 3600, app.clock.now())
-    with pytest.raises(PatrolOpen):
-        await app.patrols.start(WORKER, MSG + 1, lat, lon, 3600, app.clock.now())
     assert p.points == 1 and await points(app) == 1
+    # sharing again (a new live location message) continues the same patrol
+    app.clock.advance(minutes=1)
+    with pytest.raises(PatrolOpen):
+        await app.patrols.start(WORKER, MSG + 1, lat + 0.0005, lon, 3600, app.clock.now())
+    app.clock.advance(minutes=1)
+    r = await app.patrols.update(WORKER, MSG + 1, lat + 0.001, lon, True, app.clock.now())
+    assert r.verdict == "stored" and await points(app) == 3
+    async with app.uow() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(PatrolRow)) == 1
 
 
 async def test_out_of_patrol_and_forged_updates_are_not_stored(app: Any) -> None:
