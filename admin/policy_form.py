@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import texts
-from dispatch.domain.policy import AROUND_THE_CLOCK, POINT_RULES, PRIORITIES, Policy, PolicyError
+from dispatch.domain.policy import (
+    AROUND_THE_CLOCK,
+    PATROL_FIELDS,
+    POINT_RULES,
+    PRIORITIES,
+    Policy,
+    PolicyError,
+    policy_to_doc,
+)
 from dispatch.domain.taxonomy import Taxonomy
 from dispatch.service.registry import Registry
 
@@ -37,6 +45,7 @@ SCALARS = (
     *(f"pts_{k}" for k in POINT_RULES),
     "w_units",
     "w_grids",
+    *(f"pat_{k}" for k in PATROL_FIELDS),
 )
 _SPLIT = re.compile(r"[\s,，、;；]+")
 
@@ -100,6 +109,7 @@ def from_policy(policy: Policy, taxonomy: Taxonomy, version: int) -> PolicyForm:
         "w_grids": _weights_text(policy.assessment.grid_weights),
         "dup_window": _g(dup.window_hours),
         "dup_similarity": _g(dup.min_similarity),
+        **{f"pat_{k}": str(v) for k, v in policy_to_doc(policy)["patrol"].items()},
     }
     cats = {c.id: _g(policy.category_hours.get(c.id, c.sla_hours)) for c in taxonomy.categories}
     overrides = [(u, ALL, _g(h)) for u, h in sorted(policy.unit_hours.items())]
@@ -196,6 +206,10 @@ def to_doc(f: PolicyForm, taxonomy: Taxonomy) -> dict[str, Any]:
             "points": {k: _whole(v[f"pts_{k}"]) for k in POINT_RULES if v.get(f"pts_{k}")},
             "unit_weights": _weights(v.get("w_units", "")),
             "grid_weights": _weights(v.get("w_grids", "")),
+        },
+        "patrol": {
+            k: (v[f"pat_{k}"] if k == "digest_time" else _whole(v[f"pat_{k}"]))
+            for k in PATROL_FIELDS if v.get(f"pat_{k}")
         },
     }
     return doc

@@ -945,6 +945,7 @@ ADMIN.update({
     "pol_dup_distance": "距离（米）",
     "pol_dup_window": "时间窗口（小时）",
     "pol_dup_similarity": "文本相似度下限（0–1）",
+    "pol_patrol": "巡查（日巡查、电子围栏、出勤、轨迹保留）",
     "pol_assessment": "考核积分与权重",
     "pol_pts_report": "每上报1件（分）",
     "pol_pts_report_on_spot": "现场处置审核后另加（分）",

@@ -16,7 +16,7 @@ from admin.accounts import SessionInfo
 from admin.policy_form import PolicyForm
 from admin.routes.config import console_actor
 from admin.web import ADMIN, flash, gb, now, redirect, render_page
-from dispatch.domain.policy import PRIORITIES, PolicyError, policy_to_doc
+from dispatch.domain.policy import PATROL_FIELDS, PRIORITIES, PolicyError, policy_to_doc
 from dispatch.service import config_log, policy_store
 from dispatch.service.app import App
 from dispatch.service.policy_store import PolicyConflict
@@ -39,6 +39,8 @@ def _context(app: App, form: PolicyForm, error: str | None = None) -> dict[str, 
         "units": sorted(app.registry.units.values(), key=lambda u: u.id),
         "all": policy_form.ALL,
         "priorities": list(PRIORITIES.items()),
+        "PATROL_FIELDS": PATROL_FIELDS,
+        "POLICY_FIELD_ZH": texts.POLICY_FIELD_ZH,
         "levels": (3, 2, 1),
     }
 
@@ -59,7 +61,6 @@ async def policy_save(request: Request, info: SessionInfo = ADMIN) -> Response:
     try:
         doc = policy_form.to_doc(form, app.registry.taxonomy)
         doc["nlu"] = policy_to_doc(app.registry.policy)["nlu"]  # not on the form: kept as configured
-        doc["patrol"] = policy_to_doc(app.registry.policy)["patrol"]  # likewise
         stored = await policy_store.save_policy_doc(
             app.uow(), doc, console_actor(info), now(request), expected_version=form.version
         )

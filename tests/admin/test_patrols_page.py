@@ -61,3 +61,21 @@ async def test_attendance_on_the_assessment_page(admin_app: Any, app: Any, users
     assert "巡查出勤" in part and "邱春梅" in part and 'id="grid-attendance"' in part
     row = part.split("邱春梅", 1)[1].split("</tr>", 1)[0]
     assert "1/" in row  # one credited day
+
+
+async def test_patrol_settings_in_the_policy_form(admin_app: Any, app: Any, users: Any) -> None:
+    from tests.admin.test_policy_edit import change, form_fields, post
+
+    c = await logged_in(admin_app, "admin")
+    page = await c.get("/config/policy")
+    assert 'id="policy-patrol"' in page.text and "每周巡查天数要求" in page.text
+    fields = form_fields(page.text)
+    assert ("pat_weekly_days", "2") in fields and ("pat_digest_time", "08:00") in fields
+    bad = await post(c, change(fields, pat_weekly_days="9"))
+    assert bad.status_code == 400 and "每周巡查天数要求" in bad.text and "0 到 7 之间的整数" in bad.text
+    assert app.registry.policy.patrol.weekly_days == 2
+    ok = await post(c, change(fields, pat_weekly_days="3", pat_outside_minutes="20", pat_digest_time="07:30"))
+    assert ok.status_code == 303
+    patrol = app.registry.policy.patrol
+    assert (patrol.weekly_days, patrol.rules.outside_minutes, patrol.digest_time.strftime("%H:%M")) == (
+        3, 20.0, "07:30")
