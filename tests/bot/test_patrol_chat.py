@@ -128,3 +128,44 @@ async def test_patrol_command_ends_and_residents_are_told(app, people, runtime):
     resident = people.user(RESIDENT)
     await resident.send_text("/patrol")
     await resident.wait_for_message("巡查功能供网格员使用")
+
+
+LEADER = 500001
+
+
+async def test_the_grid_leader_hears_of_a_silent_worker_and_gets_the_morning_message(app, people, runtime):
+    from dispatch.service.imports import import_members
+    from dispatch.service.scheduler import Scheduler
+
+    await people.create_user(id=LEADER, first_name="陈网格长")
+    await import_members(app.uow(), {"members": [
+        {"tg_id": LEADER, "name": "陈网格长", "roles": ["grid_leader"], "grids": ["G-01-02-01"]}]},
+        app.clock.now())
+    leader = people.user(LEADER)
+    await leader.send_text("/start")
+    await leader.wait_for_message("网格")
+    await watching(leader)
+    worker = people.user(WORKER_WUFENG)
+    home = app.registry.tree.get("G-01-02-01-01").geometry.representative_point()
+    live = LiveLocation(worker, runtime)
+    await live.start(home.y, home.x, live_period=8 * 3600)
+    await worker.wait_for_message("巡查已开始")
+    scheduler = Scheduler(app.sessions, lambda: app.registry, app.clock)
+    app.clock.advance(minutes=11)
+    await scheduler.tick()
+    runtime.relay.kick()
+    alert = await leader.wait_for_message("位置已 10 分钟未更新", timeout=10)
+    assert "邱春梅" in alert["text"]
+    await live.move(home.y + 0.0005, home.x)
+    back = await leader.wait_for_message("位置已恢复更新", timeout=10)
+    assert "邱春梅" in back["text"]
+    await worker.send_text("/patrol")
+    await worker.wait_for_message("巡查小结")
+    app.clock.advance(days=1)  # the next morning
+    await scheduler.tick()
+    runtime.relay.kick()
+    # the first tick (09:11) sent the morning message of the 22nd: nobody patrolled
+    first = await leader.wait_for_message("11月22日 巡查情况", timeout=10)
+    assert "未巡查：邱春梅" in first["text"]
+    digest = await leader.wait_for_message("11月23日 巡查情况", timeout=10)
+    assert "邱春梅：" in digest["text"] and "未巡查" not in digest["text"]
