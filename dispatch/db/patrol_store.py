@@ -76,8 +76,20 @@ class PatrolStore:
         row = (await self.session.execute(_OPEN, {"tg": tg_id})).first()
         return patrol_from_row(row) if row else None
 
-    async def save(self, p: Patrol) -> None:
-        await self.session.execute(_T.update().where(_T.c.id == p.id).values(**_values(p)))
+    async def save(self, p: Patrol, *, while_open: bool = False) -> bool:
+        """Write the patrol's row. `while_open`: only if it is still open (a concurrent end —
+        the worker's, or the scheduler's — wins); False when it was not."""
+        q = _T.update().where(_T.c.id == p.id)
+        if while_open:
+            q = q.where(_T.c.ended_at.is_(None))
+        result: Any = await self.session.execute(q.values(**_values(p)))
+        return bool(result.rowcount)
+
+    async def save_fence(self, p: Patrol) -> None:
+        """Only the fence state (the scheduler's look must not overwrite a concurrent update's
+        point count and sums)."""
+        await self.session.execute(
+            _T.update().where(_T.c.id == p.id, _T.c.ended_at.is_(None)).values(fence=p.fence.to_doc()))
 
     async def add_point(self, p: Patrol, point: TrackPoint) -> None:
         """`point` was stored by the aggregate as its `points`-th."""

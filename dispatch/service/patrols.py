@@ -114,7 +114,9 @@ class PatrolService:
                 return UpdateResult("no_patrol")
             verdict = await self._take(uow, store, p, TrackPoint(min(at, now), lat, lon), now)
             if live:
-                await store.save(p)
+                if not await store.save(p, while_open=True):  # ended meanwhile: nothing stored
+                    await uow.rollback()
+                    return UpdateResult("no_patrol")
                 await uow.commit()
                 return UpdateResult(verdict.value)
             await self._finish(uow, store, p, now, EndReason.STOPPED)
@@ -240,7 +242,7 @@ class PatrolService:
                 if events:
                     await self._alert(uow, registry, p, events, now)
                     result.alerts += len(events)
-                    await store.save(p)
+                    await store.save_fence(p)
             cutoff = now - timedelta(days=policy.retention_days)
             result.tracks_deleted = await store.delete_tracks_before(cutoff)
             result.digests = await self._digest(uow, store, registry, now, policy)

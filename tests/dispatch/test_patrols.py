@@ -263,3 +263,21 @@ async def test_report_json_has_patrol_attendance(app: Any) -> None:
     out = io.StringIO()
     print_report(report, out)
     assert "【巡查出勤】" in out.getvalue() and "邱春梅：巡查 1 日，计入 1/2 日（50.0%）" in out.getvalue()
+
+
+async def test_an_update_racing_an_end_does_not_reopen_the_patrol(app: Any) -> None:
+    from dispatch.db.patrol_store import PatrolStore
+
+    home = spot(app, "G-01-02-01-01")
+    await app.patrols.start(WORKER, MSG, *home, 3600, app.clock.now())
+    async with app.uow() as uow:  # an update read the patrol while it was open …
+        stale = await PatrolStore(uow.session).open_for_tg(WORKER)
+    await app.patrols.end(WORKER)  # … and the worker ended it before the update wrote
+    assert stale is not None
+    stale.points += 1
+    async with app.uow() as uow:
+        assert not await PatrolStore(uow.session).save(stale, while_open=True)
+        await uow.commit()
+    async with app.uow() as uow:
+        row = await uow.session.get(PatrolRow, stale.id)
+    assert row is not None and row.ended_at is not None and row.points == 1
