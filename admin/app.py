@@ -80,10 +80,6 @@ def create_admin_app(app: App, *, photos: PhotoSource | None = None, use_bot_pho
         data, mime = got
         return Response(data, media_type=mime, headers={"Cache-Control": "private, max-age=86400"})
 
-    @api.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     @api.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import texts
 from admin.accounts import ConsoleUser
+from admin.queries import case_id_by_number
 from dispatch.domain.case import Actor, Case
 from dispatch.domain.errors import ConcurrentModification, DomainError, IllegalTransition, NotAuthorised
 from dispatch.service.app import App
@@ -124,3 +125,30 @@ class ConsoleCommands:
         except DomainError as exc:
             return Outcome(False, describe(exc, T["act_close"]))
         return Outcome(True, T["ok_closed"].format(number=case.number), case)
+
+    async def merge(self, case_id: int, into_number: str, note: str) -> Outcome:
+        """合并: this case is a duplicate of the case numbered `into_number`."""
+        T = texts.ADMIN
+        try:
+            into = await self._case_by_number(into_number.strip())
+            case = await self.app.service.merge_duplicate(case_id, into, _actor(self.user), note)
+        except DomainError as exc:
+            return Outcome(False, describe(exc, T["act_merge"]))
+        return Outcome(True, T["ok_merged"].format(number=case.number, into=into_number.strip()), case)
+
+    async def unlink(self, case_id: int) -> Outcome:
+        T = texts.ADMIN
+        try:
+            case = await self.app.service.unlink_duplicate(case_id, _actor(self.user))
+        except DomainError as exc:
+            return Outcome(False, describe(exc, T["act_unlink"]))
+        return Outcome(True, T["ok_unlinked"].format(number=case.number), case)
+
+    async def _case_by_number(self, number: str) -> int:
+        T = texts.ADMIN
+        if not number:
+            raise ConsoleError(T["err_prefix"] + T["err_merge_number"])
+        case_id = await case_id_by_number(self.app.uow(), number)
+        if case_id is None:
+            raise ConsoleError(T["err_prefix"] + T["err_merge_unknown"].format(number=number))
+        return case_id

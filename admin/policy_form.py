@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import texts
 from dispatch.domain.policy import (
     AROUND_THE_CLOCK,
+    ASSESSMENT_SIZES,
     PATROL_FIELDS,
     POINT_RULES,
     PRIORITIES,
@@ -46,6 +47,12 @@ SCALARS = (
     "w_units",
     "w_grids",
     *(f"pat_{k}" for k in PATROL_FIELDS),
+    *(f"as_{k}" for k in ASSESSMENT_SIZES),
+    "bul_chat",
+    "bul_every",
+    "bul_weekday",
+    "bul_day",
+    "bul_time",
 )
 _SPLIT = re.compile(r"[\s,，、;；]+")
 
@@ -88,6 +95,7 @@ def _weights(text: str) -> dict[str, Any]:
 
 def from_policy(policy: Policy, taxonomy: Taxonomy, version: int) -> PolicyForm:
     dl, cal, dup = policy.deadlines, policy.calendar, policy.duplicates
+    bul = policy.assessment.bulletin
     factors = {name: policy.priority_factors.get(p, 1.0) for name, p in PRIORITIES.items()}
     values = {
         **{f"pf_{name}": _g(f) for name, f in factors.items()},
@@ -107,6 +115,12 @@ def from_policy(policy: Policy, taxonomy: Taxonomy, version: int) -> PolicyForm:
         **{f"pts_{k}": str(n) for k, n in policy.assessment.points.items()},
         "w_units": _weights_text(policy.assessment.unit_weights),
         "w_grids": _weights_text(policy.assessment.grid_weights),
+        **{f"as_{k}": str(getattr(policy.assessment, k)) for k in ASSESSMENT_SIZES},
+        "bul_chat": "" if bul.chat_id is None else str(bul.chat_id),
+        "bul_every": bul.every,
+        "bul_weekday": str(bul.weekday),
+        "bul_day": str(bul.day),
+        "bul_time": bul.at.strftime("%H:%M"),
         "dup_window": _g(dup.window_hours),
         "dup_similarity": _g(dup.min_similarity),
         **{f"pat_{k}": str(v) for k, v in policy_to_doc(policy)["patrol"].items()},
@@ -206,6 +220,14 @@ def to_doc(f: PolicyForm, taxonomy: Taxonomy) -> dict[str, Any]:
             "points": {k: _whole(v[f"pts_{k}"]) for k in POINT_RULES if v.get(f"pts_{k}")},
             "unit_weights": _weights(v.get("w_units", "")),
             "grid_weights": _weights(v.get("w_grids", "")),
+            **{k: _whole(v[f"as_{k}"]) for k in ASSESSMENT_SIZES if v.get(f"as_{k}")},
+            "bulletin": {
+                "chat_id": v.get("bul_chat") or None,
+                "every": v.get("bul_every") or None,
+                "weekday": _whole(v["bul_weekday"]) if v.get("bul_weekday") else None,
+                "day": _whole(v["bul_day"]) if v.get("bul_day") else None,
+                "time": v.get("bul_time") or None,
+            },
         },
         "patrol": {
             k: (v[f"pat_{k}"] if k == "digest_time" else _whole(v[f"pat_{k}"]))

@@ -239,31 +239,6 @@ async def case_id_by_number(uow: UnitOfWork, number: str) -> int | None:
         return await uow.session.scalar(select(CaseRow.id).where(CaseRow.number == number))
 
 
-# -- triage -----------------------------------------------------------------------------------
-@dataclass
-class TriageItem:
-    row: Any
-    reason: str
-
-
-async def triage_queue(uow: UnitOfWork, limit: int = 200) -> tuple[list[TriageItem], int]:
-    statuses = [CaseStatus.TRIAGE.value, CaseStatus.RETURNED.value]
+async def case_number(uow: UnitOfWork, case_id: int) -> str:
     async with uow:
-        s = uow.session
-        total = int(await s.scalar(select(func.count()).select_from(CaseRow)
-                                   .where(CaseRow.status.in_(statuses))) or 0)
-        rows = (await s.execute(
-            select(*LIST_COLUMNS, CaseRow.lat, CaseRow.lon).where(CaseRow.status.in_(statuses))
-            .order_by(CaseRow.emergency.desc(), CaseRow.id.asc()).limit(limit))).all()
-        reasons: dict[int, str] = {}
-        if rows:
-            last = (select(CaseEventRow.case_id, func.max(CaseEventRow.id).label("eid"))
-                    .where(CaseEventRow.case_id.in_([r.id for r in rows]),
-                           CaseEventRow.action.in_(["triaged", "returned"]))
-                    .group_by(CaseEventRow.case_id).subquery())
-            for case_id, note in (await s.execute(
-                    select(CaseEventRow.case_id, CaseEventRow.note)
-                    .join(last, CaseEventRow.id == last.c.eid))).all():
-                reasons[case_id] = note
-        return [TriageItem(r, reasons.get(r.id, "")) for r in rows], total
-
+        return str(await uow.session.scalar(select(CaseRow.number).where(CaseRow.id == case_id)) or case_id)

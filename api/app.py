@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlparse
 
 from fastapi import FastAPI, Request
@@ -55,6 +55,9 @@ def _float(value: str, name: str) -> float:
     if not math.isfinite(f):
         raise ApiError(400, f"{name} {value!r} is not a number")
     return f
+
+
+UNAUDITED = frozenset({"/healthz", "/readyz", "/metrics"})  # mounted by the process (gridbot/ops)
 
 
 def create_api_app(app: App, *, rate: float = 10.0, burst: float = 100.0) -> FastAPI:
@@ -119,6 +122,8 @@ def create_api_app(app: App, *, rate: float = 10.0, burst: float = 100.0) -> Fas
     @api.middleware("http")
     async def audit(request: Request, call_next: Any) -> Response:
         request.state.key_name = None
+        if request.url.path in UNAUDITED:  # health checks and scrapes every few seconds
+            return cast(Response, await call_next(request))
         try:
             response: Response = await call_next(request)
         except Exception:  # the exception handler answered; still log the request
@@ -274,12 +279,13 @@ def create_api_app(app: App, *, rate: float = 10.0, burst: float = 100.0) -> Fas
     return api
 
 
-def make_server(api: FastAPI, host: str, port: int) -> Any:
+def make_server(api: FastAPI, host: str, port: int, **config: Any) -> Any:
+    """`config`: more uvicorn options (`log_config=None`: its loggers go to the root logger)."""
     import uvicorn
 
-    config = uvicorn.Config(api, host=host, port=port, log_level="warning", access_log=False,
-                            lifespan="off")
-    return uvicorn.Server(config)
+    config.setdefault("log_level", "warning")
+    config.setdefault("access_log", False)
+    return uvicorn.Server(uvicorn.Config(api, host=host, port=port, lifespan="off", **config))
 
 
 async def serve(app: App, host: str = "127.0.0.1", port: int = 8311, **kwargs: Any) -> None:

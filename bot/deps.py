@@ -154,9 +154,20 @@ class Commands:
         actor = await self.actor(tg_id, Role.GRID_WORKER)
         return await self._run(self._svc.verify, case_id, actor, passed, note)
 
-    async def rate(self, case_id: int, tg_id: int, rating: Rating, rating_round: int | None = None) -> Case:
+    async def rate(
+        self,
+        case_id: int,
+        tg_id: int,
+        rating: Rating,
+        rating_round: int | None = None,
+        *,
+        solved: bool | None = None,
+        reason: str = "",
+    ) -> Case:
         actor = await self.actor(tg_id, Role.RESIDENT)
-        return await self._run(self._svc.rate, case_id, actor, rating, rating_round)
+        return await self._run(
+            self._svc.rate, case_id, actor, rating, rating_round, solved=solved, reason=reason
+        )
 
     # -- membership (not case commands, same discipline) ---------------------------------------
     async def redeem_invite(self, code: str, tg_id: int, name: str) -> membership.Redeemed:

@@ -56,6 +56,23 @@ class RateCb(CallbackData, prefix="r"):
     round: Annotated[int, Field(ge=0, le=10_000)]
 
 
+class SolvedCb(CallbackData, prefix="rs"):
+    """The first question of a rating request: "问题解决了吗" (解决了 / 没解决)."""
+
+    case_id: Id
+    solved: bool
+    round: Annotated[int, Field(ge=0, le=10_000)]
+
+
+class RatingCb(CallbackData, prefix="rt"):
+    """The second question: how satisfied, carrying the answer to the first."""
+
+    case_id: Id
+    rating: str  # s / b / u
+    round: Annotated[int, Field(ge=0, le=10_000)]
+    solved: bool
+
+
 class VerifyCb(CallbackData, prefix="v"):
     case_id: Id
     ok: bool
@@ -121,13 +138,28 @@ def category_keyboard(draft: int, options: Sequence[tuple[str, str]], other: boo
     return _inline(rows)
 
 
-def rating_keyboard(case_id: int, rating_round: int) -> InlineKeyboardMarkup:
-    """The buttons of one round: after a 返工 (a new round) an old message's buttons are
+def solved_keyboard(case_id: int, rating_round: int) -> InlineKeyboardMarkup:
+    """解决了 / 没解决, for one round: after a 返工 (a new round) an old message's buttons are
     refused as outdated."""
     return _inline(
         [
             [
-                (texts.BTN_RATE[name], RateCb(case_id=case_id, rating=code, round=rating_round))
+                (texts.BTN_SOLVED[answer], SolvedCb(case_id=case_id, solved=answer, round=rating_round))
+                for answer in (True, False)
+            ]
+        ]
+    )
+
+
+def rating_keyboard(case_id: int, rating_round: int, solved: bool) -> InlineKeyboardMarkup:
+    """The satisfaction buttons of one round, carrying the answer to "问题解决了吗"."""
+    return _inline(
+        [
+            [
+                (
+                    texts.BTN_RATE[name],
+                    RatingCb(case_id=case_id, rating=code, round=rating_round, solved=solved),
+                )
                 for code, name in RATING_CODES.items()
             ]
         ]

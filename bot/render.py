@@ -101,6 +101,8 @@ def unit_card(
         extra = texts.CARD_RETURN_NOTE.format(reason=esc(clip(view.return_reason, 200)))
     elif c.status in (S.RESOLVED, S.VERIFIED, S.CLOSED) and view.resolve_note:
         extra = texts.CARD_RESOLVED_NOTE.format(note=esc(clip(view.resolve_note, 300)))
+    elif c.rework_count and view.rework_reason:
+        extra = texts.CARD_REWORK_NOTE.format(reason=esc(clip(view.rework_reason, 300)))
     if replaced:
         extra += texts.CARD_REPLACED
     elif not mine and c.status in (S.DISPATCHED, S.ACCEPTED):
@@ -218,14 +220,33 @@ def rate_ask(case: Case) -> str:
 
 
 def rate_card(case: Case) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The rating request as the case stands: buttons of the current round while a rating is
-    awaited; afterwards the rating, or (after a 返工) that this round is over."""
+    """The rating request as the case stands: while a rating is awaited, the first question
+    ("问题解决了吗") with the buttons of the current round; afterwards the rating, or (after a
+    返工) that this round is over."""
     ask = rate_ask(case)
     if case.status in (S.RESOLVED, S.VERIFIED) and case.rating is None and case.id is not None:
-        return ask, kb.rating_keyboard(case.id, case.rework_count)
+        return f"{ask}\n{texts.RATE_ASK_SOLVED}", kb.solved_keyboard(case.id, case.rework_count)
     if case.rating is not None:
         return texts.RATE_DONE.format(text=ask, rating=texts.RATING_ZH.get(case.rating, case.rating)), None
     return texts.RATE_ROUND_OVER.format(text=ask), None
+
+
+def rate_satisfaction(case: Case, solved: bool) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The second question, once the first is answered: how satisfied (the rating buttons
+    carry the first answer)."""
+    assert case.id is not None
+    answered = texts.RATE_SOLVED_ANSWER.format(answer=texts.SOLVED_ZH[solved])
+    text = f"{rate_ask(case)}\n{answered}\n{texts.RATE_ASK_SATISFACTION}"
+    return text, kb.rating_keyboard(case.id, case.rework_count, solved)
+
+
+def rate_answered(case: Case, solved: bool | None, rating: str, reason: str = "") -> str:
+    """The request once answered: both answers (and the reason, if one was given)."""
+    text = rate_ask(case)
+    if solved is not None:
+        text += "\n" + texts.RATE_SOLVED_ANSWER.format(answer=texts.SOLVED_ZH[solved])
+    done = texts.RATE_DONE.format(text=text, rating=texts.RATING_ZH.get(rating, rating))
+    return done + (texts.RATE_REASON_SHOWN.format(reason=esc(reason)) if reason else "")
 
 
 # -- status ------------------------------------------------------------------------------------------

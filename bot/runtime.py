@@ -30,6 +30,7 @@ from bot.delivery.relay import OutboxRelay
 from bot.deps import Classifier, Commands, Debouncer, People, WriteGate
 from bot.flood import FloodGuard, FloodLimits, FloodMiddleware, MemoryBuckets, RedisBuckets
 from bot.nlu import ask_threshold
+from bot.observe import TimedClassifier, UpdateObserver
 from bot.pending import AskAgain, PendingPrompts
 from bot.retry import (
     Backoff,
@@ -301,6 +302,7 @@ def build_runtime(
     inbound = InboundMiddleware(transcript, app)
     # The flood check comes before aiogram's FSM middleware (and its per-person lock).
     dp.update.outer_middleware.unregister(dp.fsm)
+    dp.update.outer_middleware(UpdateObserver())  # outermost: update id, counts, latency
     dp.update.outer_middleware(FloodMiddleware(guard, inbound.store_limited))
     dp.update.outer_middleware(dp.fsm)
     handling = HandlerCalls()
@@ -313,7 +315,7 @@ def build_runtime(
     dp.message.outer_middleware(ask_again)
     dp.callback_query.outer_middleware(ask_again)
     dp["app"] = app
-    dp["nlu"] = nlu
+    dp["nlu"] = TimedClassifier(nlu)
     dp["commands"] = commands
     dp["people"] = people
     dp["transcript"] = transcript

@@ -27,3 +27,9 @@ class ReturnCase(StatesGroup):
 
 class VerifyFail(StatesGroup):
     note = State()
+
+
+class RateReason(StatesGroup):
+    """A resident saying why the problem is not solved or why they are not satisfied."""
+
+    reason = State()

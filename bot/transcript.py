@@ -14,10 +14,12 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import SendLocation, SendMediaGroup, SendMessage, SendPhoto, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from bot import keyboards as kb
 from bot.deps import WriteGate
 from dispatch.service import transcript as store
 from dispatch.service.app import App
@@ -157,6 +159,33 @@ KINDS = (
 )
 
 
+def buttons_of(markup: Any) -> list[list[list[str]]] | bool:
+    """The buttons a person saw, row by row, as [label, callback data] (a reply keyboard's
+    buttons have no data: ""), so the console can show them and name what was pressed."""
+    rows = getattr(markup, "inline_keyboard", None) or getattr(markup, "keyboard", None)
+    if not rows:
+        return True  # a keyboard without buttons (a removal, a forced reply)
+    return [[[b.text, getattr(b, "callback_data", None) or ""] for b in row] for row in rows]
+
+
+# Presses whose button names a case (unit card, return reason, rating, 核查): the press is
+# stored with its case, like the messages of the report that made it.
+_CASE_PRESSES: tuple[type[CallbackData], ...] = (
+    kb.UnitCb, kb.ReturnCb, kb.RateCb, kb.SolvedCb, kb.RatingCb, kb.VerifyCb,
+)
+
+
+def case_of_press(data: str) -> int | None:
+    prefix = data.split(":", 1)[0]
+    for cls in _CASE_PRESSES:
+        if cls.__prefix__ == prefix:
+            try:
+                return int(cls.unpack(data).case_id)  # type: ignore[attr-defined]
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
 def message_row(message: Message, direction: str, case_id: int | None = None) -> dict[str, Any]:
     kind = next((k for k in KINDS if getattr(message, k, None)), "service")
     if message.venue:
@@ -178,7 +207,7 @@ def message_row(message: Message, direction: str, case_id: int | None = None) ->
     if message.document and message.document.mime_type:
         payload["mime_type"] = message.document.mime_type
     if message.reply_markup is not None and direction == "out":
-        payload["buttons"] = True
+        payload["buttons"] = buttons_of(message.reply_markup)
     return {
         "chat_id": message.chat.id,
         "user_id": message.from_user.id if message.from_user else None,
@@ -229,6 +258,7 @@ class InboundMiddleware(BaseMiddleware):
                 "kind": "callback",
                 "text": event.data or "",
                 "payload": {"message_id": event.message.message_id},
+                "case_id": case_of_press(event.data or ""),
             }
         return None
 

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = Field(default=None, alias="GRIDBOT_COOKIE_SECURE")
     sqlite_threads: bool = Field(default=False, alias="GRIDBOT_SQLITE_THREADS")  # db/sqlite_inline.py
     log_level: str = Field(default="WARNING", alias="GRIDBOT_LOG_LEVEL")  # bot worker processes
+    log_format: str = Field(default="text", alias="GRIDBOT_LOG_FORMAT")  # text | json (gridbot/logs.py)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -11,6 +11,7 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need_apt+=(fonts-noto-color-emoji)
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
+command -v caddy >/dev/null 2>&1 || need_apt+=(caddy)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
@@ -22,7 +23,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-if ! python3 -c "import gridbot, pytest_asyncio, hypothesis" >/dev/null 2>&1; then
+if ! python3 -c "import gridbot, pytest_asyncio, hypothesis, prometheus_client" >/dev/null 2>&1; then
   python3 -m pip install -q -e ".[test]"
 fi
 

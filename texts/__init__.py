@@ -64,6 +64,12 @@ MEMBER_INVALID: dict[str, str] = {
     "member_needs_unit": "单位成员至少要属于一个单位",
 }
 
+# Retention (dispatch/service/retention.py): what stands where a resident's data was.
+RETENTION: dict[str, str] = {
+    "anonymous_name": "已匿名居民",
+    "masked_phone": "［号码已删除］",
+}
+
 # Routing reasons (one line, shown to dispatchers and printed by `gridbot route`).
 ROUTE_REASON = "{grid} · {category} → {unit} (规则: {rule_grid})"
 ROUTE_REASON_CATCH_ALL = "{grid} · {category} → {unit} (兜底: {rule_grid})"
@@ -209,6 +215,7 @@ CARD_MOVED = "\n（已改派至其他单位，本群无需处理）"
 CARD_REPLACED = "\n（已重新派发，请处理下方的新卡片）"
 CARD_RETURN_NOTE = "\n退回原因：{reason}"
 CARD_RESOLVED_NOTE = "\n处置说明：{note}"
+CARD_REWORK_NOTE = "\n返工原因：{reason}"
 BTN_ACCEPT = "📥 接单"
 BTN_RETURN = "↩️ 退回"
 BTN_RESOLVE = "✅ 办结"
@@ -238,6 +245,15 @@ NOTICE_CLOSED = "问题 <b>{number}</b> 已结案，感谢您的参与和监督�
 NOTICE_CANCELLED = "问题 <b>{number}</b> 已作废：{reason}"
 NOTICE_DUPLICATE = "问题 <b>{number}</b> 与已受理的 {other} 是同一问题，将一并处理，进展照常通知您。"
 RATE_ASK = "请对问题 <b>{number}</b> 的处理结果进行评价："
+RATE_ASK_SOLVED = "问题解决了吗？"
+BTN_SOLVED: dict[bool, str] = {True: "✅ 解决了", False: "❌ 没解决"}
+RATE_SOLVED_ANSWER = "问题解决了吗：{answer}"
+SOLVED_ZH: dict[bool, str] = {True: "解决了", False: "没解决"}
+RATE_ASK_SATISFACTION = "您对处理结果满意吗？"
+RATE_ASK_REASON = "请简要说明原因（{limit}字以内），以便责任单位改进；不想说明可点【跳过】。"
+RATE_REASON_EMPTY = "原因不能为空。请用一句话说明，或点【跳过】。"
+RATE_REASON_TOO_LONG = "原因最多 {limit} 字，您发送了 {n} 字。请精简后重新发送，或点【跳过】。"
+RATE_REASON_SHOWN = "\n原因：{reason}"
 BTN_RATE: dict[str, str] = {"satisfied": "😊 满意", "basically_satisfied": "🙂 基本满意",
                             "unsatisfied": "😞 不满意"}
 RATE_THANKS = "感谢您的评价：{rating}"
@@ -336,6 +352,7 @@ TRIAGE_TITLE_DONE = "🗂 <b>已分拨</b>"
 BIND_OK = "✅ 本群已绑定为「{unit}」的工作群，新案件会推送到这里。"
 BIND_BAD = "绑定码无效或已过期。请管理员运行 gridbot invite --unit 单位ID --bind 生成新的绑定码。"
 BIND_USAGE = "用法：/bind 绑定码（由管理员生成）"
+CHAT_ID = "本群的群 ID：<code>{chat_id}</code>\n（设置考核通报的领导群时填写：配置 → 处置规则 → 考核通报）"
 BIND_NOT_GROUP = "请在单位的工作群里发送 /bind。"
 BIND_NOT_ALLOWED = "只有管理员或该单位的工作人员可以绑定工作群。"
 BIND_MOVE_PENDING = (
@@ -397,6 +414,38 @@ ASSESS_POINTS_RULE = (
     " 每完成1次核查 +{verification} 分, 重复上报 {duplicate} 分"
 )
 ASSESS_WORKER_LINE = "{points} 分 (上报 {reports}, 现场处置 {on_spot}, 核查 {verifications}, 重复 {duplicates})"
+
+# 通报: the period's report in the leaders' group (the scheduler makes it, the relay sends it)
+BULLETIN_TITLE = "📊 <b>{period} 考核通报</b>"
+BULLETIN_PERIOD = {"month": "{year}年{month}月", "week": "{year}年第{week}周"}
+BULLETIN_VS = "（与{previous}相比）"
+BULLETIN_FIGURES: dict[str, str] = {  # figure → its line; counts in 件, rates in %
+    "reported": "受理 {value} 件",
+    "to_handle": "应处置 {value} 件",
+    "on_time_rate": "按期处置率 {value}",
+    "handle_rate": "处置率 {value}",
+    "solve_rate": "解决率 {value}",
+    "satisfaction_rate": "满意率 {value}",
+    "rework_rate": "返工率 {value}",
+    "active_found_rate": "主动发现率 {value}",
+}
+BULLETIN_UP = "↑{diff}"
+BULLETIN_DOWN = "↓{diff}"
+BULLETIN_SAME = "持平"
+BULLETIN_POINTS = "{value}个百分点"
+BULLETIN_NEW = "上期无数据"
+BULLETIN_CHANGE = "（{change}）"
+BULLETIN_RANKING = {
+    "unit_top": "🏆 单位前{n}：",
+    "unit_bottom": "⚠️ 单位后{n}：",
+    "grid_top": "🏆 网格前{n}：",
+    "grid_bottom": "⚠️ 网格后{n}：",
+}
+BULLETIN_RANK_ITEM = "{place}. {name} {score}分"
+BULLETIN_RANK_NONE = "（无）"
+BULLETIN_INTERVIEW = "📌 约谈提醒（连续{months}个月排名靠后）：{names}"
+BULLETIN_FILE = "考核通报-{label}.xlsx"
+BULLETIN_FOOTER = "明细见附件 {file}。"
 
 # -- Deadlines: reminders, escalation (督办), default rating ------------------------------
 SCHED_REMINDER_NOTE = "处置时限已过{pct}%"
@@ -471,6 +520,7 @@ ADMIN: dict[str, str] = {
     "app_title": "网格通 · 管理后台",
     "brand": "网格通",
     "brand_sub": "网格化管理后台",
+    "nav_menu": "☰ 菜单",
     "nav_dashboard": "总览",
     "nav_cases": "案件",
     "nav_triage": "待分拨",
@@ -705,9 +755,19 @@ ADMIN: dict[str, str] = {
     "msg_in": "收到",
     "msg_out": "机器人",
     "msg_button": "按下按钮",
-    "msg_with_buttons": "附按钮",
+    "msg_with_buttons": "附按钮（此条记录未保存按钮文字）",
     "msg_location": "位置 {lat}, {lon}",
     "msg_kind_other": "[{kind}]",
+    "msg_pressed": "按下「{label}」",
+    "msg_button_unknown": "按钮",
+    "msg_someone": "用户 {id}",
+    "msg_to": "发给 {who}",
+    "conv_unit": "「{unit}」工作群",
+    "conv_dispatch_group": "调度群",
+    "conv_reporter": "{role} {name}（上报人）",
+    "conv_person": "{role} {name}",
+    "conv_other": "对话 {id}",
+    "conv_count": "{n} 条",
     "actor_system": "系统",
     "actor_unknown": "成员 #{id}",
     "actions": "操作",
@@ -732,6 +792,18 @@ ADMIN: dict[str, str] = {
     "ok_extended": "案件 {number} 已延期，新时限 {due}。",
     "ok_closed": "案件 {number} 已结案。",
     "ok_cancelled": "案件 {number} 已作废。",
+    "case_map": "位置",
+    "case_map_label": "案件位置与所在网格",
+    "act_merge": "合并为重复",
+    "act_merge_into": "主案件编号",
+    "act_merge_hint": "此案件与另一件未办结的案件是同一问题：上报人改为关注主案件，此案件按重复上报结案，两边的处理记录都会注明。",
+    "act_merge_confirm": "确定把此案件合并到主案件？此案件将按重复上报结案。",
+    "ok_merged": "案件 {number} 已合并到 {into}（按重复上报结案）。",
+    "err_merge_number": "请填写主案件编号。",
+    "err_merge_unknown": "没有编号为 {number} 的案件。",
+    "act_unlink": "取消重复关联",
+    "act_unlink_hint": "此案件其实是另一个问题：取消关联后转入待分拨，上报人不再关注主案件。",
+    "ok_unlinked": "案件 {number} 已取消重复关联，转入待分拨。",
     "err_prefix": "操作未完成：",
     "err_not_authorised": "无权执行此操作。",
     "err_illegal": "案件当前状态为「{old}」，不能{action}。",
@@ -748,6 +820,15 @@ ADMIN: dict[str, str] = {
     "triage_empty": "待分拨队列为空。",
     "triage_count": "共 {n} 件待分拨",
     "triage_dispatch": "派遣",
+    "triage_returned_by": "「{unit}」退回",
+    "triage_returned_who": "（{name}，{at}）",
+    "triage_return_reason": "理由：{reason}",
+    "triage_candidates": "按规则可派",
+    "triage_other_units": "其他单位",
+    "triage_just_returned": "{unit}（刚退回）",
+    "triage_confirm_return": "确认派回退回单位",
+    "triage_return_warning": "案件 {number} 刚被「{unit}」退回（理由：{reason}）。确需派回该单位，请勾选「确认派回退回单位」后再派遣。",
+    "triage_return_confirm_js": "此案件刚被「{unit}」退回（理由：{reason}）。确定仍派回该单位吗？",
     # -- dashboard ------------------------------------------------------------------------------
     "dash_title": "总览",
     "dash_month": "月份",
@@ -782,6 +863,12 @@ ADMIN: dict[str, str] = {
     "assess_points_title": "网格员积分",
     "assess_export_csv": "导出 CSV",
     "assess_export_xlsx": "导出 Excel",
+    "assess_period": "周 / 季度 / 年",
+    "assess_period_bad": "“{value}”不是可识别的周期（如 2026-W48、2026-Q4、2026），已显示本月。",
+    "assess_bull": "奔牛（季度前列）",
+    "assess_snail": "蜗牛（季度后列）",
+    "assess_top_grids": "十佳网格",
+    "assess_interview": "约谈提醒",
     "assess_col_worker": "网格员",
     "assess_col_points": "积分",
     "assess_col_reports": "上报",
@@ -868,6 +955,7 @@ ADMIN: dict[str, str] = {
 # -- Triage (待分拨) -------------------------------------------------------------------------
 TRIAGE_UNCERTAIN = "分类不确定, 待调度员分拨"
 AMENDED_NOTE = "来源重新报送, 内容已更新"
+DUPLICATE_UNLINKED_NOTE = "取消重复关联"
 
 # -- Console: editing units and members ---------------------------------------------------
 ADMIN.update({
@@ -909,7 +997,7 @@ ADMIN.update({
     "nav_audit": "变更记录",
     "pol_title": "处置规则",
     "pol_hint": "时限、提醒、督办、核查、评价与重复上报的规则。保存后本进程立即生效，其他进程（机器人、调度）约 15 秒内自动加载；每次修改都记入变更记录。也可用 gridbot policy import/export 以 YAML 文件管理。",
-    "pol_version": "版本 {version}",
+    "pol_version": "配置版本 {version}",
     "pol_cat_section": "类别处置时限（小时）",
     "pol_cat_hint": "留空或与默认值相同即采用 taxonomy.yaml 的默认时限。",
     "pol_default": "默认 {hours}",
@@ -953,7 +1041,19 @@ ADMIN.update({
     "pol_pts_duplicate": "重复上报（分，负数扣分）",
     "pol_unit_weights": "单位得分权重（指标:权重，负数表示越低越好）",
     "pol_grid_weights": "网格得分权重（指标:权重，负数表示越低越好）",
-    "pol_saved": "处置规则已保存（版本 {version}），新派遣的案件按新规则计算时限。",
+    "pol_ranking_size": "每月排名前后各取（个）",
+    "pol_label_size": "季度奔牛/蜗牛各取（个）",
+    "pol_top_grids": "年度十佳网格（个）",
+    "pol_interview_months": "连续几个月排名靠后列入约谈",
+    "pol_bulletin": "考核通报（发送到领导群）",
+    "pol_bulletin_chat": "领导群（Telegram 群 ID，留空不发）",
+    "pol_bulletin_every": "通报周期",
+    "pol_bulletin_every_week": "每周（通报上一周）",
+    "pol_bulletin_every_month": "每月（通报上一月）",
+    "pol_bulletin_weekday": "每周星期几（1–7）",
+    "pol_bulletin_day": "每月几号（1–28）",
+    "pol_bulletin_time": "发送时间（时:分）",
+    "pol_saved": "处置规则已保存（配置版本 {version}），新派遣的案件按新规则计算时限。",
     "pol_conflict": "处置规则刚被其他人修改，请刷新页面后重新填写。",
     "pol_error": "未保存：{message}",
     "audit_title": "配置变更记录",
@@ -979,7 +1079,53 @@ AUDIT_OBJECT_ZH = {
     "units": "单位导入",
     "members": "人员导入",
     "unit_chat": "工作群迁移",
+    "retention": "个人信息匿名化",
+    "unit_chat_move": "换群申请",
 }
+# The audit log in words: one line per change, "<setting>：<before> → <after>".
+AUDIT_CHANGE_ZH = "{field}：{before} → {after}"
+AUDIT_ADDED_ZH = "新增{what}"
+AUDIT_NOT_SET_ZH = "（未设）"
+AUDIT_YES_NO_ZH = {True: "是", False: "否"}
+AUDIT_LIST_SEP_ZH = "、"
+AUDIT_IMPORT_ZH = "导入：{counts}"
+AUDIT_COUNT_ZH = {
+    "grids": "网格 {n} 个",
+    "units": "责任单位 {n} 个",
+    "members": "人员 {n} 人",
+    "created": "新增 {n}",
+    "updated": "更新 {n}",
+    "level1": "县级 {n}",
+    "level2": "街道 {n}",
+    "level3": "社区 {n}",
+    "level4": "单元网格 {n}",
+}
+AUDIT_UNIT_FIELD_ZH = {
+    "name": "名称",
+    "kind": "类型",
+    "chat_id": "工作群",
+    "active": "启用",
+    "categories": "负责类别",
+    "grids": "负责网格",
+}
+AUDIT_MEMBER_FIELD_ZH = {
+    "id": "编号",
+    "name": "姓名",
+    "tg_id": "Telegram 账号",
+    "roles": "角色",
+    "grids": "负责网格",
+    "units": "所属单位",
+}
+AUDIT_MOVE_FIELD_ZH = {
+    "unit": "责任单位",
+    "from_chat_id": "原工作群",
+    "to_chat_id": "新工作群",
+    "requested_by": "申请人",
+    "state": "状态",
+}
+AUDIT_MOVE_STATE_ZH = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回"}
+AUDIT_UNIT_OF_ZH = "「{unit}」{field}"
+AUDIT_CHAT_ZH = "群 {chat_id}"
 
 # Policy validation in the console: "<field>：<problem>" (the CLI prints the English twin).
 POLICY_FIELD_ZH = {
@@ -1029,6 +1175,16 @@ POLICY_FIELD_ZH = {
     "patrol.coverage_radius_m": "覆盖半径",
     "patrol.digest_time": "日督导消息时间",
     "patrol.retention_days": "轨迹保留天数",
+    "assessment.ranking_size": "每月排名前后各取",
+    "assessment.label_size": "季度奔牛/蜗牛各取",
+    "assessment.top_grids": "年度十佳网格个数",
+    "assessment.interview_months": "约谈连续月数",
+    "assessment.bulletin": "考核通报",
+    "assessment.bulletin.chat_id": "考核通报·领导群",
+    "assessment.bulletin.every": "考核通报·周期",
+    "assessment.bulletin.weekday": "考核通报·星期几",
+    "assessment.bulletin.day": "考核通报·每月几号",
+    "assessment.bulletin.time": "考核通报·发送时间",
 }
 POLICY_CATEGORY_HOURS_ZH = "「{category}」的时限"
 POLICY_UNIT_HOURS_ZH = "「{unit}」全部类别的时限"
@@ -1060,5 +1216,8 @@ POLICY_ERRORS_ZH = {
     "points": "应为 -{max} 到 {max} 之间的整数分",
     "weight": "应为 -100 到 100 之间的整数（负数表示越低越好）",
     "positive": "须为大于 0、不超过 {max:g} 的数",
-    "count": "应为 {min} 到 {max} 之间的整数",
+    "range": "应为 {min} 到 {max} 之间的整数",
+    "count": "应为 1 到 {max} 之间的整数",
+    "every": "只能是每周或每月",
+    "chat": "应为 Telegram 群 ID（整数），或留空",
 }

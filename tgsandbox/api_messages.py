@@ -105,20 +105,6 @@ def send_document(call: Call) -> Message:
     return _send(call, {"document": record.as_media(), **caption})
 
 
-@method("sendLocation")
-def send_location(call: Call) -> Message:
-    p = call.params
-    lat, lon = p.number("latitude"), p.number("longitude")
-    if lat is None or lon is None:
-        raise bad_request("wrong latitude" if lat is None else "wrong longitude")
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise bad_request("wrong location")
-    location: dict[str, Any] = {"latitude": lat, "longitude": lon}
-    if (accuracy := p.number("horizontal_accuracy")) is not None:
-        location["horizontal_accuracy"] = accuracy
-    return _send(call, {"location": location})
-
-
 @method("sendMediaGroup")
 def send_media_group(call: Call) -> list[Message]:
     world, p = call.world, call.params

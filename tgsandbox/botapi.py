@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import api_core, api_messages
+from . import api_core, api_live, api_messages
 from .api_messages import Call
 from .errors import INTERNAL, NOT_FOUND, UNAUTHORIZED, BotAPIError, bad_request, too_many_requests
 from .faults import FaultInjector, RateLimiter
@@ -47,7 +47,7 @@ class BotAPI:
         self.world = world
         self.faults = faults
         self.limiter = limiter
-        self.methods = {**api_messages.METHODS, **api_core.METHODS}
+        self.methods = {**api_messages.METHODS, **api_live.METHODS, **api_core.METHODS}
         self.calls: Counter[str] = Counter()
         self.errors: Counter[int] = Counter()
 

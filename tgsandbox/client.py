@@ -20,6 +20,8 @@ from typing import Any
 
 import aiohttp
 
+from .tracks import TrackPoint, parse_track
+
 Message = dict[str, Any]
 Predicate = Callable[[Message], bool] | str | None
 
@@ -186,6 +188,7 @@ class SandboxUser:
         self.mark: int | None = None  # event seq right after the last action
         self._events: list[dict[str, Any]] = []
         self._known: dict[int, Message] = {}  # latest version of messages seen, by id
+        self.live_message_id: int | None = None  # the live location this user shares
 
     def in_chat(self, chat_id: int) -> SandboxUser:
         """The same person, acting in another chat (a unit group)."""
@@ -203,9 +206,17 @@ class SandboxUser:
     # ------------------------------------------------------------------ actions
 
     async def send_text(self, text: str, reply_to: int | None = None) -> Message:
+        """One message; a text over 4096 characters is refused (see :meth:`send_long_text`)."""
         return await self._act("messages", json={
             "user_id": self.user_id, "chat_id": self.chat_id, "text": text,
             "reply_to_message_id": reply_to})
+
+    async def send_long_text(self, text: str, reply_to: int | None = None) -> list[Message]:
+        """A text of any length, split as Telegram's apps split it: several messages in
+        order, each at most 4096 characters, cut at a line break or space near the limit."""
+        return await self._act("messages", json={
+            "user_id": self.user_id, "chat_id": self.chat_id, "text": text,
+            "reply_to_message_id": reply_to, "split": True})
 
     async def send_photo(self, photos: bytes | str | Path | Iterable[bytes | str | Path],
                          caption: str | None = None) -> list[Message]:
@@ -228,6 +239,83 @@ class SandboxUser:
         return await self._act("locations", json={
             "user_id": self.user_id, "chat_id": self.chat_id, "latitude": latitude,
             "longitude": longitude, "title": title, "address": address})
+
+    # ------------------------------------------------------------------ live location
+
+    async def start_live_location(self, latitude: float, longitude: float,
+                                  live_period: int = 900, heading: int | None = None,
+                                  horizontal_accuracy: float | None = None) -> Message:
+        """Share a live location for ``live_period`` seconds (Telegram's apps offer 900, 3600,
+        28800; 60..86400 or 0x7FFFFFFF for "until stopped"). The bot gets a ``message`` whose
+        ``location`` has ``live_period``; this user then moves and stops that message."""
+        message = await self._act("live", json={
+            "user_id": self.user_id, "chat_id": self.chat_id, "latitude": latitude,
+            "longitude": longitude, "live_period": live_period, "heading": heading,
+            "horizontal_accuracy": horizontal_accuracy})
+        self.live_message_id = int(message["message_id"])
+        return message
+
+    async def move_live_location(self, latitude: float, longitude: float,
+                                 heading: int | None = None,
+                                 horizontal_accuracy: float | None = None,
+                                 message_id: int | None = None) -> Message:
+        """Move the live location (the last one started, or ``message_id``): the bot gets an
+        ``edited_message`` with the new coordinates and ``edit_date``. Refused (409) once
+        the live_period is over or sharing was stopped."""
+        return await self._act("live/move", json={
+            "user_id": self.user_id, "chat_id": self.chat_id,
+            "message_id": self._live_id(message_id), "latitude": latitude,
+            "longitude": longitude, "heading": heading,
+            "horizontal_accuracy": horizontal_accuracy})
+
+    async def stop_live_location(self, message_id: int | None = None) -> Message:
+        """Stop sharing: a final ``edited_message`` at the last position, whose ``location``
+        has no ``live_period`` any more."""
+        message = await self._act("live/stop", json={
+            "user_id": self.user_id, "chat_id": self.chat_id,
+            "message_id": self._live_id(message_id)})
+        if message_id is None or message_id == self.live_message_id:
+            self.live_message_id = None
+        return message
+
+    async def walk(self, points: Iterable[tuple[float, float]], interval: float = 0.0
+                   ) -> list[Message]:
+        """Move the live location through ``points`` (lat, lon), ``interval`` seconds apart."""
+        moved = []
+        for i, (latitude, longitude) in enumerate(points):
+            if i and interval > 0:
+                await asyncio.sleep(interval)
+            moved.append(await self.move_live_location(latitude, longitude))
+        return moved
+
+    async def replay_track(self, track: str | Path | Iterable[TrackPoint], speed: float = 1.0,
+                           interval: float = 5.0) -> list[Message]:
+        """Move the live location along a track file (GPX, JSON or CSV, see
+        :mod:`tgsandbox.tracks`) or parsed points, ``speed`` times faster than recorded;
+        a track without times moves every ``interval`` seconds (divided by ``speed``)."""
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        if isinstance(track, (str, Path)):
+            path = Path(track)
+            points = parse_track(path.read_text(encoding="utf-8"), path.name)
+        else:
+            points = list(track)
+        moved, last = [], None
+        for i, point in enumerate(points):
+            if i:
+                gap = interval if point.t is None or last is None else point.t - last
+                if gap > 0:
+                    await asyncio.sleep(gap / speed)
+            last = point.t
+            moved.append(await self.move_live_location(point.lat, point.lon))
+        return moved
+
+    def _live_id(self, message_id: int | None) -> int:
+        if message_id is not None:
+            return message_id
+        if self.live_message_id is None:
+            raise ValueError("no live location started: call start_live_location first")
+        return self.live_message_id
 
     async def send_contact(self) -> Message:
         return await self._act("contacts", json={"user_id": self.user_id,

@@ -20,8 +20,10 @@ from .errors import BotAPIError
 from .events import chat_key, user_key
 from .faults import FaultConfig, RateLimitConfig
 from .markup import store_upload
+from .pagelive import LiveEndpoints
 from .params import Upload
-from .state import SandboxError, World
+from .splitting import LIMIT, split_text
+from .state import Message, SandboxError, World
 
 Handler = Callable[[web.Request], Awaitable[Any]]
 _dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
@@ -74,6 +76,7 @@ class PageAPI:
     def __init__(self, world: World, api: Any) -> None:
         self.world = world
         self.api = api  # the BotAPI: faults, limiter, call counters
+        self.live = LiveEndpoints(world, _body)
 
     def routes(self) -> list[web.AbstractRouteDef]:
         r = "/sandbox/api"
@@ -91,6 +94,7 @@ class PageAPI:
             web.post(f"{r}/photos", e(self.post_photos)),
             web.post(f"{r}/locations", e(self.post_location)),
             web.post(f"{r}/contacts", e(self.post_contact)),
+            *self.live.routes(r, e),
             web.post(f"{r}/media", e(self.post_media)),
             web.post(f"{r}/press", e(self.post_press)),
             web.get(f"{r}/callbacks/{{query_id}}", e(self.get_callback)),
@@ -189,20 +193,28 @@ class PageAPI:
 
     # ------------------------------------------------------------------ users act
 
-    async def post_message(self, request: web.Request) -> dict[str, Any]:
+    async def post_message(self, request: web.Request) -> dict[str, Any] | list[Message]:
+        """A text message; with ``split`` a text over 4096 characters becomes several
+        messages sent in order, as Telegram's apps send it (the answer is then a list)."""
         body = await _body(request)
         user_id = _int(body.get("user_id"), "user_id")
+        chat_id = int(body.get("chat_id") or user_id)
         text = str(body.get("text") or "")
         if not text.strip():
             raise SandboxError("text is empty")
-        if utf16_len(text) > 4096:
-            raise SandboxError("text is longer than 4096 characters")
-        fields: dict[str, Any] = {"text": text}
-        if entities := detect_entities(text, []):
-            fields["entities"] = entities
+        split = body.get("split") in (True, "1", "true")
+        if utf16_len(text) > LIMIT and not split:
+            raise SandboxError(f"text is longer than {LIMIT} characters")
+        self.world.user_chat(user_id, chat_id)
         reply_to = body.get("reply_to_message_id")
-        return self.world.user_sends(user_id, int(body.get("chat_id") or user_id), fields,
-                                     int(reply_to) if reply_to else None)
+        sent = []
+        for i, part in enumerate(split_text(text) if split else [text]):
+            fields: dict[str, Any] = {"text": part}
+            if entities := detect_entities(part, []):
+                fields["entities"] = entities
+            sent.append(self.world.user_sends(user_id, chat_id, fields,
+                                              int(reply_to) if reply_to and i == 0 else None))
+        return sent if split else sent[0]
 
     async def post_photos(self, request: web.Request) -> list[dict[str, Any]]:
         w = self.world

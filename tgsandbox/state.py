@@ -17,6 +17,7 @@ from .config import SandboxConfig
 from .errors import bad_request, forbidden
 from .events import ALL, EventLog, user_key
 from .files import FileStore
+from .live import LiveSharing
 from .membership import Membership
 from .models import CallbackQuery, Chat, Message, SandboxError, User
 from .updates import UpdateQueue, WebhookSettings
@@ -31,7 +32,7 @@ def _pick(spec: Mapping[str, Any], *names: str, default: Any = None) -> Any:
     return default
 
 
-class World(Membership):
+class World(Membership, LiveSharing):
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
         self.clock = self.config.clock

@@ -10,10 +10,14 @@ from fastapi.responses import Response, StreamingResponse
 
 import texts
 from admin import exports, queries
+from admin import triage as triage_queue
 from admin.accounts import SessionInfo
+from admin.case_map import case_map
 from admin.commands import ConsoleCommands, Outcome
 from admin.routes.deliveries import failed_deliveries
+from admin.transcript_view import conversations
 from admin.web import DISPATCHER, VIEWER, flash, gb, now, redirect, render_page
+from dispatch.domain.routing import candidates
 from dispatch.domain.status import WITH_UNIT, CaseStatus, can_transition
 from dispatch.service.intake import is_intake_member
 
@@ -67,7 +71,7 @@ async def export_csv(request: Request, info: SessionInfo = VIEWER) -> Response:
     f = queries.CaseFilter.from_params(request.query_params, app.registry)
     t = now(request)
     rows = queries.iter_filtered(app.uow(), app.registry, f, t, app.settings.timezone)
-    name = f"cases-{t:%Y%m%d-%H%M}.csv"
+    name = f"cases-{t.astimezone(app.settings.tz):%Y%m%d-%H%M}.csv"
     return StreamingResponse(exports.cases_csv(rows, app.registry, t, app.settings.timezone),
                              media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -80,7 +84,7 @@ async def export_xlsx(request: Request, info: SessionInfo = VIEWER) -> Response:
     t = now(request)
     rows = queries.iter_filtered(app.uow(), app.registry, f, t, app.settings.timezone, cap=100_000)
     data = await exports.cases_xlsx(rows, app.registry, t, app.settings.timezone)
-    name = f"cases-{t:%Y%m%d-%H%M}.xlsx"
+    name = f"cases-{t.astimezone(app.settings.tz):%Y%m%d-%H%M}.xlsx"
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -103,12 +107,26 @@ async def case_page(request: Request, case_id: int, info: SessionInfo = VIEWER) 
     failed = await failed_deliveries(app.uow(), app.registry, case_id=case_id)
     return await render_page(request, "case.html", {
         "d": detail, "c": detail.case, "nav": "cases", "failed": failed,
+        "conversations": await conversations(app.uow(), app.registry, detail.case, detail.messages),
         "overdue": detail.case.is_overdue(now(request)),
         "can_reassign": _can(status, CaseStatus.DISPATCHED),
         "can_extend": status in {s.value for s in WITH_UNIT},  # 延期 while a unit holds it
         "can_close": _can(status, CaseStatus.CLOSED), "can_cancel": _can(status, CaseStatus.CANCELLED),
-        "back": _list_referer(request), **_caller(detail),
+        "can_merge": _can(status, CaseStatus.DUPLICATE), "case_map": case_map(app.registry, detail.case),
+        "can_unlink": status == CaseStatus.DUPLICATE.value and detail.case.duplicate_of is not None,
+        "back": _list_referer(request), **_caller(detail), **await _routing(app, detail.case),
     })
+
+
+async def _routing(app: Any, case: Any) -> dict[str, Any]:
+    """For the 派遣 form: the rule's candidate units and the unit that returned the case, if it
+    still waits in triage."""
+    returned = None
+    if case.status.value in triage_queue.WAITING:
+        async with app.uow() as uow:
+            returned = (await triage_queue.last_returns(uow, [case.id])).get(case.id)
+    return {"returned": returned, "unit_choices": triage_queue.unit_choices,
+            "candidates": candidates(app.registry.table, app.registry.tree, case.grid_id, case.category)}
 
 
 def _caller(detail: queries.CaseDetail) -> dict[str, Any]:
@@ -140,8 +158,16 @@ async def _done(request: Request, case_id: int, outcome: Outcome, back: str = ""
 @router.post("/cases/{case_id}/reassign")
 async def reassign(request: Request, case_id: int, unit_id: Annotated[str, Form()] = "",
                    note: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "",
-                   back: Annotated[str, Form()] = "", info: SessionInfo = DISPATCHER) -> Response:
-    outcome = await ConsoleCommands(gb(request), info.user).reassign(case_id, unit_id, note, category or None)
+                   back: Annotated[str, Form()] = "", confirm_return: Annotated[str, Form()] = "",
+                   info: SessionInfo = DISPATCHER) -> Response:
+    app = gb(request)
+    returned = await triage_queue.returned_to(app.uow(), case_id, unit_id)
+    if returned is not None and confirm_return != "1":  # back to the unit that just returned it
+        number = await queries.case_number(app.uow(), case_id)
+        message = texts.ADMIN["triage_return_warning"].format(
+            number=number, unit=app.registry.unit_name(unit_id), reason=returned.reason)
+        return await _done(request, case_id, Outcome(False, message), back)
+    outcome = await ConsoleCommands(app, info.user).reassign(case_id, unit_id, note, category or None)
     return await _done(request, case_id, outcome, back)
 
 
@@ -166,6 +192,19 @@ async def close(request: Request, case_id: int, reason: Annotated[str, Form()] =
     return await _done(request, case_id, outcome)
 
 
+@router.post("/cases/{case_id}/merge")
+async def merge(request: Request, case_id: int, into: Annotated[str, Form()] = "",
+                note: Annotated[str, Form()] = "", info: SessionInfo = DISPATCHER) -> Response:
+    outcome = await ConsoleCommands(gb(request), info.user).merge(case_id, into, note)
+    return await _done(request, case_id, outcome)
+
+
+@router.post("/cases/{case_id}/unlink")
+async def unlink(request: Request, case_id: int, info: SessionInfo = DISPATCHER) -> Response:
+    outcome = await ConsoleCommands(gb(request), info.user).unlink(case_id)
+    return await _done(request, case_id, outcome)
+
+
 @router.post("/cases/{case_id}/cancel")
 async def cancel(request: Request, case_id: int, reason: Annotated[str, Form()] = "",
                  info: SessionInfo = DISPATCHER) -> Response:
@@ -176,6 +215,7 @@ async def cancel(request: Request, case_id: int, reason: Annotated[str, Form()] 
 @router.get("/triage")
 async def triage(request: Request, info: SessionInfo = VIEWER) -> Response:
     app = gb(request)
-    items, total = await queries.triage_queue(app.uow())
-    return await render_page(request, "triage.html", {"items": items, "total": total, "nav": "triage"})
+    items, total = await triage_queue.triage_queue(app.uow(), app.registry)
+    return await render_page(request, "triage.html", {
+        "items": items, "total": total, "nav": "triage", "unit_choices": triage_queue.unit_choices})
 

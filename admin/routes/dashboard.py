@@ -38,9 +38,28 @@ def level_of(request: Request, default: int = 3) -> int:
     return level if level in (1, 2, 3, 4) else default
 
 
+def named_period(label: str, tz: str) -> Period:
+    """2026-W48 (an ISO week), 2026-Q4 (a quarter) or 2026 (a year); ValueError otherwise."""
+    label = label.strip().upper()
+    if "-W" in label:
+        return Period.week(label, tz)
+    if "-Q" in label:
+        return Period.quarter(label, tz)
+    if label.isdigit() and len(label) == 4:
+        return Period.year(label, tz)
+    raise ValueError(label)
+
+
 def period_of(request: Request) -> tuple[Period, str]:
-    """?from=&to= (a date range) or ?month= (default: this month)."""
+    """?period= (a week, quarter or year), ?from=&to= (a date range) or ?month= (default: this
+    month). A period that cannot be read falls back to the month (the page says so)."""
     tz = gb(request).settings.timezone
+    named = request.query_params.get("period", "")
+    if named:
+        try:
+            return named_period(named, tz), ""
+        except ValueError:
+            pass
     start, end = request.query_params.get("from", ""), request.query_params.get("to", "")
     if start and end:
         try:
@@ -161,7 +180,29 @@ async def assessment(request: Request, info: SessionInfo = VIEWER) -> Response:
         "months": month_choices(now(request), app.settings.timezone), "columns": COLUMNS, "fmt": fmt,
         "from_": request.query_params.get("from", ""), "to_": request.query_params.get("to", ""),
         "export_qs": request.url.query, "points_rule": report.points_rule, "pct": pct,
+        "period_": request.query_params.get("period", ""),
+        "period_bad": bool(request.query_params.get("period")) and report.period.kind in ("month", "range"),
+        "label_lines": label_lines(report.labels, app.registry),
     })
+
+
+def label_lines(labels: dict[str, Any], registry: Any) -> list[tuple[str, str]]:
+    """The period's labels (奔牛 / 蜗牛, 十佳网格, 约谈) as (title, names) lines."""
+    def names(units: list[str], grids: list[str]) -> str:
+        tree = registry.tree
+        shown = [registry.unit_name(u) for u in units] + [tree.name(g) if g in tree else g for g in grids]
+        return "、".join(shown) or "—"
+
+    lines = []
+    if "units" in labels:
+        for key, title in (("bull", "assess_bull"), ("snail", "assess_snail")):
+            lines.append((T[title], names(labels["units"][key], labels["grids"][key])))
+    if "top_ten_grids" in labels:
+        lines.append((T["assess_top_grids"], names([], labels["top_ten_grids"])))
+    if "interview" in labels:
+        interview = labels["interview"]
+        lines.append((T["assess_interview"], names(interview["units"], interview["grids"])))
+    return lines
 
 
 @router.get("/assessment/export.csv")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 import texts
-from admin import policy_form
+from admin import audit_view, policy_form
 from admin.accounts import SessionInfo
 from admin.policy_form import PolicyForm
 from admin.routes.config import console_actor
@@ -26,13 +26,20 @@ T = texts.ADMIN
 AUDIT_PAGE = 50
 
 
-def _context(app: App, form: PolicyForm, error: str | None = None) -> dict[str, Any]:
+async def _config_version(app: App) -> int | None:
+    """The configuration version of the policy's last change: the number the audit log shows."""
+    async with app.uow() as uow:
+        return await config_log.last_version(uow.session, policy_store.POLICY, policy_store.POLICY)
+
+
+async def _context(app: App, form: PolicyForm, error: str | None = None) -> dict[str, Any]:
     taxonomy = app.registry.taxonomy
     blank = [("", policy_form.ALL, "")] * policy_form.BLANK_ROWS
     return {
         "nav": "config",
         "sub": "policy",
         "form": form,
+        "config_version": await _config_version(app),
         "error": error,
         "cats": taxonomy.categories,
         "rows": [*form.overrides, *blank],
@@ -51,7 +58,7 @@ async def policy_page(request: Request, info: SessionInfo = ADMIN) -> Response:
     async with app.uow() as uow:
         stored = await policy_store.read_policy(uow.session)
     form = policy_form.from_policy(stored.policy, app.registry.taxonomy, stored.version)
-    return await render_page(request, "config_policy.html", _context(app, form))
+    return await render_page(request, "config_policy.html", await _context(app, form))
 
 
 @router.post("/policy")
@@ -60,17 +67,20 @@ async def policy_save(request: Request, info: SessionInfo = ADMIN) -> Response:
     form = policy_form.from_post(await request.form(), app.registry.taxonomy)
     try:
         doc = policy_form.to_doc(form, app.registry.taxonomy)
-        doc["nlu"] = policy_to_doc(app.registry.policy)["nlu"]  # not on the form: kept as configured
+        configured = policy_to_doc(app.registry.policy)
+        for section in ("nlu", "retention"):  # not on the form: kept as configured
+            doc[section] = configured[section]
         stored = await policy_store.save_policy_doc(
             app.uow(), doc, console_actor(info), now(request), expected_version=form.version
         )
     except PolicyError as exc:
         error = T["pol_error"].format(message=policy_form.error_zh(exc, app.registry))
-        return await render_page(request, "config_policy.html", _context(app, form, error), 400)
+        return await render_page(request, "config_policy.html", await _context(app, form, error), 400)
     except PolicyConflict:
-        return await render_page(request, "config_policy.html", _context(app, form, T["pol_conflict"]), 409)
+        context = await _context(app, form, T["pol_conflict"])
+        return await render_page(request, "config_policy.html", context, 409)
     await app.reload()
-    await flash(request, "ok", T["pol_saved"].format(version=stored.version))
+    await flash(request, "ok", T["pol_saved"].format(version=stored.config_version))
     return redirect("/config/policy")
 
 
@@ -84,7 +94,8 @@ async def audit_page(request: Request, page: int = 1, info: SessionInfo = ADMIN)
     page = max(1, min(page, 10**6))
     async with app.uow() as uow:
         rows, total = await config_log.entries(uow.session, (page - 1) * AUDIT_PAGE, AUDIT_PAGE)
-    entries = [(r, _pretty(r.before), _pretty(r.after)) for r in rows]
+    said = await audit_view.entries(app.uow(), app.registry, rows)
+    entries = [(e, _pretty(e.row.before), _pretty(e.row.after)) for e in said]
     return await render_page(
         request,
         "config_audit.html",
@@ -95,7 +106,5 @@ async def audit_page(request: Request, page: int = 1, info: SessionInfo = ADMIN)
             "page": page,
             "total": total,
             "pages": max(1, math.ceil(total / AUDIT_PAGE)),
-            "ACTOR_KIND_ZH": texts.AUDIT_ACTOR_ZH,
-            "OBJECT_KIND_ZH": texts.AUDIT_OBJECT_ZH,
         },
     )

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from aiogram.types import BufferedInputFile
+
 import texts
 from bot import render
 from bot.delivery.calls import (
@@ -18,6 +20,7 @@ from bot.delivery.calls import (
     _resumed,
 )
 from dispatch.db.outbox import Card, Outcome, Pending, Progress
+from dispatch.service import bulletin
 from dispatch.service.queries import CaseView
 
 
@@ -221,4 +224,28 @@ class Deliverers(TelegramCalls):
         cards[:] = [k for k in cards if not (k.chat_id == row.chat_id and k.purpose == "triage")] + [card]
         return m.message_id
 
-
+    async def _deliver_bulletin(
+        self, row: Pending, view: CaseView, cards: list[Card], out: Outcome
+    ) -> int | None:
+        """通报 (no case): two parts, each recorded as it goes out: 1 the message with the
+        figures, 2 the XLSX as a document — the row's main message, so a document that did not
+        go out is retried (without the message again)."""
+        if row.parts_done >= 2 and row.tg_message_id is not None:
+            out.error = RESUMED
+            return row.tg_message_id
+        key = str(row.payload.get("bulletin") or "")
+        async with self.app.uow() as uow:
+            made = await bulletin.bulletin(uow, key)
+        if made is None:
+            raise Permanent(f"no bulletin {key!r}")
+        if row.parts_done < 1:
+            m = await self._send_text(row.chat_id, made.text)
+            await self._step(row, 1, row.chat_id, m.message_id)
+        xlsx, name = made.xlsx, made.file_name
+        sent = await self.call(
+            lambda: self.bot.send_document(row.chat_id, BufferedInputFile(xlsx, filename=name)),
+            row.chat_id,
+            on_sent=_main(out),
+        )
+        await self._step(row, 2, row.chat_id, sent.message_id)
+        return sent.message_id

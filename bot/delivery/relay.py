@@ -71,6 +71,8 @@ from bot.ratelimit import SendLimiter, Throttled
 from bot.transcript import current_case
 from dispatch.db import outbox
 from dispatch.db.outbox import CLAIM_TTL, Card, Outcome, Pending
+from dispatch.observe.context import case_number
+from dispatch.observe.metrics import DELIVERIES
 from dispatch.service import queries
 from dispatch.service.app import App
 from dispatch.service.notify import Notice
@@ -153,6 +155,7 @@ class OutboxRelay(Deliverers, PatrolDeliverers):
             Notice.PATROL_FENCE: self._deliver_patrol_fence,
             Notice.PATROL_ENDED: self._deliver_patrol_ended,
             Notice.PATROL_DIGEST: self._deliver_patrol_digest,
+            Notice.BULLETIN: self._deliver_bulletin,
         }
 
     def kick(self) -> None:
@@ -315,6 +318,7 @@ class OutboxRelay(Deliverers, PatrolDeliverers):
         """Deliver one case's rows in order, adding each outcome to the batch as it is known."""
         async with self._sem:
             token = current_case.set(rows[0].case_id)
+            case_token = case_number.set(view.case.number if view is not None else None)
             try:
                 for i, row in enumerate(rows):
                     if not self._may_start(batch, row):
@@ -334,6 +338,7 @@ class OutboxRelay(Deliverers, PatrolDeliverers):
                     if row.lapsed_from is not None and outcome.state == "sent" and outcome.error is None:
                         outcome.error = MAYBE_TWICE
                     batch.add(outcome)
+                    DELIVERIES.labels(result=outcome.state if outcome.state != "pending" else "retry").inc()
                     if outcome.state == "pending":  # keep this case's order: the rest wait too
                         for later in rows[i + 1 :]:
                             batch.add(
@@ -348,6 +353,7 @@ class OutboxRelay(Deliverers, PatrolDeliverers):
                         break
             finally:
                 current_case.reset(token)
+                case_number.reset(case_token)
 
     async def _one(self, row: Pending, view: CaseView | None, cards: list[Card], outcome: Outcome) -> Outcome:
         """Deliver one row; `outcome` is filled in as it goes (the main message's id as soon as
@@ -370,6 +376,7 @@ class OutboxRelay(Deliverers, PatrolDeliverers):
                 await self._step(row, 1, row.chat_id, outcome.message_id)
             if not (outcome.error or "").startswith("skipped"):
                 self.stats.sent += 1
+            log.debug("relay: row %s (%s → %s) sent", row.id, row.kind, row.chat_id)
             return outcome
         except Exception as exc:
             if outcome.message_id is not None:  # the main message went out; something after it failed

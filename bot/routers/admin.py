@@ -1,4 +1,5 @@
-"""Groups: /bind <code> makes a group a unit's work group; a group upgraded to a supergroup
+"""Groups: /bind <code> makes a group a unit's work group; /chatid tells a group its id (to
+name it in the policy, e.g. the leaders' group of the 通报); a group upgraded to a supergroup
 keeps working (migrate_to_chat_id); the bot added to or removed from a group."""
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ def _not_private_or_command(message: Message) -> bool:
 
 # Any other message skips this router in one check (a handler for anything else must widen it).
 routes.message.skip_unless(InLoop(_not_private_or_command))
+
+
+@routes.message(Command("chatid"), GROUP)
+async def chat_id(message: Message) -> None:
+    """The group's chat id, for settings that name a group by it (the leaders' group of the
+    通报: policy assessment.bulletin.chat_id)."""
+    await message.reply(texts.CHAT_ID.format(chat_id=message.chat.id))
 
 
 @routes.message(Command("bind"))

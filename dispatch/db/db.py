@@ -83,15 +83,16 @@ async def upgrade_async(url: str, revision: str = "head") -> None:
 
 
 def current_revision(url: str) -> str | None:
+    """The revision the database is at, through the same async driver the processes use (no
+    second PostgreSQL driver needed)."""
     from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import create_engine
 
-    sync_url = make_url(normalise_url(url))
-    sync_url = sync_url.set(
-        drivername="sqlite" if sync_url.drivername.startswith("sqlite") else "postgresql+psycopg"
-    )
-    engine = create_engine(sync_url)
-    with engine.connect() as conn:
-        rev = MigrationContext.configure(conn).get_current_revision()
-    engine.dispose()
-    return rev
+    async def read() -> str | None:
+        engine = create_async_engine(normalise_url(url))
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())

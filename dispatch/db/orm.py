@@ -84,6 +84,7 @@ class MemberRow(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    anonymised_at: Mapped[datetime | None]  # retention (migration 0009)
 
 
 class CaseCounterRow(Base):
@@ -129,6 +130,7 @@ class CaseRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     # What the deadline scheduler already did: reminders, escalation step (see deadlines.py).
     sched: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    anonymised_at: Mapped[datetime | None]  # its people's personal data removed (migration 0009)
 
     __table_args__ = (
         Index("ix_cases_status_due", "status", "due_at"),

@@ -1,7 +1,7 @@
 """The tables of patrols (巡查): one row per patrol, one compact row per stored track point,
 and the days whose morning message (日督导) went out.
 
-Same `Base` as the dispatch tables, so Alembic (migration 0009) sees them. A track point is
+Same `Base` as the dispatch tables, so Alembic (migration 0011) sees them. A track point is
 four integers: the patrol, its sequence number, seconds since the patrol began and the
 position in microdegrees (about 0.1 m) — about 40 bytes a point with the index on SQLite."""
 

@@ -393,6 +393,11 @@ class CaseRepository:
     async def remove_follower(self, case_id: int, member_id: int) -> None:
         await self.session.execute(_REMOVE_FOLLOWER, {"case_id": case_id, "member_id": member_id})
 
+    async def follower_ids(self, case_id: int) -> list[int]:
+        """The members following a case (their own reports were linked to it)."""
+        return list((await self.session.scalars(
+            select(_FOLLOWERS.c.member_id).where(_FOLLOWERS.c.case_id == case_id))).all())
+
     async def follower_tg_ids(self, case_id: int) -> list[int]:
         return list((await self.session.scalars(_FOLLOWER_TG_IDS, {"case_id": case_id})).all())
 

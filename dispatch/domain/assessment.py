@@ -438,7 +438,13 @@ def total(views: Iterable[CaseView], weights: Mapping[str, int] = GRID_WEIGHTS) 
     return fig
 
 
-def ranking(figures: Sequence[Figures], n: int = 3) -> tuple[list[Figures], list[Figures]]:
+# Defaults of the policy (`assessment` in docs/policy.md), which may change each of them.
+RANKING_SIZE = 3  # 前三后三; also the quarter's 奔牛 / 蜗牛
+TOP_TEN = 10  # 十佳网格, the year's best grids
+INTERVIEW_MONTHS = 3  # in the bottom three this many months running: on the 约谈 list
+
+
+def ranking(figures: Sequence[Figures], n: int = RANKING_SIZE) -> tuple[list[Figures], list[Figures]]:
     """前三后三 among the subjects with a score: best first by score, then more cases to
     handle, then id; the bottom (worst first) never repeats a subject of the top."""
     scored = sorted(
@@ -449,10 +455,6 @@ def ranking(figures: Sequence[Figures], n: int = 3) -> tuple[list[Figures], list
     rest = scored[len(top):]
     bottom = list(reversed(rest[-n:]))
     return top, bottom
-
-
-TOP_TEN = 10  # 十佳网格, the year's best grids
-INTERVIEW_MONTHS = 3  # in the bottom three this many months running: on the 约谈 list
 
 
 # -- grid-worker points ----------------------------------------------------------------------

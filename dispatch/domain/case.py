@@ -41,6 +41,7 @@ class Action(StrEnum):
     CANCELLED = "cancelled"
     LINKED_DUPLICATE = "linked_duplicate"
     DUPLICATE_REPORTED = "duplicate_reported"
+    UNLINKED_DUPLICATE = "unlinked_duplicate"  # on the main case: a linked report was unlinked
     EXTENDED = "extended"
     RECATEGORISED = "recategorised"
     REVIEWED = "reviewed"  # 审核 of an on-the-spot record by a 网格长 or dispatcher

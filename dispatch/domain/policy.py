@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
-from dispatch.domain.assessment import GRID_WEIGHTS, POINTS, RATE_NAMES, UNIT_WEIGHTS
+from dispatch.domain.assessment import (
+    GRID_WEIGHTS,
+    INTERVIEW_MONTHS,
+    POINTS,
+    RANKING_SIZE,
+    RATE_NAMES,
+    TOP_TEN,
+    UNIT_WEIGHTS,
+)
 from dispatch.domain.case import Priority, Rating
 from dispatch.domain.deadlines import DeadlinePolicy
 from dispatch.domain.duplicates import DuplicatePolicy
@@ -36,9 +44,10 @@ MAX_DISTANCE_M = 100_000.0
 AROUND_THE_CLOCK, WORKING_HOURS = "around_the_clock", "working_hours"
 SECTIONS = (
     "time_limits", "calendar", "reminders", "escalation", "verification", "rating", "duplicates", "nlu",
-    "assessment", "patrol",
+    "assessment", "retention", "patrol",
 )
 MAX_DAYS = 365.0
+MAX_RETENTION_DAYS = 3650.0  # ten years
 POINT_RULES = ("report", "report_on_spot", "verification", "duplicate")
 MAX_POINTS = 100
 
@@ -70,7 +79,10 @@ MESSAGES = {
     "weight": "must be a whole number between -100 and 100 (negative: lower is better)",
     "days": "must be a number of days > 0 and ≤ {max:g}",
     "positive": "must be a number > 0 and ≤ {max:g}",
-    "count": "must be a whole number between {min} and {max}",
+    "range": "must be a whole number between {min} and {max}",
+    "count": "must be a whole number between 1 and {max}",
+    "every": "must be week or month",
+    "chat": "must be a Telegram chat id (a whole number), or empty for none",
 }
 
 
@@ -103,12 +115,31 @@ class CalendarPolicy:
 
 
 @dataclass(frozen=True)
+class BulletinPolicy:
+    """通报: the period's report sent to the leaders' group on a schedule, in local time.
+    `every`: week (on `weekday`, 1 = Monday) or month (on `day`); the report is of the
+    period before the one the moment falls in. No `chat_id`: no 通报."""
+
+    chat_id: int | None = None
+    every: str = "month"
+    weekday: int = 1
+    day: int = 1
+    at: time = time(9, 0)
+
+
+@dataclass(frozen=True)
 class AssessmentPolicy:
-    """Grid-worker points (积分) and the score weights (docs/assessment.md)."""
+    """Grid-worker points (积分), the score weights, the sizes of the rankings and labels,
+    the 约谈 run and the 通报 schedule (docs/assessment.md)."""
 
     points: Mapping[str, int] = field(default_factory=lambda: dict(POINTS))
     unit_weights: Mapping[str, int] = field(default_factory=lambda: dict(UNIT_WEIGHTS))
     grid_weights: Mapping[str, int] = field(default_factory=lambda: dict(GRID_WEIGHTS))
+    ranking_size: int = RANKING_SIZE  # 前三后三: how many at the top and at the bottom
+    label_size: int = RANKING_SIZE  # the quarter's 奔牛 / 蜗牛, each
+    top_grids: int = TOP_TEN  # the year's 十佳网格
+    interview_months: int = INTERVIEW_MONTHS  # in the bottom this many months running: 约谈
+    bulletin: BulletinPolicy = field(default_factory=BulletinPolicy)
 
 
 @dataclass(frozen=True)
@@ -133,6 +164,15 @@ class PatrolPolicy:
 
 
 @dataclass(frozen=True)
+class RetentionPolicy:
+    """Residents' personal data is anonymised `anonymise_after_days` after their case closed
+    (`dispatch/service/retention.py`, run by the scheduler; docs/policy.md says what goes)."""
+
+    enabled: bool = True
+    anonymise_after_days: float = 365.0
+
+
+@dataclass(frozen=True)
 class Policy:
     category_hours: Mapping[str, float] = field(default_factory=dict)  # over the taxonomy's
     unit_hours: Mapping[str, float] = field(default_factory=dict)
@@ -145,6 +185,7 @@ class Policy:
     assessment: AssessmentPolicy = field(default_factory=lambda: AssessmentPolicy())
     nlu_retrain: RetrainPolicy = field(default_factory=RetrainPolicy)
     patrol: PatrolPolicy = field(default_factory=PatrolPolicy)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     def sla(self, taxonomy_hours: Mapping[str, float], tz: tzinfo | None = None) -> SlaPolicy:
         """The time limits: the taxonomy's hours with this policy's overrides."""
@@ -402,8 +443,51 @@ def _whole(value: Any, path: str, code: str, limit: int) -> int:
     return int(value)
 
 
+# The sizes: key → the largest value allowed.
+ASSESSMENT_SIZES = {"ranking_size": 20, "label_size": 20, "top_grids": 100, "interview_months": 12}
+BULLETIN_EVERY = ("week", "month")
+
+
+def _count(r: _Reader, key: str, default: int, limit: int) -> int:
+    if not r.has(key):
+        return default
+    value = r.get(key)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise PolicyError(r.at(key), "count", max=limit)
+    return value
+
+
+def _bulletin(raw: Any) -> BulletinPolicy:
+    r = _Reader(raw, "assessment.bulletin", ("chat_id", "every", "weekday", "day", "time"))
+    d = BulletinPolicy()
+    chat = r.get("chat_id")
+    if isinstance(chat, str):
+        chat = chat.strip() or None
+        if chat is not None:
+            try:
+                chat = int(chat)
+            except ValueError:
+                raise PolicyError(r.at("chat_id"), "chat") from None
+    if chat is not None and (isinstance(chat, bool) or not isinstance(chat, int)):
+        raise PolicyError(r.at("chat_id"), "chat")
+    every = r.get("every") if r.has("every") else d.every
+    if every not in BULLETIN_EVERY:
+        raise PolicyError(r.at("every"), "every")
+    return BulletinPolicy(
+        chat_id=chat,
+        every=str(every),
+        weekday=_count(r, "weekday", d.weekday, 7),
+        day=_count(r, "day", d.day, 28),
+        at=_time(r.get("time"), r.at("time")) if r.has("time") else d.at,
+    )
+
+
 def _assessment(raw: Any) -> AssessmentPolicy:
-    r = _Reader(raw, "assessment", ("points", "unit_weights", "grid_weights"))
+    r = _Reader(
+        raw, "assessment", ("points", "unit_weights", "grid_weights", *ASSESSMENT_SIZES, "bulletin")
+    )
     d = AssessmentPolicy()
     points = dict(d.points)
     if r.get("points") is not None:
@@ -419,7 +503,17 @@ def _assessment(raw: Any) -> AssessmentPolicy:
             continue
         wr = _Reader(raw_w, r.at(name), RATE_NAMES)
         weights[name] = {k: _whole(wr.get(k), wr.at(k), "weight", 100) for k in RATE_NAMES if wr.has(k)}
-    return AssessmentPolicy(points=points, **weights)
+    sizes = {k: _count(r, k, getattr(d, k), limit) for k, limit in ASSESSMENT_SIZES.items()}
+    return AssessmentPolicy(
+        points=points,
+        unit_weights=weights["unit_weights"],
+        grid_weights=weights["grid_weights"],
+        ranking_size=sizes["ranking_size"],
+        label_size=sizes["label_size"],
+        top_grids=sizes["top_grids"],
+        interview_months=sizes["interview_months"],
+        bulletin=_bulletin(r.get("bulletin")),
+    )
 
 
 def _nlu(raw: Any) -> RetrainPolicy:
@@ -435,14 +529,14 @@ PATROL_FIELDS = (
 )
 
 
-def _count(r: _Reader, key: str, default: int, low: int, high: int) -> int:
+def _in_range(r: _Reader, key: str, default: int, low: int, high: int) -> int:
     if not r.has(key):
         return default
     v = r.get(key)
     if isinstance(v, str) and v.strip().isdigit():
         v = int(v.strip())
     if isinstance(v, bool) or not isinstance(v, int | float) or int(v) != v or not low <= int(v) <= high:
-        raise PolicyError(r.at(key), "count", min=low, max=high)
+        raise PolicyError(r.at(key), "range", min=low, max=high)
     return int(v)
 
 
@@ -452,19 +546,29 @@ def _patrol(raw: Any) -> PatrolPolicy:
     rules = PatrolRules(
         max_hours=_positive(r, "max_hours", dr.max_hours, "hours", 24.0),
         max_speed_kmh=_positive(r, "max_speed_kmh", dr.max_speed_kmh, "positive", 1000.0),
-        max_points=_count(r, "max_points", dr.max_points, 10, 100_000),
+        max_points=_in_range(r, "max_points", dr.max_points, 10, 100_000),
         outside_minutes=_positive(r, "outside_minutes", dr.outside_minutes, "positive", 1440.0),
         stale_minutes=_positive(r, "stale_minutes", dr.stale_minutes, "positive", 1440.0),
     )
     return PatrolPolicy(
         rules=rules,
-        weekly_days=_count(r, "weekly_days", d.weekly_days, 0, 7),
+        weekly_days=_in_range(r, "weekly_days", d.weekly_days, 0, 7),
         min_day_minutes=_positive(r, "min_day_minutes", d.min_day_minutes, "positive", 1440.0),
         coverage_radius_m=_positive(r, "coverage_radius_m", d.coverage_radius_m, "distance", 1000.0),
         digest_time=(
             _time(r.get("digest_time"), r.at("digest_time")) if r.has("digest_time") else d.digest_time
         ),
         retention_days=_positive(r, "retention_days", d.retention_days, "days", 3650.0),
+    )
+
+
+def _retention(raw: Any) -> RetentionPolicy:
+    r = _Reader(raw, "retention", ("enabled", "anonymise_after_days"))
+    d = RetentionPolicy()
+    return RetentionPolicy(
+        enabled=_flag(r, "enabled", d.enabled),
+        anonymise_after_days=_positive(r, "anonymise_after_days", d.anonymise_after_days, "days",
+                                       MAX_RETENTION_DAYS),
     )
 
 
@@ -484,6 +588,7 @@ def parse_policy(
         assessment=_assessment(top.get("assessment")),
         nlu_retrain=_nlu(top.get("nlu")),
         patrol=_patrol(top.get("patrol")),
+        retention=_retention(top.get("retention")),
     )
 
 
@@ -500,6 +605,7 @@ def policy_to_doc(policy: Policy, taxonomy_hours: Mapping[str, float] | None = N
     for (u, c), h in sorted(policy.unit_category_hours.items()):
         pairs.setdefault(u, {})[c] = _num(h)
     cal, dl, dup = policy.calendar, policy.deadlines, policy.duplicates
+    bul = policy.assessment.bulletin
     return {
         "time_limits": {
             "categories": {c: _num(h) for c, h in cats.items()},
@@ -540,12 +646,24 @@ def policy_to_doc(policy: Policy, taxonomy_hours: Mapping[str, float] | None = N
             "points": dict(policy.assessment.points),
             "unit_weights": dict(policy.assessment.unit_weights),
             "grid_weights": dict(policy.assessment.grid_weights),
+            **{k: getattr(policy.assessment, k) for k in ASSESSMENT_SIZES},
+            "bulletin": {
+                "chat_id": bul.chat_id,
+                "every": bul.every,
+                "weekday": bul.weekday,
+                "day": bul.day,
+                "time": bul.at.strftime("%H:%M"),
+            },
         },
         "nlu": {
             "retrain": {
                 "enabled": policy.nlu_retrain.enabled,
                 "every_days": _num(policy.nlu_retrain.every_days),
             }
+        },
+        "retention": {
+            "enabled": policy.retention.enabled,
+            "anonymise_after_days": _num(policy.retention.anonymise_after_days),
         },
         "patrol": _patrol_doc(policy.patrol),
     }

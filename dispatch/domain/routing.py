@@ -111,3 +111,17 @@ def route(table: RoutingTable, tree: GridTree, grid_id: str | None, category: st
     unit, rule_grid = chosen
     catch_all = unit.is_catch_all and category not in unit.categories
     return RouteResult(grid_id, category, unit.id, rule_grid, catch_all)
+
+
+def candidates(table: RoutingTable, tree: GridTree, grid_id: str | None, category: str) -> list[str]:
+    """The units the rule considers for (grid, category), in the rule's order: those naming the
+    category before the "*" units, each group deepest grid first. The first is the one `route`
+    chooses; the others are where a dispatcher looks next (a unit of a wider grid)."""
+    if grid_id is None:
+        return []
+    chain = tree.ancestors(grid_id) if grid_id in tree else (grid_id,)
+    out: list[str] = []
+    for key in (category, CATCH_ALL):
+        for ancestor in chain:
+            out.extend(u.id for u in sorted(table.at(ancestor, key), key=lambda u: u.id) if u.id not in out)
+    return out

@@ -61,6 +61,11 @@ TRANSITIONS: frozenset[tuple[CaseStatus, CaseStatus]] = frozenset(
         (S.REOPENED, S.TRIAGE),
         (S.REOPENED, S.CANCELLED),
         (S.DUPLICATE, S.TRIAGE),  # unlinked by a dispatcher
+        # merged by a dispatcher into another open case (合并): the same problem twice
+        (S.DISPATCHED, S.DUPLICATE),
+        (S.ACCEPTED, S.DUPLICATE),
+        (S.RETURNED, S.DUPLICATE),
+        (S.REOPENED, S.DUPLICATE),
     }
 )
 

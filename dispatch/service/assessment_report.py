@@ -14,6 +14,7 @@ from dispatch.db.uow import UnitOfWork
 from dispatch.domain import assessment as A
 from dispatch.domain.offsite import OffsiteRule
 from dispatch.domain.offsite import rate as offsite_rate
+from dispatch.domain.policy import AssessmentPolicy
 from dispatch.service.hotline_check import offsite_check
 from dispatch.service.patrol_report import patrol_figures
 from dispatch.service.registry import Registry
@@ -250,12 +251,12 @@ async def build_report(
         views, ancestors, {g.id: g.name for g in tree.by_id.values()}, settings.grid_weights, points=per_case
     )
     grids = [f for f in all_grids if f.subject in tree and tree.get(f.subject).level == grid_level]
-    ut, ub = A.ranking(units)
-    gt, gb = A.ranking(grids)
+    ut, ub = A.ranking(units, settings.ranking_size)
+    gt, gb = A.ranking(grids, settings.ranking_size)
     as_of = window.as_of.astimezone(period.start.tzinfo)
     total = A.total(views, settings.grid_weights)
     report = Report(period, as_of, total, units, grids, workers, ut, ub, gt, gb, all_grids, rules)
-    report.labels = _labels(report)
+    report.labels = _labels(report, settings)
     check = await offsite_check(lambda: uow, registry, period.start, window.as_of, OffsiteRule(),
                                 period.start.tzinfo)  # type: ignore[arg-type]
     report.offsite = _offsite_figures(check, tree)
@@ -270,17 +271,18 @@ async def build_report(
     return report
 
 
-def _labels(report: Report) -> dict[str, Any]:
+def _labels(report: Report, settings: AssessmentPolicy) -> dict[str, Any]:
     """Quarterly 奔牛 (top) / 蜗牛 (bottom) units and grids; the yearly 十佳网格."""
     kind = report.period.kind
     if kind == "quarter":
-        units, grids = _ids(report.unit_top, report.unit_bottom), _ids(report.grid_top, report.grid_bottom)
+        units = _ids(*A.ranking(report.units, settings.label_size))
+        grids = _ids(*A.ranking(report.grids, settings.label_size))
         return {
             "units": {"bull": units["top"], "snail": units["bottom"]},
             "grids": {"bull": grids["top"], "snail": grids["bottom"]},
         }
     if kind == "year":
-        best, _ = A.ranking(report.grids, A.TOP_TEN)
+        best, _ = A.ranking(report.grids, settings.top_grids)
         return {"top_ten_grids": [f.subject for f in best]}
     return {}
 
@@ -288,13 +290,13 @@ def _labels(report: Report) -> dict[str, Any]:
 async def _interview(
     uow: UnitOfWork, registry: Registry, period: Period, level: int, now: datetime, report: Report
 ) -> dict[str, list[str]]:
-    """约谈: units and grids in the bottom three of this month and the months before it, for
-    A.INTERVIEW_MONTHS months running."""
+    """约谈: units and grids in the bottom of this month and the months before it, for the
+    policy's `interview_months` months running."""
     units = {f.subject for f in report.unit_bottom}
     grids = {f.subject for f in report.grid_bottom}
     first = period.start.date()
     tz = period.start.tzinfo
-    for _ in range(A.INTERVIEW_MONTHS - 1):
+    for _ in range(registry.policy.assessment.interview_months - 1):
         if not (units or grids):
             break
         first = (first.replace(day=1) - timedelta(days=1)).replace(day=1)

@@ -10,6 +10,7 @@ for its notifications commit together or not at all."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +32,7 @@ from dispatch.domain.members import (
 )
 from dispatch.domain.numbering import format_case_number
 from dispatch.domain.status import CaseStatus
+from dispatch.observe.context import set_case
 from dispatch.service import notify
 from dispatch.service.ports import Clock
 from dispatch.service.registry import Registry
@@ -49,6 +51,8 @@ _LINKABLE = sorted(s.value for s in LINKABLE)
 class CaseNotFound(DomainError):
     pass
 
+
+log = logging.getLogger("dispatch.cases")
 
 @dataclass
 class ReportDraft:
@@ -124,6 +128,7 @@ class CaseService:
         case = await uow.cases.get(case_id)
         if case is None:
             raise CaseNotFound(f"case {case_id} not found")
+        set_case(case.number)  # named on every log line about it from here on
         return case
 
     async def _reporter_tg(self, uow: UnitOfWork, case: Case) -> int | None:
@@ -134,6 +139,7 @@ class CaseService:
 
     async def _commit(self, uow: UnitOfWork, case: Case, events: Sequence[CaseEvent], now: datetime) -> Case:
         await uow.cases.save(case, now)
+        set_case(case.number)
         reporter_tg = await self._reporter_tg(uow, case)
         for e in events:
             await notify.plan(uow, self.registry, case, e, now, reporter_tg)
@@ -232,6 +238,8 @@ class CaseService:
             if also is not None:
                 await also(uow, case)
             await uow.commit()
+        set_case(case.number)
+        log.info("case filed: %s, %s → %s (%s)", case.category, case.grid_id, case.unit_id, case.status.value)
         return case
 
     async def amend_report(
@@ -307,16 +315,50 @@ class CaseService:
         return match.case if match else None
 
     async def unlink_duplicate(self, case_id: int, actor: Actor) -> Case:
-        """A dispatcher decides a linked report is a problem of its own: it goes to triage."""
+        """A dispatcher decides a linked report is a problem of its own: it goes to triage, and
+        the main case's timeline says so."""
         async with self._uow() as uow:
             member, case = await self._acting(uow, actor, *STAFF), await self._case(uow, case_id)
             ensure_staff(member)
             now = self.clock.now()
             original_id = case.duplicate_of
-            event = case.send_to_triage(actor, now, "取消重复关联")
+            event = case.send_to_triage(actor, now, texts.DUPLICATE_UNLINKED_NOTE)
             case.duplicate_of = None
-            if original_id is not None and case.reporter_id is not None:
-                await uow.cases.remove_follower(original_id, case.reporter_id)
+            if original_id is not None:
+                if case.reporter_id is not None:
+                    await uow.cases.remove_follower(original_id, case.reporter_id)
+                original = await uow.cases.get(original_id)
+                if original is not None:
+                    original.record(Action.UNLINKED_DUPLICATE, actor, now, case.number, duplicate_id=case.id)
+                    await uow.cases.save(original, now)
+            return await self._commit(uow, case, [event], now)
+
+    async def merge_duplicate(self, case_id: int, into_id: int, actor: Actor, note: str = "") -> Case:
+        """合并: a dispatcher marks case `case_id` a duplicate of the open case `into_id`. Its
+        reporter follows the main case, it is closed as a duplicate (the unit holding it sees its
+        card say so), and both timelines record the merge."""
+        async with self._uow() as uow:
+            member = await self._acting(uow, actor, *STAFF)
+            ensure_staff(member)
+            case, main = await self._case(uow, case_id), await self._case(uow, into_id)
+            if case.id == main.id:
+                raise DomainError(f"case {case.number} cannot be a duplicate of itself")
+            if main.status not in LINKABLE or main.duplicate_of is not None:
+                raise DomainError(f"case {main.number} is not open: nothing can follow it")
+            now = self.clock.now()
+            assert main.id is not None and case.id is not None
+            event = case.mark_duplicate(main.id, main.number, actor, now)
+            if note.strip():
+                event.data["note"] = note.strip()[:500]
+            # its reporter, and whoever followed it, follow the main case now
+            people = {*await uow.cases.follower_ids(case.id), case.reporter_id} - {None, main.reporter_id}
+            for person in sorted(p for p in people if p is not None):
+                await uow.cases.add_follower(main.id, person, now)
+            count = await uow.cases.duplicate_count(main.id)
+            linked = main.record(Action.DUPLICATE_REPORTED, actor, now, case.number,
+                                 duplicate_id=case.id, reports=count + 1, merged=True)
+            await uow.cases.save(main, now)
+            await notify.plan(uow, self.registry, main, linked, now, None)
             return await self._commit(uow, case, [event], now)
 
     # -- the unit ---------------------------------------------------------------------------

@@ -97,6 +97,16 @@ async def record(
     return version
 
 
+async def last_version(session: AsyncSession, object_kind: str, object_id: str) -> int | None:
+    """The configuration version of the last audited change of one object (None: never changed)."""
+    version = await session.scalar(
+        select(func.max(ConfigAuditRow.config_version)).where(
+            ConfigAuditRow.object_kind == object_kind, ConfigAuditRow.object_id == object_id
+        )
+    )
+    return None if version is None else int(version)
+
+
 async def entries(session: AsyncSession, offset: int, limit: int) -> tuple[list[ConfigAuditRow], int]:
     """A page of the audit log, newest first, and the number of entries."""
     total = await session.scalar(select(func.count()).select_from(ConfigAuditRow))

@@ -30,6 +30,7 @@ class Notice(StrEnum):
     PATROL_FENCE = "patrol_fence"  # 电子围栏: a grid leader told a worker left / went silent, or is back
     PATROL_ENDED = "patrol_ended"  # the worker told the scheduler ended their patrol, with its summary
     PATROL_DIGEST = "patrol_digest"  # 日督导: a grid leader's morning message of yesterday's patrols
+    BULLETIN = "bulletin"  # 通报: the period's report to the leaders' group (no case; the scheduler)
 
 
 # Events the reporter is told about.
@@ -80,7 +81,8 @@ async def plan(
         unit = registry.units.get(case.unit_id)
         if unit is not None and unit.chat_id is not None:
             add(chat_id=unit.chat_id, kind=Notice.UNIT_CARD, payload=base, now=now, case_id=case.id)
-    if event.action in CARD_ACTIONS:
+    merged = event.action == Action.LINKED_DUPLICATE and not new_case  # a unit may hold its card
+    if event.action in CARD_ACTIONS or merged:
         add(chat_id=0, kind=Notice.CARD_UPDATE, payload=base, now=now, case_id=case.id)
     if reporter_tg is not None and event.action in RESIDENT_ACTIONS:
         add(chat_id=reporter_tg, kind=Notice.RESIDENT_NOTICE, payload=base, now=now, case_id=case.id)

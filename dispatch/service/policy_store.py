@@ -34,7 +34,8 @@ class PolicyConflict(DomainError):
 class StoredPolicy:
     policy: Policy
     doc: dict[str, Any] | None  # as stored; None: never configured (all defaults)
-    version: int
+    version: int  # the policy's own counter: the console's conflict check
+    config_version: int = 0  # the configuration version of its last change (as in the audit log)
 
 
 async def read_policy(session: AsyncSession) -> StoredPolicy:
@@ -88,6 +89,6 @@ async def save_policy_doc(
             uow.session.add(
                 ConfigStateRow(name=POLICY, version=1, doc=after, updated_at=now, updated_by=actor.label)
             )
-        await config_log.record(uow.session, now, actor, POLICY, POLICY, before, after)
+        config_version = await config_log.record(uow.session, now, actor, POLICY, POLICY, before, after)
         await uow.commit()
-    return StoredPolicy(policy, after, current.version + 1)
+    return StoredPolicy(policy, after, current.version + 1, config_version)

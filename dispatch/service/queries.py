@@ -14,8 +14,8 @@ from dispatch.db import mapping
 from dispatch.db.orm import CaseEventRow, CaseRow
 from dispatch.db.uow import UnitOfWork
 from dispatch.domain.case import Case
-from dispatch.domain.errors import NotAuthorised
-from dispatch.domain.members import Member, Role, ensure_grid_worker, ensure_unit_member
+from dispatch.domain.errors import IllegalTransition, NotAuthorised, OutdatedRound
+from dispatch.domain.members import Member, Role, ensure_grid_worker, ensure_reporter, ensure_unit_member
 from dispatch.domain.status import CaseStatus
 from dispatch.service.registry import Registry
 
@@ -30,6 +30,7 @@ class CaseView:
     resolve_note: str
     return_reason: str
     accepted_by_name: str | None
+    rework_reason: str = ""  # why it came back (返工): the resident's or the grid worker's words
 
 
 async def my_cases(uow: UnitOfWork, tg_id: int, limit: int = 10) -> list[Case]:
@@ -99,6 +100,7 @@ def _view(case: Case, events: list[CaseEventRow], accepted_by_name: str | None) 
         (e.note for e in reversed(events) if e.action in ("resolved", "resolved_on_spot")), ""
     )
     return_reason = next((e.note for e in reversed(events) if e.action == "returned"), "")
+    rework_reason = next((e.note for e in reversed(events) if e.action == "reopened"), "")
     return CaseView(
         case,
         latest.note if latest else "",
@@ -106,6 +108,7 @@ def _view(case: Case, events: list[CaseEventRow], accepted_by_name: str | None) 
         resolve_note,
         return_reason,
         accepted_by_name,
+        rework_reason,
     )
 
 
@@ -157,4 +160,18 @@ async def can_verify(uow: UnitOfWork, registry: Registry, tg_id: int, case_id: i
     if m is None or case is None:
         raise NotAuthorised("unknown member or case")
     ensure_grid_worker(m, case, registry.tree)
+    return case
+
+
+async def can_rate(uow: UnitOfWork, tg_id: int, case_id: int, rating_round: int) -> Case:
+    """The case if this person may rate it now, in this round; else the refusal `rate` would
+    give (so a question asked before the rating changes nothing when it is refused)."""
+    m, case = await uow.members.by_tg(tg_id), await uow.cases.get(case_id)
+    if m is None or case is None:
+        raise NotAuthorised("unknown member or case")
+    ensure_reporter(m, case)
+    if rating_round != case.rework_count:
+        raise OutdatedRound(case.number, rating_round, case.rework_count)
+    if case.status not in (CaseStatus.RESOLVED, CaseStatus.VERIFIED) or case.rating is not None:
+        raise IllegalTransition(case.number, case.status.value, "rated")
     return case

@@ -1,6 +1,7 @@
 """The deadline scheduler: reminders, escalation (督办) and closing unrated cases; it also
-starts the scheduled NLU retraining (`retrain_schedule.py`) and looks at patrols
-(`patrols.py`: stale locations, the maximum duration, track retention, the morning message).
+makes the 通报 when it is due (`bulletin.py`), starts the scheduled NLU retraining
+(`retrain_schedule.py`) and looks at patrols (`patrols.py`: stale locations, the maximum
+duration, track retention, the morning message).
 
 One scheduler runs across all processes (a database lease). `tick()` does one pass
 at the clock's `now`, so tests drive a simulated week without sleeping."""
@@ -34,11 +35,12 @@ from dispatch.domain.deadlines import (
 from dispatch.domain.errors import ConcurrentModification
 from dispatch.domain.routing import CATCH_ALL, Unit
 from dispatch.domain.status import CaseStatus
-from dispatch.service import notify
+from dispatch.service import bulletin, notify
 from dispatch.service.patrols import PatrolService
 from dispatch.service.patrols import TickResult as PatrolTick
 from dispatch.service.ports import Clock
 from dispatch.service.registry import DEFAULT_TIMEZONE, Registry
+from dispatch.service.retention import RetentionResult, anonymise_due
 from dispatch.service.retrain_schedule import RetrainSchedule
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,8 @@ SCANNED = [
     s.value for s in (CaseStatus.DISPATCHED, CaseStatus.ACCEPTED, CaseStatus.RESOLVED, CaseStatus.VERIFIED)
 ]
 
+RETENTION_EVERY = timedelta(hours=1)
+RETENTION_PER_PASS = 1000  # a backlog goes in passes, so reminders and 督办 are not held up
 
 @dataclass
 class TickResult:
@@ -56,6 +60,7 @@ class TickResult:
     auto_closed: int = 0
     conflicts: int = 0
     patrols: PatrolTick | None = None
+    bulletins: int = 0
 
 
 def _state(case: Case) -> DeadlineState:
@@ -102,15 +107,18 @@ class Scheduler:
         timezone: str = DEFAULT_TIMEZONE,
     ) -> None:
         """`policy` / `require_verification`: fixed settings; None (the default) reads them
-        from the registry's configured policy at every tick, so an edit applies at once."""
+        from the registry's configured policy at every tick, so an edit applies at once.
+        `timezone`: the county's (`Settings.timezone`), for the 通报's schedule and periods."""
         self._sessions = sessions
         self._registry = registry
         self.clock = clock
         self._policy = policy
         self._require_verification = require_verification
+        self.timezone = timezone
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.retrain = RetrainSchedule(lambda: self.registry.policy.nlu_retrain, clock)
         self.patrols = PatrolService(self._uow, registry, clock, timezone)
+        self._retention_next: datetime | None = None  # the retention pass runs once an hour
 
     @property
     def registry(self) -> Registry:
@@ -146,6 +154,11 @@ class Scheduler:
                 result.conflicts += 1  # changed meanwhile; the next tick sees it again
             except Exception:  # one bad case must not stop the others
                 log.exception("scheduler: case %s failed", case_id)
+        try:
+            if await bulletin.make_due(self._uow, self.registry, now, self.timezone):
+                result.bulletins += 1
+        except Exception:  # the deadlines above are done; the next tick tries again
+            log.exception("scheduler: the 通报 failed")
         try:
             result.patrols = await self.patrols.tick(now)
         except Exception:  # the cases' deadlines do not wait for a patrol problem
@@ -250,6 +263,21 @@ class Scheduler:
             chat_id=chat_id, kind=kind, payload={"case_id": case.id, **data}, now=now, case_id=case.id
         )
 
+    async def retention(self, *, force: bool = False) -> RetentionResult | None:
+        """Anonymise what the retention policy says is due (at most once an hour, or now with
+        `force`); None when it was not time yet."""
+        now = self.clock.now()
+        if not force and self._retention_next is not None and now < self._retention_next:
+            return None
+        self._retention_next = now + RETENTION_EVERY
+        result = await anonymise_due(self._uow(), self.registry.policy.retention, now,
+                                     max_cases=RETENTION_PER_PASS)
+        if len(result.cases) >= RETENTION_PER_PASS:  # more to do: again at the next tick
+            self._retention_next = now
+        if result.cases:
+            log.info("retention: anonymised %d case(s) and %d resident(s)", len(result.cases), result.members)
+        return result
+
     async def run(self, stop: asyncio.Event, interval: float = 30.0, lease_ttl: float = 90.0) -> None:
         """Tick every `interval` seconds while this process holds the lease."""
         sessions = self._sessions
@@ -259,9 +287,10 @@ class Scheduler:
                     sessions, LEASE_NAME, self.holder, self.clock.now(), timedelta(seconds=lease_ttl)
                 ):
                     r = await self.tick()
-                    if r.reminders or r.escalations or r.auto_closed:
+                    if r.reminders or r.escalations or r.auto_closed or r.bulletins:
                         log.info("scheduler: %s", r)
                     await self.retrain.maybe_start()
+                    await self.retention()
             except Exception:
                 log.exception("scheduler tick failed")
             try:

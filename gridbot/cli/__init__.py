@@ -12,11 +12,14 @@ from typing import Annotated, Any
 
 import typer
 
+from gridbot.cli import flags
 from gridbot.cli.nlu_retrain import retrain as nlu_retrain
 from gridbot.cli.nlu_retrain import rollback as nlu_rollback
 from nlu.bench import bench as bench_nlu
 from nlu.cli import PATHS as NLU_PATHS
 from nlu.cli import app as nlu_app
+
+flags.install()
 
 app = typer.Typer(
     name="gridbot",
@@ -37,7 +40,7 @@ app.add_typer(nlu_app, name="nlu", help="Chinese NLU: classify, train, evaluate,
 
 grids_app = typer.Typer(help="Grid hierarchy (网格) import and lookup.", no_args_is_help=True)
 units_app = typer.Typer(help="Responsible units (责任单位).", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema, backup and restore.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo county (青禾县).", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks: throughput and latency percentiles.", no_args_is_help=True)
 app.add_typer(grids_app, name="grids")
@@ -58,6 +61,18 @@ def _settings() -> Any:
     from dispatch.settings import Settings
 
     return Settings()
+
+
+def _setup_logging(settings: Any, default_level: str) -> None:
+    """Text or JSON lines (GRIDBOT_LOG_FORMAT), redacted; GRIDBOT_LOG_LEVEL when it is set,
+    else the command's default level."""
+    from gridbot.logs import setup_logging
+
+    level = settings.log_level if "log_level" in settings.model_fields_set else default_level
+    try:
+        setup_logging(settings, level.upper())
+    except ValueError as exc:
+        fail(str(exc))
 
 
 def _run(coro: Any) -> Any:
@@ -246,6 +261,37 @@ def db_upgrade(revision: str = "head") -> None:
     except Exception as exc:  # database unreachable, bad URL …
         fail(f"database upgrade failed: {exc}")
     typer.echo(f"database at revision {rev}")
+
+
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="file to write (a SQLite file, or pg_dump -Fc)")],
+) -> None:
+    """Back up the database while it runs: SQLite by its online backup API, PostgreSQL by
+    pg_dump -Fc (docs/deployment.md)."""
+    from gridbot.cli.db_backup import BackupError, backup
+
+    try:
+        done = backup(_settings().effective_database_url, path)
+    except BackupError as exc:
+        fail(str(exc))
+    typer.echo(f"backed up {done.what} ({done.tables} tables)")
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="a file made by `gridbot db backup`")],
+    force: Annotated[bool, typer.Option("--force", help="overwrite a database that is not empty")] = False,
+) -> None:
+    """Restore a backup into the configured database; a database that holds tables is only
+    overwritten with --force. Stop the bot, relay and console first."""
+    from gridbot.cli.db_backup import BackupError, restore
+
+    try:
+        done = restore(_settings().effective_database_url, path, force=force)
+    except BackupError as exc:
+        fail(str(exc))
+    typer.echo(f"restored {done.what} ({done.tables} tables)")
 
 
 @demo_app.command("load")
@@ -504,11 +550,14 @@ def admin_serve(
         import asyncio
 
         from admin.accounts import count_users
-        from admin.app import serve
+        from admin.app import create_admin_app, make_server
         from gridbot.bootstrap import bootstrap
         from gridbot.config_watch import start_config_watch
+        from gridbot.ops.endpoints import add_fastapi_routes, readiness
 
-        app_ = await bootstrap(_settings())
+        settings = _settings()
+        _setup_logging(settings, "INFO")
+        app_ = await bootstrap(settings)
         try:
             if not await count_users(app_.uow()):
                 typer.echo("gridbot admin: no console accounts yet: run "
@@ -518,8 +567,11 @@ def admin_serve(
             stop = asyncio.Event()
             watcher = start_config_watch(app_, stop)  # edits made by the CLI or other processes
             try:
-                await serve(app_, host, port, bot_username=bot_username, report_cache_seconds=60,
-                            forwarded_allow_ips=forwarded_allow_ips, classifier=classifier)
+                console = create_admin_app(app_, bot_username=bot_username, report_cache_seconds=60,
+                                           classifier=classifier)
+                add_fastapi_routes(console, app_, readiness(app_))  # /healthz /readyz /metrics
+                await make_server(console, host, port, forwarded_allow_ips=forwarded_allow_ips,
+                                  log_config=None).serve()  # logs: gridbot/logs.py
             finally:
                 stop.set()
                 await watcher
@@ -659,7 +711,9 @@ def api_cmd(
 
     if rate <= 0 or burst < 1:
         fail("--rate must be positive and --burst at least 1")
-    _run(serve_api(_settings(), host, port, rate=rate, burst=burst, echo=typer.echo))
+    settings = _settings()
+    _setup_logging(settings, "WARNING")
+    _run(serve_api(settings, host, port, rate=rate, burst=burst, echo=typer.echo))
 
 
 @apikey_app.command("create")
@@ -697,13 +751,11 @@ def sandbox_cmd(
 ) -> None:
     """Everything local: database, demo county, sandbox Bot API + web chat, the bot, the admin
     console. Prints the URLs."""
-    import logging
-
     from gridbot.processes.launch import LaunchError, run_sandbox
 
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = _settings()
+        _setup_logging(settings, "WARNING")
         _run(run_sandbox(settings, host=host, port=port, echo=typer.echo, scheduler=scheduler,
                          admin_port=admin_port, workers=settings.bot_workers if workers is None else workers))
     except LaunchError as exc:
@@ -722,18 +774,19 @@ def run_cmd(
     scheduler: Annotated[bool, typer.Option(help="run the deadline scheduler too")] = True,
     workers: Annotated[int | None, typer.Option(
         help="bot worker processes for updates (default: GRIDBOT_BOT_WORKERS or 1; docs/workers.md)")] = None,
+    ops_listen: Annotated[str | None, typer.Option(
+        envvar="GRIDBOT_OPS_LISTEN",
+        help="host:port for /healthz, /readyz and /metrics (docs/deployment.md); default: none")] = None,
 ) -> None:
     """Run the bot on Telegram with TELEGRAM_BOT_TOKEN (long polling, or --webhook URL)."""
-    import logging
-
     from gridbot.processes.launch import LaunchError, run_telegram
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = _settings()
+        _setup_logging(settings, "INFO")
         n = settings.bot_workers if workers is None else workers
         _run(run_telegram(settings, webhook=webhook, listen=listen, webhook_secret=webhook_secret,
-                          scheduler=scheduler, echo=typer.echo, workers=n))
+                          scheduler=scheduler, echo=typer.echo, workers=n, ops_listen=ops_listen))
     except LaunchError as exc:
         fail(str(exc))
 

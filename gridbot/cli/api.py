@@ -33,11 +33,14 @@ async def serve_api(
     from api.app import create_api_app, make_server
     from gridbot.bootstrap import bootstrap
     from gridbot.config_watch import start_config_watch
+    from gridbot.ops.endpoints import add_fastapi_routes, readiness
 
     app = await bootstrap(settings)
     stop = asyncio.Event()
     watcher = start_config_watch(app, stop)  # grids, units and policy edited elsewhere
-    server = make_server(create_api_app(app, rate=rate, burst=burst), host, port)
+    api = create_api_app(app, rate=rate, burst=burst)
+    add_fastapi_routes(api, app, readiness(app))  # /healthz /readyz /metrics
+    server = make_server(api, host, port, log_config=None)  # logs: gridbot/logs.py
     task = asyncio.create_task(server.serve())
     try:
         while not server.started and not task.done():

@@ -70,7 +70,7 @@ async def _until_signalled(stop: asyncio.Event) -> None:
 
 
 def _scheduler_task(app: App, stop: asyncio.Event) -> asyncio.Task[Any]:
-    """The deadline scheduler (reminders, 督办, default ratings)."""
+    """The deadline scheduler (reminders, 督办, default ratings, the 通报)."""
     from dispatch.service.scheduler import Scheduler
 
     scheduler = Scheduler(app.sessions, lambda: app.registry, app.clock, timezone=app.settings.timezone)
@@ -107,6 +107,7 @@ async def _start_admin(
     from admin.accounts import ensure_user
     from admin.app import create_admin_app, make_server
     from admin.photos import BotApiPhotos
+    from gridbot.ops.endpoints import add_fastapi_routes, readiness
 
     what = "admin console (--admin-port)"
     sock = _listen(host, port, what)
@@ -114,10 +115,9 @@ async def _start_admin(
         user, password = SANDBOX_ADMIN
         await ensure_user(app.uow(), user, password, "admin", app.clock.now(), "沙盒管理员")
         photos = BotApiPhotos(api, token, cache_dir=app.settings.data_dir / "photo-cache")
-        server = make_server(
-            create_admin_app(app, photos=photos, bot_username=bot_username, classifier=classifier),
-            host, port, log_level="warning",
-        )
+        console = create_admin_app(app, photos=photos, bot_username=bot_username, classifier=classifier)
+        add_fastapi_routes(console, app, readiness(app, bot_api=(api, token)))  # /healthz /readyz /metrics
+        server = make_server(console, host, port, log_level="warning", log_config=None)
         server.capture_signals = nullcontext  # Ctrl+C belongs to `gridbot sandbox`, not uvicorn
         task = asyncio.create_task(server.serve(sockets=[sock]), name="admin")
     except BaseException:
@@ -308,6 +308,7 @@ async def run_telegram(
     scheduler: bool = True,
     echo: Callable[[str], None] = print,
     workers: int = 1,
+    ops_listen: str | None = None,
 ) -> None:
     from bot.retry import StartupError
     from bot.runtime import build_runtime, serve_webhook
@@ -337,7 +338,10 @@ async def run_telegram(
         stop = asyncio.Event()
         tasks: list[asyncio.Task[Any]] = []
         sharded: Any = None
+        ops: Any = None
         try:
+            if ops_listen:
+                ops = await _start_ops(app, ops_listen, settings, echo)
             if scheduler:
                 tasks.append(_scheduler_task(app, stop))
             tasks.append(start_config_watch(app, stop))  # reload on configuration changes
@@ -376,8 +380,24 @@ async def run_telegram(
             if sharded is not None:
                 await sharded.stop()
             await runtime.stop()
+            if ops is not None:
+                await ops.cleanup()
     finally:
         await app.close()
+
+
+async def _start_ops(app: App, listen: str, settings: Settings, echo: Callable[[str], None]) -> Any:
+    """/healthz, /readyz (database, Redis, the Bot API's getMe) and /metrics on `listen`."""
+    from gridbot.ops.endpoints import readiness, serve_ops
+
+    assert settings.telegram_bot_token is not None
+    ready = readiness(app, bot_api=(settings.telegram_api, settings.telegram_bot_token.get_secret_value()))
+    try:
+        runner = await serve_ops(listen, app, ready)
+    except (OSError, ValueError) as exc:
+        raise LaunchError(f"--ops-listen {listen}: cannot listen: {exc}") from exc
+    echo(f"health and metrics: http://{listen}/healthz, /readyz, /metrics")
+    return runner
 
 
 def _webhook_secret(settings: Settings, given: str | None, echo: Callable[[str], None]) -> str:

@@ -177,11 +177,9 @@ def main(argv: list[str] | None = None) -> None:
     # Ctrl+C in a terminal reaches the whole process group: the parent stops us (end of
     # input) once it has stopped taking updates, so the handlers running can finish.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(
-        level=settings_from_env().log_level,
-        format=f"%(asctime)s %(levelname)s worker {args.shard} %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from gridbot.logs import setup_logging
+
+    setup_logging(settings_from_env())  # the parent's format and level, redacted
     try:
         asyncio.run(serve(args))
     finally:

@@ -59,11 +59,12 @@ async def add_transcript(app: Any, case: Any) -> None:
     t = app.clock.now()
     rows = [
         dict(direction="in", kind="text", user_id=100001, text="解放路菜市场门口天天有人摆摊卖菜，堵得走不动路"),
-        dict(direction="out", kind="text", user_id=None, text="📍 问题在哪里？请点下方【发送当前位置】", payload={"buttons": True}),
+        dict(direction="out", kind="text", user_id=None, text="📍 问题在哪里？请点下方【发送当前位置】",
+             payload={"buttons": [[["📍 发送当前位置", ""]], [["跳过", ""]]]}),
         dict(direction="in", kind="location", user_id=100001, payload={"lat": MARKET[0], "lon": MARKET[1]}),
         dict(direction="in", kind="photo", user_id=100001, file_ids=["AgACphoto-market-1"]),
         dict(direction="in", kind="photo", user_id=100001, file_ids=["BQACgone-document"]),
-        dict(direction="in", kind="callback", user_id=100001, text="draft:submit"),
+        dict(direction="in", kind="callback", user_id=100001, text="d:ok:775892462"),
         dict(direction="out", kind="text", user_id=None, text=f"✅ 已受理，案件编号 {case.number}"),
         dict(direction="in", kind="text", user_id=100001, text=XSS),
     ]
@@ -139,7 +140,8 @@ async def test_console_in_chromium(app: Any, users: Any, clock: Any) -> None:
             transcript = page.locator("#transcript")
             await transcript.locator("text=堵得走不动路").first.wait_for()
             assert await transcript.locator(".msg").count() == 8
-            assert "draft:submit" in await transcript.inner_text()
+            said = await transcript.inner_text()
+            assert "按下「✅ 提交」" in said and "d:ok:" not in said and "发送当前位置" in said
             # the real photo loaded as an image, the missing one as a placeholder
             sizes = await page.eval_on_selector_all(
                 "#transcript img.thumb", "els => els.map(e => [e.complete, e.naturalWidth])")

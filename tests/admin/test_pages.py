@@ -61,6 +61,30 @@ async def test_assessment_exports_match_gridbot_report(admin_app: Any, app: Any,
     await c.aclose()
 
 
+async def test_assessment_for_a_week_a_quarter_and_a_year(admin_app: Any, app: Any, users: Any,
+                                                           cases: Any) -> None:
+    """The page and its XLSX for any period `gridbot report` takes, with the quarter's and the
+    year's labels; a period it cannot read is said, and the month shown."""
+    await insert_cases(app, 120, seed=7, days=10)
+    c = await logged_in(admin_app, "viewer")
+    quarter = await build_report(app.uow(), app.registry, Period.quarter("2026-Q4"), 3, now=app.clock.now())
+    page = await c.get("/assessment?period=2026-Q4&level=3")
+    assert "考核报表 2026-Q4" in page.text and 'id="assess-labels"' in page.text and "奔牛" in page.text
+    names = {f.subject: f.name for f in quarter.grids}
+    assert all(names[g] in page.text for g in quarter.labels["grids"]["bull"])
+    r = await c.get("/assessment/export.xlsx?period=2026-Q4&level=3")
+    total = list(openpyxl.load_workbook(io.BytesIO(r.content))["总体"].values)
+    assert total[1][1] == quarter.total.reported
+    week = await build_report(app.uow(), app.registry, Period.week("2026-W48"), 3, now=app.clock.now())
+    page = await c.get("/assessment?period=2026-w48")
+    assert "考核报表 2026-W48" in page.text and f">{week.total.reported}<" in page.text
+    page = await c.get("/assessment?period=2026")
+    assert "考核报表 2026<" in page.text and "十佳网格" in page.text
+    page = await c.get("/assessment?period=2026-13")
+    assert 'id="assess-period-bad"' in page.text and "2026-13" in page.text
+    await c.aclose()
+
+
 async def test_configuration_pages(admin_app: Any, app: Any, users: Any) -> None:
     c = await logged_in(admin_app, "admin")
     for path, needle in (("/config/grids", "解放社区第4网格"), ("/config/units", "城关执法中队"),

@@ -134,9 +134,9 @@ async def test_admin_edit_changes_next_deadline_and_is_audited(admin_app: Any, a
     assert case.due_at == clock.now() + timedelta(hours=6)
     audit = await c.get("/config/audit")
     assert audit.status_code == 200
-    assert "time_limits.units.zf-chengguan: — → 6" in audit.text
-    assert audit.text.index("time_limits.units.zf-chengguan") < audit.text.index(
-        "time_limits.categories.street_vending")  # newest first
+    assert "<li>「城关执法中队」全部类别的时限：（未设） → 6</li>" in audit.text
+    assert audit.text.index("「城关执法中队」全部类别的时限") < audit.text.index(
+        "「占道经营」的时限")  # newest first
     await c.aclose()
 
 
@@ -238,13 +238,7 @@ async def test_unit_and_member_edits_are_audited_and_escaped(admin_app: Any, app
         "csrf_token": csrf_of(page.text), "name": "<b>城关</b>执法中队", "chat_id": str(unit.chat_id),
         "active": "1", "categories": sorted(unit.categories), "grids": list(unit.grids)})
     assert r.status_code == 303
-    async with app.uow() as uow:
-        member = await uow.members.by_tg(100001)
-    assert member is not None
-    page = await c.get(f"/config/members/{member.id}")
-    r = await c.post(f"/config/members/{member.id}", data={
-        "csrf_token": csrf_of(page.text), "roles": ["resident", "grid_worker"], "grids": ["G-01-01"]})
-    assert r.status_code == 303
+    member = await _make_grid_worker(app, c)
     assert await app.config_version() == version + 2
     async with app.uow() as uow:
         rows, _ = await config_log.entries(uow.session, 0, 2)
@@ -254,6 +248,18 @@ async def test_unit_and_member_edits_are_audited_and_escaped(admin_app: Any, app
     audit = (await c.get("/config/audit")).text
     assert "<b>城关</b>" not in audit and "&lt;b&gt;城关&lt;/b&gt;执法中队" in audit
     await c.aclose()
+
+
+async def _make_grid_worker(app: Any, c: Any) -> Any:
+    """The resident 100001 made also a grid worker of G-01-01 in the console."""
+    async with app.uow() as uow:
+        member = await uow.members.by_tg(100001)
+    assert member is not None
+    page = await c.get(f"/config/members/{member.id}")
+    r = await c.post(f"/config/members/{member.id}", data={
+        "csrf_token": csrf_of(page.text), "roles": ["resident", "grid_worker"], "grids": ["G-01-01"]})
+    assert r.status_code == 303
+    return member
 
 
 async def test_audit_log_is_paged_newest_first(admin_app: Any, app: Any, users: Any, clock: Any) -> None:
@@ -290,3 +296,62 @@ async def test_admin_edits_the_point_rules_and_weights(admin_app: Any, app: Any,
     r = await post(c, change(fields, pts_report="1.5"))
     assert r.status_code == 400 and "积分规则" in r.text
     assert app.registry.policy.assessment.points["report"] == 2
+
+
+async def test_the_version_shown_is_the_audit_logs(admin_app: Any, app: Any, users: Any) -> None:
+    """The policy page and its flash show the configuration version of the policy's last change,
+    the number in the audit log's 配置版本 column (not the policy's own counter)."""
+    c = await logged_in(admin_app, "admin")
+    page = await c.get("/config/policy")
+    r = await post(c, change(form_fields(page.text), cat__street_vending="3"))
+    assert r.status_code == 303
+    async with app.uow() as uow:
+        rows, _ = await config_log.entries(uow.session, 0, 1)
+    version = rows[0].config_version
+    assert rows[0].object_kind == "policy" and version > 1  # the demo import changed the configuration first
+    page = await c.get("/config/policy")
+    assert f"处置规则已保存（配置版本 {version}）" in page.text
+    assert f'<div class="muted">配置版本 {version}</div>' in page.text
+    audit = await c.get("/config/audit")
+    assert f'<td class="num">{version}</td>' in audit.text
+    await c.aclose()
+
+
+async def test_the_audit_log_speaks_chinese_with_names(admin_app: Any, app: Any, users: Any) -> None:
+    """No setting keys or ids where a name exists: categories, units, grids, roles, members by
+    name; imports as counts in words."""
+    c = await logged_in(admin_app, "admin")
+    r = await post(c, change(form_fields((await c.get("/config/policy")).text), cat__street_vending="3",
+                             ver_required=""))
+    assert r.status_code == 303
+    page = await c.get("/config/units/zf-chengguan")
+    unit = app.registry.units["zf-chengguan"]
+    r = await c.post("/config/units/zf-chengguan", data={
+        "csrf_token": csrf_of(page.text), "name": unit.name, "chat_id": str(unit.chat_id), "active": "1",
+        "categories": sorted(unit.categories - {"street_vending"}), "grids": list(unit.grids)})
+    assert r.status_code == 303
+    member = await _make_grid_worker(app, c)
+    cells = _audit_cells((await c.get("/config/audit")).text)
+    changes = " | ".join(cells)
+    assert "<li>「占道经营」的时限：（未设） → 3</li>" in changes
+    assert "<li>须核查：是 → 否</li>" in changes
+    assert f"责任单位「{unit.name}」" in changes and "<li>负责类别：" in changes
+    names = [app.registry.category_name(c) for c in sorted(unit.categories)]
+    assert "、".join(names) in changes
+    assert f"成员「{member.name}」" in changes
+    assert "<li>角色：居民 → 网格员、居民</li>" in changes or "<li>角色：居民 → 居民、网格员</li>" in changes
+    assert f"负责网格：（未设） → {app.registry.tree.name('G-01-01')}" in changes
+    assert "导入：人员 " in changes and "导入：网格 " in changes and "导入：责任单位 " in changes
+    for machine in ("time_limits.", "verification.required", "street_vending", "imported ", "roles:",
+                    '["resident"]', "G-01-01<", "zf-chengguan<"):
+        assert machine not in changes, machine
+    await c.aclose()
+
+
+def _audit_cells(html: str) -> list[str]:
+    """The audit table's visible cells (the before/after documents folded away excluded)."""
+    import re
+
+    body = html[html.index('<table class="data" id="audit">'):html.index("</table>")]
+    body = re.sub(r"<details>.*?</details>", "", body, flags=re.S)
+    return re.findall(r"<td[^>]*>(.*?)</td>", body, flags=re.S)

@@ -106,6 +106,7 @@ async def test_resident_to_resolved_case_in_the_web_chat(app, sandbox, page):
     # 4. The resident sees the result photo and rates.
     await page.goto(f"{sandbox.url}/?user={RESIDENT}")
     await expect(page.locator(".msg-row:not(.out)", has_text="已处置完毕")).to_have_count(1)
+    await page.click(".ikb-btn:has-text('解决了') >> nth=0")
     await page.click(".ikb-btn:has-text('满意') >> nth=0")
     await expect(page.locator("#toast")).to_contain_text("感谢")
     await expect(page.locator(".msg-row", has_text="已评价：满意")).to_have_count(1)

@@ -54,8 +54,12 @@ async def test_report_accept_resolve_rate_verify_closed(app, people, runtime):
     result = await resident.wait_for_message(lambda m: "已处置完毕" in (m.get("caption") or ""))
     assert result.get("photo") and "摊贩已劝离" in result["caption"]
     rate = await resident.wait_for_message("进行评价")
-    assert [b["text"] for b in buttons_of(rate)] == ["😊 满意", "🙂 基本满意", "😞 不满意"]
+    assert "问题解决了吗" in rate["text"]
+    assert [b["text"] for b in buttons_of(rate)] == ["✅ 解决了", "❌ 没解决"]
     worker = await watching(people.user(WORKER_WUFENG))
+    await resident.press("✅ 解决了", wait_answer=True)
+    second = await resident.wait_for_message(lambda m: m["message_id"] == rate["message_id"] and "满意吗" in m["text"])
+    assert [b["text"] for b in buttons_of(second)] == ["😊 满意", "🙂 基本满意", "😞 不满意"]
     await resident.press("😊 满意", wait_answer=True)
 
     # The grid worker verifies on site; the case closes.
@@ -80,3 +84,21 @@ async def test_report_accept_resolve_rate_verify_closed(app, people, runtime):
     assert {r.direction for r in linked} == {"in", "out"}
     assert any(r.kind == "photo" and r.direction == "in" for r in linked)
     assert any("五丰菜市场门口" in r.text for r in linked)
+    # The console's transcript: a conversation per person or group, the labels pressed, the
+    # unit member's result photo and note (sent privately after 办结) with the case.
+    from admin.transcript_view import conversations
+
+    async with app.uow() as uow:
+        messages = await uow.messages.for_case(row.id)
+        case = await uow.cases.get(row.id)
+    convs = await conversations(app.uow(), app.registry, case, messages)
+    by_chat = {c.chat_id: c for c in convs}
+    pressed = {c.chat_id: [line.pressed for line in c.lines if line.pressed] for c in convs}
+    assert convs[0].chat_id == RESIDENT and convs[0].kind == "reporter"
+    assert {"✅ 解决了", "😊 满意"} <= set(pressed[RESIDENT])
+    assert {"📥 接单", "✅ 办结"} <= set(pressed[CHENGXI_GROUP]) and by_chat[CHENGXI_GROUP].kind == "unit"
+    assert "✅ 核查通过" in pressed[WORKER_WUFENG] and by_chat[WORKER_WUFENG].kind == "grid_worker"
+    own = [line.msg for line in by_chat[UNIT_CHENGXI].lines if line.msg.direction == "in"]
+    assert any(m.kind == "photo" for m in own) and any("摊贩已劝离" in m.text for m in own)
+    rate_ask = next(line for line in by_chat[RESIDENT].lines if "进行评价" in line.msg.text)
+    assert rate_ask.buttons == [["✅ 解决了", "❌ 没解决"]]  # the first question; the second edits it

@@ -106,6 +106,7 @@ async def one_loop(app: Any, sandbox: Any, nlu: Any, seed: int) -> dict[str, Any
         await private.wait_for_message("已办结", timeout=WAIT)
 
         await resident.wait_for_message("进行评价", timeout=WAIT)
+        await resident.press(texts.BTN_SOLVED[True], wait_answer=True, timeout=WAIT)
         await resident.press(texts.BTN_RATE["satisfied"], wait_answer=True, timeout=WAIT)
         row = await case_row(app, number)
         for _ in range(50):

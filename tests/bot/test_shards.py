@@ -127,6 +127,7 @@ async def test_the_closed_loop_across_two_workers(app, sandbox, sharded, people2
 
     worker = await watching(people2.user(WORKER_WUFENG))
     await resident.wait_for_message("进行评价", timeout=15)
+    await resident.press("✅ 解决了", wait_answer=True)
     await resident.press("😊 满意", wait_answer=True)
     task = await worker.wait_for_message("核查任务", timeout=15)
     await worker.press("✅ 核查通过", message_id=task["message_id"], wait_answer=True)

@@ -106,8 +106,11 @@ async def test_unsatisfied_resident_reopens_the_case(app, people, runtime):
     member, card = await _card(people, number)
     await _accept_and_resolve(people, member, card)
     await resident.wait_for_message("进行评价")
-    answer = await resident.press("😞 不满意", wait_answer=True)
-    assert "返工" in answer["text"]
+    await resident.press("✅ 解决了", wait_answer=True)
+    await resident.press("😞 不满意", wait_answer=True)
+    await resident.wait_for_message("说明原因")
+    await resident.press("跳过")
+    await resident.wait_for_message("返工")
     # The unit gets a fresh card flagged 返工; the old one points at it.
     fresh = await member.wait_for_message(
         lambda m: (
@@ -143,6 +146,12 @@ async def test_verification_failure_reopens(app, people, runtime):
     assert not buttons_of(closed_task)
     row = await case_row(app, number)
     assert (row.status, row.rework_count) == ("dispatched", 1)
+    # The grid worker's words reach the unit's new card.
+    fresh = await member.wait_for_message(
+        lambda m: number in m.get("text", "") and has_button(m, "📥 接单") and m["message_id"] != card["message_id"],
+        timeout=15,
+    )
+    assert "返工原因：摊贩还在" in fresh["text"]
 
 
 async def test_rating_buttons_belong_to_one_round(app, people, runtime):
@@ -180,6 +189,7 @@ async def test_rating_buttons_belong_to_one_round(app, people, runtime):
     answer = await resident.press(old_data, message_id=first["message_id"], force=True, wait_answer=True)
     assert "已过期" in answer["text"]
     assert (await case_row(app, number)).rating is None
+    await resident.press("✅ 解决了", message_id=second["message_id"], wait_answer=True)
     answer = await resident.press("😊 满意", message_id=second["message_id"], wait_answer=True)
     assert "满意" in answer["text"]
     row = await case_row(app, number)

@@ -84,3 +84,30 @@ async def test_not_bottom_every_month_is_not_on_the_interview_list(app: Any, clo
     nov = await build_report(app.uow(), app.registry, Period.month("2026-11"), now=dec)
     assert [f.subject for f in nov.unit_bottom] == ["jj-chengqu"]
     assert nov.labels["interview"] == {"units": [], "grids": []}
+
+
+async def test_the_interview_run_and_the_ranking_sizes_are_policy(app: Any, clock: Any) -> None:
+    """Bottom in October and November only: not on the 约谈 list with the default three months
+    running, on it when the policy says two; the ranking and label sizes follow the policy."""
+    from dataclasses import replace
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from dispatch.domain.policy import parse_policy
+    from dispatch.service.assessment_report import Period, build_report
+
+    await import_history(app.uow(), app.registry, _months_of_cases({10, 11}), prefix="QH",
+                         tz=app.settings.tz, now=clock.now())
+    dec = datetime(2026, 12, 2, tzinfo=ZoneInfo("Asia/Shanghai"))
+    nov = await build_report(app.uow(), app.registry, Period.month("2026-11"), now=dec)
+    assert nov.labels["interview"] == {"units": [], "grids": []}
+    assert (len(nov.unit_top), len(nov.unit_bottom)) == (3, 1)
+
+    policy = parse_policy({"assessment": {"interview_months": 2, "ranking_size": 1, "label_size": 2}})
+    app.registry = replace(app.registry, policy=policy)
+    nov = await build_report(app.uow(), app.registry, Period.month("2026-11"), now=dec)
+    assert nov.labels["interview"] == {"units": ["jj-chengqu"], "grids": []}
+    assert [f.subject for f in nov.unit_bottom] == ["jj-chengqu"] and len(nov.unit_top) == 1
+    q = await build_report(app.uow(), app.registry, Period.quarter("2026-Q4"), now=dec)
+    assert len(q.labels["units"]["bull"]) == 2 and len(q.labels["units"]["snail"]) == 2
+    assert q.labels["units"]["snail"][0] == "jj-chengqu"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from dispatch.domain.errors import RoutingConfigError
 from dispatch.domain.grids import GridTree
-from dispatch.domain.routing import RoutingTable, Unit, choose_unit, route
+from dispatch.domain.routing import RoutingTable, Unit, candidates, choose_unit, route
 from tests.dispatch.conftest import unit
 
 CASES = [
@@ -40,6 +40,16 @@ def test_result_says_which_rule_matched(tree: GridTree, table: RoutingTable) -> 
     assert (r.unit_id, r.rule_grid_id, r.catch_all) == ("zf-street1", "S-01-01", False)
     r = route(table, tree, "S-01-01-01-02", "garbage")
     assert r.catch_all and r.unit_id is not None
+
+
+def test_candidates_in_the_rules_order(tree: GridTree, table: RoutingTable) -> None:
+    """The chosen unit first, then the wider grids' units of the category, then the catch-alls."""
+    got = candidates(table, tree, "S-01-01-02-03", "street_vending")
+    assert got[:2] == ["zf-market", "zf-street1"] and got[-1] == "centre"
+    assert got[0] == route(table, tree, "S-01-01-02-03", "street_vending").unit_id
+    assert "zf-street2" not in got and len(got) == len(set(got))
+    assert candidates(table, tree, "S-01-01-01-02", "garbage") == ["station-01-01", "centre"]
+    assert candidates(table, tree, None, "garbage") == []
 
 
 def test_no_grid_and_no_unit(tree: GridTree) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,11 @@ import pytest
 from tgsandbox.client import SandboxClient
 from tgsandbox.config import SandboxConfig
 from tgsandbox.server import SandboxHandle, start_sandbox
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 RESIDENT = 100001  # has pressed START
 NEWCOMER = 100002  # has not
@@ -50,6 +57,35 @@ async def close_bot(bot: Any) -> None:
     session = getattr(bot.session, "_session", None)
     if session is not None and not session.closed:
         await session.close()
+
+
+@pytest.fixture
+async def demo_sandbox() -> AsyncIterator[SandboxHandle]:
+    """A sandbox seeded with the demo county (people, unit groups, the map)."""
+    from gridbot.demo import DEMO_DIR
+    from tgsandbox.demo import demo_world
+
+    handle = await start_sandbox(**demo_world(DEMO_DIR))
+    try:
+        yield handle
+    finally:
+        await handle.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Headless Chromium (Debian's) through Playwright, for the page tests."""
+    if not shutil.which(CHROMIUM):
+        pytest.skip("needs Debian's chromium")
+    from playwright.async_api import async_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
 
 
 @pytest.fixture

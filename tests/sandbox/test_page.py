@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,49 +13,31 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from gridbot.demo import DEMO_DIR
-from tgsandbox.demo import demo_world
-from tgsandbox.server import SandboxHandle, start_sandbox
+from tgsandbox.server import SandboxHandle
 
-from .conftest import Poller
+from .conftest import ARTIFACTS, Poller
 from .images import street_scene
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 RESIDENT = 100001  # 张桂兰 in the demo county
 SANITATION_GROUP = -1001000000008  # 城区环卫所
 SANITATION_MEMBER = 300012  # 杨秀珍
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxHandle]:
-    handle = await start_sandbox(**demo_world(DEMO_DIR))
-    try:
-        yield handle
-    finally:
-        await handle.close()
+def sandbox(demo_sandbox: SandboxHandle) -> SandboxHandle:
+    return demo_sandbox
 
 
 @pytest.fixture
-async def page(sandbox: SandboxHandle) -> AsyncIterator[Any]:
-    if not shutil.which(CHROMIUM):
-        pytest.skip("needs Debian's chromium")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = await browser.new_page(viewport={"width": 1280, "height": 820})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        try:
-            yield page
-        finally:
-            await browser.close()
-        assert errors == []
+async def page(sandbox: SandboxHandle, browser: Any) -> AsyncIterator[Any]:
+    page = await browser.new_page(viewport={"width": 1280, "height": 820})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    await page.close()
+    assert errors == []
 
 
 async def test_resident_reports_through_the_page(sandbox, bot, page):

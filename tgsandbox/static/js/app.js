@@ -2,6 +2,7 @@
 
 import { api } from "./api.js";
 import { avatarHtml, esc, fullName, previewOf, ROLE_NAMES, shortTime } from "./format.js";
+import { openLiveMap, resetLive, restoreLive, setupLive, startLive, stopLive } from "./live.js";
 import { loadMap, openPicker, setupPicker } from "./map.js";
 import { renderMessages } from "./messages.js";
 import { setupPanel, refreshPanel } from "./panel.js";
@@ -57,6 +58,7 @@ function fillUserSelect() {
 
 async function selectUser(id, preferChat) {
   if (S.poll) S.poll.abort();
+  resetLive();
   S.me = id;
   S.messages.clear();
   S.unread.clear();
@@ -114,6 +116,8 @@ async function openChat(id) {
     const data = await api(`chats/${id}/messages`, { params: { limit: 400 } });
     S.messages.set(id, new Map(data.messages.map((m) => [m.message_id, m])));
   }
+  restoreLive(S.messages.get(id)?.values() || [], S.me);
+  document.body.classList.remove("list-open");
   const url = new URL(location.href);
   url.searchParams.set("user", S.me);
   url.searchParams.set("chat", id);
@@ -164,10 +168,8 @@ function renderComposer() {
   $("closed-bar").hidden = !closed;
   $("closed-bar").textContent = c?.deleted ? "该群已解散" : "该群已升级为超级群";
   $("composer").hidden = notStarted || blocked || closed || me?.deactivated;
-  const cmds = c?.commands || [];
-  $("commands-btn").hidden = !cmds.length;
-  $("commands-menu").innerHTML = cmds.map((x) =>
-    `<button data-command="/${esc(x.command)}"><span class="cmd">/${esc(x.command)}</span><span class="desc">${esc(x.description)}</span></button>`).join("");
+  $("commands-btn").hidden = !(c?.commands || []).length;
+  fillCommands(c);
   if (c?.force_reply && !S.replyTo) S.replyTo = c.force_reply.message_id;
   renderReplyBanner();
   const kb = c?.keyboard;
@@ -180,6 +182,23 @@ function renderComposer() {
     $("reply-keyboard").innerHTML = kb.keyboard.map((row) => `<div class="rk-row">${row.map((b) =>
       `<button class="rk-btn" data-text="${esc(b.text)}" data-location="${b.request_location ? 1 : ""}" data-contact="${b.request_contact ? 1 : ""}">${b.request_location ? PIN_ICON : ""}${esc(b.text)}</button>`).join("")}</div>`).join("");
   }
+}
+
+// The "/" menu: the commands set for this chat's scope (chat, all private/group chats, default),
+// all of them from the menu button, those matching what is typed after "/" in the composer.
+function fillCommands(c, prefix = "") {
+  const cmds = (c?.commands || []).filter((x) => x.command.startsWith(prefix));
+  $("commands-menu").innerHTML = cmds.map((x) =>
+    `<button data-command="/${esc(x.command)}"><span class="cmd">/${esc(x.command)}</span><span class="desc">${esc(x.description)}</span></button>`).join("");
+  return cmds.length;
+}
+
+function slashMenu() {
+  const text = $("composer-input").value;
+  const typing = /^\/\w*$/.test(text);
+  const shown = typing && fillCommands(currentChat(), text.slice(1));
+  $("commands-menu").hidden = !shown;
+  if (!typing) fillCommands(currentChat());
 }
 
 function renderReplyBanner() {
@@ -283,11 +302,13 @@ setInterval(async () => {
 
 // ------------------------------------------------------------------ acting
 
+// A text over 4096 characters goes as several messages in order, as Telegram's apps send it.
 async function sendText(text) {
-  const body = { user_id: S.me, chat_id: S.current, text, reply_to_message_id: S.replyTo };
-  const m = await api("messages", { body });
+  const body = { user_id: S.me, chat_id: S.current, text, reply_to_message_id: S.replyTo, split: true };
+  const sent = await api("messages", { body });
   S.replyTo = null;
-  upsert(m);
+  sent.forEach((m) => upsert(m));
+  if (sent.length > 1) toast(`消息超过 4096 字，已分成 ${sent.length} 条依次发送`);
   renderReplyBanner();
   renderChat(true);
   const c = currentChat();
@@ -395,12 +416,14 @@ function wire() {
       sendFromComposer();
     }
   });
-  input.addEventListener("input", autoGrow);
+  input.addEventListener("input", () => { autoGrow(); slashMenu(); });
   $("messages").addEventListener("click", (ev) => {
     const btn = ev.target.closest(".ikb-btn");
     if (btn) return press(btn);
     const cmd = ev.target.closest("[data-command]");
     if (cmd) return sendText(cmd.dataset.command).catch(fail);
+    if (ev.target.closest("[data-live-map]")) return openLiveMap().catch(fail);
+    if (ev.target.closest("[data-live-stop]")) return stopLive().catch(fail);
     const img = ev.target.closest("img[data-full]");
     if (img) { $("lightbox").querySelector("img").src = img.dataset.full; $("lightbox").hidden = false; return; }
     const spoiler = ev.target.closest(".spoiler");
@@ -421,7 +444,9 @@ function wire() {
   document.addEventListener("click", () => { $("attach-menu").hidden = true; $("commands-menu").hidden = true; });
   $("commands-menu").onclick = (ev) => {
     const b = ev.target.closest("[data-command]");
-    if (b) sendText(b.dataset.command).catch(fail);
+    if (!b) return;
+    if ($("composer-input").value.startsWith("/")) { $("composer-input").value = ""; autoGrow(); }
+    sendText(b.dataset.command).catch(fail);
   };
   $("attach-menu").onclick = async (ev) => {
     const kind = ev.target.closest("[data-attach]")?.dataset.attach;
@@ -436,7 +461,11 @@ function wire() {
   };
   $("photo-input").onchange = (ev) => { sendPhotos(ev.target.files).catch(fail).finally(() => { ev.target.value = ""; }); };
   $("file-input").onchange = (ev) => { const f = ev.target.files[0]; if (f) sendDocument(f).catch(fail).finally(() => { ev.target.value = ""; }); };
-  $("location-btn").onclick = () => openPicker({ title: "发送位置", onSelect: (sel) => sendLocation(sel).catch(fail) });
+  $("location-btn").onclick = () => openPicker({
+    title: "发送位置", onSelect: (sel) => sendLocation(sel).catch(fail),
+    onLiveStart: (sel, period) => startLive(sel, period).catch(fail),
+  });
+  $("back-btn").onclick = () => document.body.classList.add("list-open");
   $("keyboard-btn").onclick = () => {
     const id = S.current;
     S.kbHidden.has(id) ? S.kbHidden.delete(id) : S.kbHidden.add(id);
@@ -453,6 +482,7 @@ function wire() {
     } catch (e) { fail(e); }
   };
   setupPicker();
+  setupLive({ state: S, upsert, rerender: () => renderChat(), toast, fail });
   setupPanel({ state: S, toast, fail, refresh: async () => { await loadWorld(); await refreshChats(); renderHeader(); renderComposer(); } });
   $("panel-btn").onclick = () => { $("panel").hidden = !$("panel").hidden; if (!$("panel").hidden) refreshPanel(); };
 }

@@ -1,6 +1,7 @@
 // Rendering one chat's messages: bubbles, albums, locations, files, inline keyboards.
 
 import { fileUrl } from "./api.js";
+import { isActiveLive, isEndedLive, remainingText } from "./live.js";
 import { describe, miniMap } from "./map.js";
 import {
   avatarHtml, colorFor, dayOf, esc, fileSize, fullName, previewOf, renderEntities, serviceText, timeOf,
@@ -24,13 +25,23 @@ function albumHtml(items) {
   return `<div class="album ${cls}">${imgs}</div>`;
 }
 
-function locationHtml(m) {
+function locationHtml(m, out) {
   const loc = m.location;
   const { grid, place } = describe(loc.latitude, loc.longitude);
-  const title = m.venue ? m.venue.title : (place && place.distance < 120 ? `${place.name}附近` : "位置");
-  const sub = m.venue?.address || grid?.name || "";
-  return `<div class="loc">${miniMap(loc.latitude, loc.longitude)}<div class="loc-info"><div class="loc-title">${esc(title)}</div>`
-    + `<div class="loc-sub">${esc(sub)}${sub ? " · " : ""}${loc.latitude.toFixed(5)}, ${loc.longitude.toFixed(5)}</div></div></div>`;
+  let title = m.venue ? m.venue.title : (place && place.distance < 120 ? `${place.name}附近` : "位置");
+  let sub = m.venue?.address || grid?.name || "";
+  let cls = "loc", action = "", live = "";
+  if (isActiveLive(m)) {
+    cls += " live";
+    title = `实时位置 · ${remainingText(m)}`;
+    live = ` data-live-date="${m.date}" data-live-period="${loc.live_period}"`;
+    if (out) action = '<button class="loc-action" data-live-map>地图</button><button class="loc-action danger" data-live-stop>停止共享</button>';
+  } else if (isEndedLive(m)) {
+    cls += " ended";
+    title = "实时位置已结束";
+  }
+  return `<div class="${cls}">${miniMap(loc.latitude, loc.longitude)}<div class="loc-info"><div class="loc-title"${live}>${esc(title)}</div>`
+    + `<div class="loc-sub">${esc(sub)}${sub ? " · " : ""}${loc.latitude.toFixed(5)}, ${loc.longitude.toFixed(5)}</div>${action ? `<div class="loc-actions">${action}</div>` : ""}</div></div>`;
 }
 
 function fileHtml(m) {
@@ -89,7 +100,7 @@ function bubble(items, ctx) {
   if (m.forward_origin) body += `<div class="forwarded">转发自 ${esc(fullName(m.forward_origin.sender_user))}</div>`;
   body += quoteHtml(m.reply_to_message, ctx);
   if (hasPhoto) body += albumHtml(items);
-  else if (m.location) body += locationHtml(m);
+  else if (m.location) body += locationHtml(m, out);
   else body += fileHtml(m);
   if (text) body += `<div class="text${hasPhoto || m.location ? " media-cap" : ""}">${renderEntities(text, ents)}${meta}</div>`;
   else body += meta;

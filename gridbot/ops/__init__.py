@@ -1,0 +1,1 @@
+"""Operations endpoints of every long-running process: /healthz, /readyz, /metrics."""
