@@ -76,6 +76,13 @@ async def _points(app: Any) -> int:
         return int(await uow.session.scalar(select(func.count()).select_from(PatrolPointRow)) or 0)
 
 
+async def _until_points(app: Any, n: int) -> None:
+    for _ in range(100):
+        if await _points(app) >= n:
+            return
+        await asyncio.sleep(0.05)
+
+
 async def test_a_patrol_in_chat(app, people, runtime):
     worker = people.user(WORKER_WUFENG)
     await worker.send_text("/start")
@@ -87,14 +94,11 @@ async def test_a_patrol_in_chat(app, people, runtime):
     await live.start(home.y, home.x)
     started = await worker.wait_for_message("巡查已开始")
     assert has_button(started, "⏹ 结束巡查")
-    for i in range(1, 5):  # 55 m north every minute
+    for i in range(1, 5):  # 55 m north every minute (the bot's clock: each update handled first)
         app.clock.advance(seconds=60)
         await live.move(home.y + 0.0005 * i, home.x)
+        await _until_points(app, i + 1)
     app.clock.advance(seconds=60)
-    for _ in range(50):
-        if await _points(app) == 5:
-            break
-        await asyncio.sleep(0.1)
     assert await _points(app) == 5
     await live.stop(home.y + 0.002, home.x)
     summary = await worker.wait_for_message("巡查小结")
