@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import texts
 from admin import web
 from admin.photos import BotApiPhotos, PhotoSource, placeholder_svg
-from admin.routes import auth, cases, config, dashboard, deliveries, hotline, intake, policy
+from admin.routes import auth, cases, config, dashboard, deliveries, hotline, intake, patrols, policy
 from admin.throttle import LoginThrottle
 from admin.uploads import UploadStore
 from admin.web import VIEWER, CsrfFailed, Forbidden, LoginRequired, error_page, redirect
@@ -62,6 +62,7 @@ def create_admin_app(app: App, *, photos: PhotoSource | None = None, use_bot_pho
     api.include_router(policy.router)
     api.include_router(deliveries.router)
     api.include_router(hotline.router)
+    api.include_router(patrols.router)
     api.include_router(intake.router)
 
     @api.get("/photos/{file_id}")

@@ -12,10 +12,12 @@ import texts
 from dispatch.domain.policy import (
     AROUND_THE_CLOCK,
     ASSESSMENT_SIZES,
+    PATROL_FIELDS,
     POINT_RULES,
     PRIORITIES,
     Policy,
     PolicyError,
+    policy_to_doc,
 )
 from dispatch.domain.taxonomy import Taxonomy
 from dispatch.service.registry import Registry
@@ -44,6 +46,7 @@ SCALARS = (
     *(f"pts_{k}" for k in POINT_RULES),
     "w_units",
     "w_grids",
+    *(f"pat_{k}" for k in PATROL_FIELDS),
     *(f"as_{k}" for k in ASSESSMENT_SIZES),
     "bul_chat",
     "bul_every",
@@ -120,6 +123,7 @@ def from_policy(policy: Policy, taxonomy: Taxonomy, version: int) -> PolicyForm:
         "bul_time": bul.at.strftime("%H:%M"),
         "dup_window": _g(dup.window_hours),
         "dup_similarity": _g(dup.min_similarity),
+        **{f"pat_{k}": str(v) for k, v in policy_to_doc(policy)["patrol"].items()},
     }
     cats = {c.id: _g(policy.category_hours.get(c.id, c.sla_hours)) for c in taxonomy.categories}
     overrides = [(u, ALL, _g(h)) for u, h in sorted(policy.unit_hours.items())]
@@ -224,6 +228,10 @@ def to_doc(f: PolicyForm, taxonomy: Taxonomy) -> dict[str, Any]:
                 "day": _whole(v["bul_day"]) if v.get("bul_day") else None,
                 "time": v.get("bul_time") or None,
             },
+        },
+        "patrol": {
+            k: (v[f"pat_{k}"] if k == "digest_time" else _whole(v[f"pat_{k}"]))
+            for k in PATROL_FIELDS if v.get(f"pat_{k}")
         },
     }
     return doc

@@ -242,8 +242,11 @@ class InboundMiddleware(BaseMiddleware):
         """The transcript row of a message or press; None for what is not stored."""
         if isinstance(event, Message):
             if event.chat.type == "private" or self._known_group(event.chat.id):
+                edit = data.get("event_update") is not None and data["event_update"].edited_message
+                if edit and event.location is not None:
+                    return None  # a live location moving: a patrol's track is its only record
                 row = message_row(event, "in")
-                if data.get("event_update") is not None and data["event_update"].edited_message:
+                if edit:
                     row["kind"] = "edit"
                 return row
             log.info("message in unknown chat %s (%s) skipped", event.chat.id, event.chat.type)

@@ -92,7 +92,7 @@ START = (
     "直接用文字描述您发现的问题（如“五丰菜市场门口有人占道摆摊”），"
     "按提示发送位置和照片，确认后提交即可；输入 /my 查看进度。"
 )
-START_GRID_WORKER = "您是网格员：上报时可选【现场已处置】，核查任务会发到这里，/tasks 查看待办。"
+START_GRID_WORKER = "您是网格员：上报时可选【现场已处置】，核查任务会发到这里，/tasks 查看待办，/patrol 开始巡查。"
 START_UNIT_MEMBER = "您是「{unit}」的工作人员：案件会推送到单位工作群，【办结】时我会在这里请您上传处置照片。"
 START_DISPATCHER = "您是调度员：待分拨和紧急案件会通知到这里。"
 HELP = (
@@ -353,6 +353,7 @@ COMMANDS_PRIVATE: dict[str, str] = {
     "start": "开始 / 使用说明",
     "my": "我的上报",
     "tasks": "我的待办（网格员、单位）",
+    "patrol": "开始 / 结束巡查（网格员）",
     "cancel": "取消当前操作",
     "help": "帮助",
 }
@@ -361,6 +362,48 @@ COMMANDS_DISPATCH_GROUP: dict[str, str] = {"tasks": "待分拨案件", "help": "
 BTN_TASK_VERIFY_OK = "✅ 通过 {short}"
 BTN_TASK_VERIFY_FAIL = "❌ 未解决 {short}"
 TASKS_NOT_STAFF = "/tasks 供网格员和单位工作人员使用。您可以用 /my 查看自己的上报。"
+
+# -- Patrols (巡查): the grid worker's private chat, the grid leader's alerts and morning message ---
+PATROL_MENU = "网格巡查："
+PATROL_BUTTON_START = "🚶 开始巡查"
+PATROL_BUTTON_END = "⏹ 结束巡查"
+PATROL_BUTTON_OK = "✅ 巡查无异常"
+PATROL_NOT_WORKER = "巡查功能供网格员使用。如需反映问题，直接发文字描述即可。"
+PATROL_HOW = (
+    "<b>开始巡查</b>\n请点 📎 → 位置 → <b>共享实时位置</b>（建议 8 小时），巡查随即开始。\n"
+    "巡查中发现问题照常上报，会记入本次巡查；结束时点【⏹ 结束巡查】、发 /patrol 或停止共享位置。"
+)
+PATROL_STARTED = "🚶 巡查已开始（{time}）。轨迹仅在巡查期间记录。结束时点【⏹ 结束巡查】或停止共享位置。"
+PATROL_ALREADY = "您已在巡查中（{time} 开始）。"
+PATROL_NOT_LIVE = "请共享<b>实时位置</b>（📎 → 位置 → 共享实时位置），单次位置无法记录巡查轨迹。"
+PATROL_FORWARDED = "转发的位置不能用于巡查，请共享您本人的实时位置。"
+PATROL_NONE = "您当前没有进行中的巡查。"
+PATROL_ENDED_BY = {
+    "worker": "巡查已结束。",
+    "stopped": "实时位置已停止共享，巡查已结束。",
+    "max_duration": "巡查已达最长时长 {hours:g} 小时，已自动结束。",
+}
+PATROL_SUMMARY = (
+    "<b>巡查小结</b>\n{start}–{end}，历时 {duration}，里程 {km:.2f} 公里\n"
+    "在本人网格内 {inside}（{inside_pct:.0f}%）\n{coverage}\n上报 {reports} 件，其中现场处置 {on_spot} 件"
+)
+PATROL_COVERAGE_LINE = "「{grid}」覆盖 {pct:.0f}%"
+PATROL_NO_COVERAGE = "未经过本人网格"
+PATROL_ASK_OK = "如本次巡查未发现问题，点【✅ 巡查无异常】即可。"
+PATROL_OK_DONE = "已记录：巡查无异常。"
+PATROL_DURATION = "{h}小时{m}分"
+PATROL_DURATION_MIN = "{m}分钟"
+PATROL_FENCE = {
+    ("outside", True): "⚠️ 网格员 {name} 巡查中已离开责任网格超过 {minutes:g} 分钟（自 {since}）。",
+    ("outside", False): "✅ 网格员 {name} 已回到责任网格（{now}）。",
+    ("stale", True): "⚠️ 网格员 {name} 巡查中位置已 {minutes:g} 分钟未更新（最后更新 {since}）。",
+    ("stale", False): "✅ 网格员 {name} 的位置已恢复更新（{now}）。",
+}
+PATROL_END_REASON_ZH = {"worker": "网格员结束", "stopped": "停止共享位置", "max_duration": "达到最长时长"}
+PATROL_DIGEST_HEADER = "<b>日督导 · {day} 巡查情况</b>"
+PATROL_DIGEST_LINE = "{name}：{start}–{end}，{duration}，{km:.1f} 公里，上报 {reports} 件"
+PATROL_DIGEST_NONE = "未巡查：{names}"
+PATROL_DIGEST_EMPTY = "（所辖网格无网格员）"
 
 # -- dispatchers ------------------------------------------------------------------------------
 TRIAGE_CARD = (
@@ -447,6 +490,9 @@ ASSESS_TOP = "前三:"
 ASSESS_BOTTOM = "后三:"
 ASSESS_EMPTY = "(本期无数据)"
 ASSESS_WORKERS_TITLE = "【网格员积分】"
+ASSESS_PATROL_TITLE = "【巡查出勤】（每周不少于 {n} 日）"
+ASSESS_PATROL_TOTAL = "合计：巡查 {patrols} 次，{hours} 小时，出勤 {credited_days}/{required_days} 日，出勤率 {rate}"
+ASSESS_PATROL_LINE = "{name}：巡查 {days} 日，计入 {credited}/{required} 日（{rate}），{hours} 小时，{km} 公里，网格平均覆盖 {coverage}"
 ASSESS_POINTS_RULE = (
     "积分规则: 每上报1件 +{report} 分 (撤销不计), 现场处置经网格长或调度员审核后另加 +{report_on_spot} 分,"
     " 每完成1次核查 +{verification} 分, 重复上报 {duplicate} 分"
@@ -565,6 +611,7 @@ ADMIN: dict[str, str] = {
     "nav_assessment": "考核",
     "nav_deliveries": "投递失败",
     "nav_hotline": "12345工单",
+    "nav_patrols": "日督导",
     "nav_intake": "新建案件",
     # -- the grid centre's own intake (新建案件) ----------------------------------------------
     "intake_title": "新建案件",
@@ -608,6 +655,40 @@ ADMIN: dict[str, str] = {
     "intake_err_photo_size": "照片过大：每张不超过 {mb} MB。",
     "intake_err_photo_count": "照片最多 {n} 张。",
     "intake_err_form": "表单有误，请检查后重新提交：",
+    # -- 日督导: patrols ------------------------------------------------------------------------
+    "patrols_title": "日督导 · 网格巡查",
+    "patrols_hint": "巡查中的网格员（地图为最新位置）、今日和本周未巡查的网格员、每日巡查记录。轨迹仅调度员和管理员可见。",
+    "patrols_now": "正在巡查（{n} 人）",
+    "patrols_none_now": "当前没有网格员在巡查。",
+    "patrols_not_today": "今日未巡查（{n} 人）",
+    "patrols_not_week": "本周未巡查（{n} 人）",
+    "patrols_everyone": "全部已巡查。",
+    "patrols_day": "{day} 巡查记录（{n} 次）",
+    "patrols_day_empty": "当日没有巡查记录。",
+    "patrols_prev": "← 前一天",
+    "patrols_next": "后一天 →",
+    "patrol_col_worker": "网格员",
+    "assess_patrol_days": "巡查日数",
+    "assess_patrol_credited": "计入/应巡（日）",
+    "assess_patrol_rate": "出勤率",
+    "assess_patrol_hours": "巡查时长（小时）",
+    "assess_grid_attendance": "网格出勤率 · 单元网格",
+    "patrol_col_start": "开始",
+    "patrol_col_end": "结束",
+    "patrol_col_minutes": "时长（分钟）",
+    "patrol_col_km": "里程（公里）",
+    "patrol_col_inside": "网格内时长（分钟）",
+    "patrol_col_points": "轨迹点",
+    "patrol_col_reports": "上报",
+    "patrol_col_ok": "巡查无异常",
+    "patrol_col_end_reason": "结束方式",
+    "patrol_col_coverage": "覆盖率",
+    "patrol_title": "巡查轨迹 · {name}",
+    "patrol_play": "▶ 回放轨迹",
+    "patrol_open": "巡查中",
+    "patrol_track_deleted": "轨迹已超过保留期限，已删除；统计数据保留。",
+    "patrol_missing": "没有这次巡查。",
+    "patrol_on_spot": "现场处置",
     # -- 12345 hotline orders ----------------------------------------------------------------
     "hotline_title": "12345热线工单",
     "hotline_hint": "从12345系统导入的工单及其办理状态；咨询、建议、表扬类只记录，不派单。来电人信息不在此显示。",
@@ -1036,6 +1117,7 @@ ADMIN.update({
     "pol_dup_distance": "距离（米）",
     "pol_dup_window": "时间窗口（小时）",
     "pol_dup_similarity": "文本相似度下限（0–1）",
+    "pol_patrol": "巡查（日巡查、电子围栏、出勤、轨迹保留）",
     "pol_assessment": "考核积分与权重",
     "pol_pts_report": "每上报1件（分）",
     "pol_pts_report_on_spot": "现场处置审核后另加（分）",
@@ -1166,6 +1248,17 @@ POLICY_FIELD_ZH = {
     "assessment.points.duplicate": "积分规则·重复上报",
     "assessment.unit_weights": "单位得分权重",
     "assessment.grid_weights": "网格得分权重",
+    "patrol": "巡查",
+    "patrol.max_hours": "巡查最长时长",
+    "patrol.max_speed_kmh": "巡查轨迹速度上限",
+    "patrol.max_points": "每次巡查轨迹点上限",
+    "patrol.outside_minutes": "离开网格告警时长",
+    "patrol.stale_minutes": "位置未更新告警时长",
+    "patrol.weekly_days": "每周巡查天数要求",
+    "patrol.min_day_minutes": "计为巡查日的最短时长",
+    "patrol.coverage_radius_m": "覆盖半径",
+    "patrol.digest_time": "日督导消息时间",
+    "patrol.retention_days": "轨迹保留天数",
     "assessment.ranking_size": "每月排名前后各取",
     "assessment.label_size": "季度奔牛/蜗牛各取",
     "assessment.top_grids": "年度十佳网格个数",
@@ -1206,6 +1299,8 @@ POLICY_ERRORS_ZH = {
     "duplicate": "重复填写",
     "points": "应为 -{max} 到 {max} 之间的整数分",
     "weight": "应为 -100 到 100 之间的整数（负数表示越低越好）",
+    "positive": "须为大于 0、不超过 {max:g} 的数",
+    "range": "应为 {min} 到 {max} 之间的整数",
     "count": "应为 1 到 {max} 之间的整数",
     "every": "只能是每周或每月",
     "chat": "应为 Telegram 群 ID（整数），或留空",

@@ -173,12 +173,13 @@ async def assessment(request: Request, info: SessionInfo = VIEWER) -> Response:
     level = level_of(request)
     report = await cached_report(request, period, level)
     from dispatch.service.assessment_table import COLUMNS, fmt
+    from dispatch.service.patrol_report import pct
 
     return await render_page(request, "assessment.html", {
         "nav": "assessment", "report": report, "month": month, "level": level,
         "months": month_choices(now(request), app.settings.timezone), "columns": COLUMNS, "fmt": fmt,
         "from_": request.query_params.get("from", ""), "to_": request.query_params.get("to", ""),
-        "export_qs": request.url.query, "points_rule": report.points_rule,
+        "export_qs": request.url.query, "points_rule": report.points_rule, "pct": pct,
         "period_": request.query_params.get("period", ""),
         "period_bad": bool(request.query_params.get("period")) and report.period.kind in ("month", "range"),
         "label_lines": label_lines(report.labels, app.registry),

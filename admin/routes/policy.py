@@ -16,7 +16,7 @@ from admin.accounts import SessionInfo
 from admin.policy_form import PolicyForm
 from admin.routes.config import console_actor
 from admin.web import ADMIN, flash, gb, now, redirect, render_page
-from dispatch.domain.policy import PRIORITIES, PolicyError, policy_to_doc
+from dispatch.domain.policy import PATROL_FIELDS, PRIORITIES, PolicyError, policy_to_doc
 from dispatch.service import config_log, policy_store
 from dispatch.service.app import App
 from dispatch.service.policy_store import PolicyConflict
@@ -46,6 +46,8 @@ async def _context(app: App, form: PolicyForm, error: str | None = None) -> dict
         "units": sorted(app.registry.units.values(), key=lambda u: u.id),
         "all": policy_form.ALL,
         "priorities": list(PRIORITIES.items()),
+        "PATROL_FIELDS": PATROL_FIELDS,
+        "POLICY_FIELD_ZH": texts.POLICY_FIELD_ZH,
         "levels": (3, 2, 1),
     }
 

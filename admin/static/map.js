@@ -66,6 +66,8 @@
         };
         legend.addTo(map);
       }
+      // other pages' layers (patrol tracks, live positions: patrol.js) draw on this map
+      el.dispatchEvent(new CustomEvent("gridmap:data", { detail: { map: map, data: data } }));
       el.setAttribute("data-ready", "1");
     })
     .catch(function (err) { el.setAttribute("data-ready", "error"); el.setAttribute("data-error", String(err)); });

@@ -51,7 +51,8 @@ RESUMED = "already at Telegram: recorded by the relay before, which stopped befo
 # Kinds whose delivery is one message (recorded as part 1 once it went out). Unit cards and
 # verify tasks record their parts themselves; card updates are edits (repeating one is harmless).
 MULTI_PART = ("unit_card", "verify_task", "card_update", "bulletin")
-CASELESS = ("group_notice", "bulletin")  # kinds about no case
+# kinds about no case
+CASELESS = ("group_notice", "bulletin", "patrol_fence", "patrol_ended", "patrol_digest")
 GONE = ("message to edit not found", "message can't be edited", "MESSAGE_ID_INVALID")
 NOT_MODIFIED = "message is not modified"
 S = CaseStatus

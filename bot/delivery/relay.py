@@ -64,6 +64,7 @@ from bot.delivery.calls import (
     log,
 )
 from bot.delivery.deliverers import Deliverers
+from bot.delivery.patrol import PatrolDeliverers
 from bot.delivery.progress import ProgressLog, to_the_end
 from bot.deps import WriteGate
 from bot.ratelimit import SendLimiter, Throttled
@@ -109,7 +110,7 @@ class Batch:
 Deliverer = Callable[[Pending, CaseView, list[Card], Outcome], Awaitable[int | None]]
 
 
-class OutboxRelay(Deliverers):
+class OutboxRelay(Deliverers, PatrolDeliverers):
     def __init__(
         self,
         app: App,
@@ -151,6 +152,9 @@ class OutboxRelay(Deliverers):
             Notice.REMINDER: self._deliver_reminder,
             Notice.ESCALATION: self._deliver_escalation,
             Notice.GROUP_NOTICE: self._deliver_group_notice,
+            Notice.PATROL_FENCE: self._deliver_patrol_fence,
+            Notice.PATROL_ENDED: self._deliver_patrol_ended,
+            Notice.PATROL_DIGEST: self._deliver_patrol_digest,
             Notice.BULLETIN: self._deliver_bulletin,
         }
 

@@ -20,6 +20,7 @@ def all_routers(shortcuts: bool = True) -> list[Router]:
         fallback,
         grid,
         group_menu,
+        patrol,
         report,
         start,
         status,
@@ -27,7 +28,7 @@ def all_routers(shortcuts: bool = True) -> list[Router]:
         unit,
     )
 
-    before = (start, admin, unit, grid, group_menu, dispatcher, status)
+    before = (start, admin, unit, grid, group_menu, dispatcher, patrol, status)
     return [
         group(__name__ + ".before_report", *(m.routes for m in before), shortcuts=shortcuts),
         *(m.routes.build(shortcuts=shortcuts) for m in (report, summary, fallback)),

@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 
 import texts
+from bot import patrol_keyboards
 from bot.deps import Commands, People
 from bot.routers.common import PRIVATE, could_be_command, is_cancel
 from bot.routes import InLoop, Routes
@@ -73,6 +74,9 @@ async def start(message: Message, state: FSMContext, people: People, app: App, c
     if member is not None:
         lines += role_lines(member, app.registry)
     await message.answer("\n\n".join(lines), reply_markup=ReplyKeyboardRemove())
+    if member is not None and member.has(Role.GRID_WORKER):  # the grid worker's menu: 巡查
+        on_patrol = await app.patrols.open_patrol(message.from_user.id) is not None
+        await message.answer(texts.PATROL_MENU, reply_markup=patrol_keyboards.menu(on_patrol))
 
 
 def role_lines(member: Member, registry: Registry) -> list[str]:

@@ -27,6 +27,7 @@ from dispatch.domain.case import Priority, Rating
 from dispatch.domain.deadlines import DeadlinePolicy
 from dispatch.domain.duplicates import DuplicatePolicy
 from dispatch.domain.errors import DomainError
+from dispatch.domain.patrol import PatrolRules
 from dispatch.domain.sla import AroundTheClock, Calendar, InTimezone, SlaPolicy, WorkingHours
 
 PRIORITIES: dict[str, int] = {
@@ -43,7 +44,7 @@ MAX_DISTANCE_M = 100_000.0
 AROUND_THE_CLOCK, WORKING_HOURS = "around_the_clock", "working_hours"
 SECTIONS = (
     "time_limits", "calendar", "reminders", "escalation", "verification", "rating", "duplicates", "nlu",
-    "assessment", "retention",
+    "assessment", "retention", "patrol",
 )
 MAX_DAYS = 365.0
 MAX_RETENTION_DAYS = 3650.0  # ten years
@@ -77,6 +78,8 @@ MESSAGES = {
     "points": "must be a whole number of points between -{max} and {max}",
     "weight": "must be a whole number between -100 and 100 (negative: lower is better)",
     "days": "must be a number of days > 0 and ≤ {max:g}",
+    "positive": "must be a number > 0 and ≤ {max:g}",
+    "range": "must be a whole number between {min} and {max}",
     "count": "must be a whole number between 1 and {max}",
     "every": "must be week or month",
     "chat": "must be a Telegram chat id (a whole number), or empty for none",
@@ -148,6 +151,19 @@ class RetrainPolicy:
 
 
 @dataclass(frozen=True)
+class PatrolPolicy:
+    """Patrols (巡查, docs/patrols.md): the track's rules, the 电子围栏 thresholds, attendance,
+    the grid leaders' morning message (local time) and how long tracks are kept."""
+
+    rules: PatrolRules = field(default_factory=PatrolRules)
+    weekly_days: int = 2  # 每周巡查不少于2日
+    min_day_minutes: float = 30.0  # a day counts when its patrols last this long together
+    coverage_radius_m: float = 50.0
+    digest_time: time = time(8, 0)
+    retention_days: float = 90.0
+
+
+@dataclass(frozen=True)
 class RetentionPolicy:
     """Residents' personal data is anonymised `anonymise_after_days` after their case closed
     (`dispatch/service/retention.py`, run by the scheduler; docs/policy.md says what goes)."""
@@ -168,6 +184,7 @@ class Policy:
     duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
     assessment: AssessmentPolicy = field(default_factory=lambda: AssessmentPolicy())
     nlu_retrain: RetrainPolicy = field(default_factory=RetrainPolicy)
+    patrol: PatrolPolicy = field(default_factory=PatrolPolicy)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     def sla(self, taxonomy_hours: Mapping[str, float], tz: tzinfo | None = None) -> SlaPolicy:
@@ -506,6 +523,45 @@ def _nlu(raw: Any) -> RetrainPolicy:
                          every_days=_positive(r, "every_days", d.every_days, "days", MAX_DAYS))
 
 
+PATROL_FIELDS = (
+    "max_hours", "max_speed_kmh", "max_points", "outside_minutes", "stale_minutes", "weekly_days",
+    "min_day_minutes", "coverage_radius_m", "digest_time", "retention_days",
+)
+
+
+def _in_range(r: _Reader, key: str, default: int, low: int, high: int) -> int:
+    if not r.has(key):
+        return default
+    v = r.get(key)
+    if isinstance(v, str) and v.strip().isdigit():
+        v = int(v.strip())
+    if isinstance(v, bool) or not isinstance(v, int | float) or int(v) != v or not low <= int(v) <= high:
+        raise PolicyError(r.at(key), "range", min=low, max=high)
+    return int(v)
+
+
+def _patrol(raw: Any) -> PatrolPolicy:
+    r = _Reader(raw, "patrol", PATROL_FIELDS)
+    d, dr = PatrolPolicy(), PatrolRules()
+    rules = PatrolRules(
+        max_hours=_positive(r, "max_hours", dr.max_hours, "hours", 24.0),
+        max_speed_kmh=_positive(r, "max_speed_kmh", dr.max_speed_kmh, "positive", 1000.0),
+        max_points=_in_range(r, "max_points", dr.max_points, 10, 100_000),
+        outside_minutes=_positive(r, "outside_minutes", dr.outside_minutes, "positive", 1440.0),
+        stale_minutes=_positive(r, "stale_minutes", dr.stale_minutes, "positive", 1440.0),
+    )
+    return PatrolPolicy(
+        rules=rules,
+        weekly_days=_in_range(r, "weekly_days", d.weekly_days, 0, 7),
+        min_day_minutes=_positive(r, "min_day_minutes", d.min_day_minutes, "positive", 1440.0),
+        coverage_radius_m=_positive(r, "coverage_radius_m", d.coverage_radius_m, "distance", 1000.0),
+        digest_time=(
+            _time(r.get("digest_time"), r.at("digest_time")) if r.has("digest_time") else d.digest_time
+        ),
+        retention_days=_positive(r, "retention_days", d.retention_days, "days", 3650.0),
+    )
+
+
 def _retention(raw: Any) -> RetentionPolicy:
     r = _Reader(raw, "retention", ("enabled", "anonymise_after_days"))
     d = RetentionPolicy()
@@ -531,6 +587,7 @@ def parse_policy(
         duplicates=_duplicates(top.get("duplicates")),
         assessment=_assessment(top.get("assessment")),
         nlu_retrain=_nlu(top.get("nlu")),
+        patrol=_patrol(top.get("patrol")),
         retention=_retention(top.get("retention")),
     )
 
@@ -608,4 +665,21 @@ def policy_to_doc(policy: Policy, taxonomy_hours: Mapping[str, float] | None = N
             "enabled": policy.retention.enabled,
             "anonymise_after_days": _num(policy.retention.anonymise_after_days),
         },
+        "patrol": _patrol_doc(policy.patrol),
+    }
+
+
+def _patrol_doc(p: PatrolPolicy) -> dict[str, Any]:
+    r = p.rules
+    return {
+        "max_hours": _num(r.max_hours),
+        "max_speed_kmh": _num(r.max_speed_kmh),
+        "max_points": r.max_points,
+        "outside_minutes": _num(r.outside_minutes),
+        "stale_minutes": _num(r.stale_minutes),
+        "weekly_days": p.weekly_days,
+        "min_day_minutes": _num(p.min_day_minutes),
+        "coverage_radius_m": _num(p.coverage_radius_m),
+        "digest_time": p.digest_time.strftime("%H:%M"),
+        "retention_days": _num(p.retention_days),
     }

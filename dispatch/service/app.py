@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from dispatch.db.uow import UnitOfWork
 from dispatch.service import config_log
 from dispatch.service.cases import CaseService, ServiceConfig
+from dispatch.service.patrols import PatrolService
 from dispatch.service.ports import Clock
 from dispatch.service.registry import Registry, load_registry
 from dispatch.settings import Settings
@@ -34,11 +35,13 @@ class App:
     clock: Clock
     registry: Registry
     service: CaseService = field(init=False)
+    patrols: PatrolService = field(init=False)
 
     def __post_init__(self) -> None:
         self.service = CaseService(
             self.uow, lambda: self.registry, self.clock, service_config(self.settings, self.registry)
         )
+        self.patrols = PatrolService(self.uow, lambda: self.registry, self.clock, self.settings.timezone)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

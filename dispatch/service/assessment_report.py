@@ -16,6 +16,7 @@ from dispatch.domain.offsite import OffsiteRule
 from dispatch.domain.offsite import rate as offsite_rate
 from dispatch.domain.policy import AssessmentPolicy
 from dispatch.service.hotline_check import offsite_check
+from dispatch.service.patrol_report import patrol_figures
 from dispatch.service.registry import Registry
 
 
@@ -106,6 +107,7 @@ class Report:
     # 非现场检查: hotline orders of the period and those no grid worker had found first, per
     # grid (every level) and per grid worker: {"total": {...}, "grids": {id: {...}}, "workers": {ref: {...}}}
     offsite: dict[str, Any] = field(default_factory=dict)
+    patrols: dict[str, Any] = field(default_factory=dict)  # 巡查出勤 (patrol_report.py)
 
     def as_json(self) -> dict[str, Any]:
         """The `gridbot report --json` object (docs/assessment.md)."""
@@ -120,6 +122,7 @@ class Report:
             "workers": [{**w.as_json(), **self._offsite("workers", w.ref or str(w.member_id))}
                         for w in self.workers],
             "offsite": self.offsite.get("total", _NO_ORDERS),
+            "patrols": self.patrols,
             "ranking": {
                 "units": _ids(self.unit_top, self.unit_bottom),
                 "grids": _ids(self.grid_top, self.grid_bottom),
@@ -261,6 +264,8 @@ async def build_report(
     for w in check["workers"]:  # grid workers with hotline orders in their grids and no points
         if w["id"] not in listed:
             workers.append(A.WorkerPoints(member_id=0, name=w["name"], ref=w["id"], rules=rules))
+    report.patrols = await patrol_figures(uow, registry, period.start, period.end, window.as_of,
+                                          {mid: ref for mid, (ref, _) in members.items()})
     if period.kind == "month" and interview:
         report.labels["interview"] = await _interview(uow, registry, period, grid_level, window.as_of, report)
     return report

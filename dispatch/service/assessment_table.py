@@ -11,6 +11,7 @@ import texts
 from dispatch.domain.assessment import POINTS, Figures, WorkerPoints
 from dispatch.service.assessment_report import Report
 from dispatch.service.cells import safe_row
+from dispatch.service.patrol_report import print_patrols
 
 COLUMNS = [
     ("name", texts.ASSESS_COLUMNS["name"]),
@@ -93,6 +94,7 @@ def print_report(report: Report, out: TextIO = sys.stdout) -> None:
             texts.ASSESS_BOTTOM + "  " + ("、".join(f"{f.name}({f.score:.1f})" for f in bottom) or "—") + "\n"
         )
     print_workers(report.workers, out, report.points_rule)
+    print_patrols(report.patrols, out)
 
 
 def write_csv(report: Report, out: TextIO = sys.stdout) -> None:

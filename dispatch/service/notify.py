@@ -27,6 +27,9 @@ class Notice(StrEnum):
     REMINDER = "reminder"  # the unit reminded of a deadline (the scheduler)
     ESCALATION = "escalation"  # 督办: a case overdue, escalated (the scheduler)
     GROUP_NOTICE = "group_notice"  # a unit's group told of a requested or decided move (no case)
+    PATROL_FENCE = "patrol_fence"  # 电子围栏: a grid leader told a worker left / went silent, or is back
+    PATROL_ENDED = "patrol_ended"  # the worker told the scheduler ended their patrol, with its summary
+    PATROL_DIGEST = "patrol_digest"  # 日督导: a grid leader's morning message of yesterday's patrols
     BULLETIN = "bulletin"  # 通报: the period's report to the leaders' group (no case; the scheduler)
 
 

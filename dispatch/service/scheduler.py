@@ -1,6 +1,7 @@
 """The deadline scheduler: reminders, escalation (督办) and closing unrated cases; it also
-makes the 通报 when it is due (`bulletin.py`) and starts the scheduled NLU retraining
-(`retrain_schedule.py`).
+makes the 通报 when it is due (`bulletin.py`), starts the scheduled NLU retraining
+(`retrain_schedule.py`) and looks at patrols (`patrols.py`: stale locations, the maximum
+duration, track retention, the morning message).
 
 One scheduler runs across all processes (a database lease). `tick()` does one pass
 at the clock's `now`, so tests drive a simulated week without sleeping."""
@@ -35,6 +36,8 @@ from dispatch.domain.errors import ConcurrentModification
 from dispatch.domain.routing import CATCH_ALL, Unit
 from dispatch.domain.status import CaseStatus
 from dispatch.service import bulletin, notify
+from dispatch.service.patrols import PatrolService
+from dispatch.service.patrols import TickResult as PatrolTick
 from dispatch.service.ports import Clock
 from dispatch.service.registry import DEFAULT_TIMEZONE, Registry
 from dispatch.service.retention import RetentionResult, anonymise_due
@@ -56,6 +59,7 @@ class TickResult:
     escalations: int = 0
     auto_closed: int = 0
     conflicts: int = 0
+    patrols: PatrolTick | None = None
     bulletins: int = 0
 
 
@@ -113,6 +117,7 @@ class Scheduler:
         self.timezone = timezone
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.retrain = RetrainSchedule(lambda: self.registry.policy.nlu_retrain, clock)
+        self.patrols = PatrolService(self._uow, registry, clock, timezone)
         self._retention_next: datetime | None = None  # the retention pass runs once an hour
 
     @property
@@ -154,6 +159,10 @@ class Scheduler:
                 result.bulletins += 1
         except Exception:  # the deadlines above are done; the next tick tries again
             log.exception("scheduler: the 通报 failed")
+        try:
+            result.patrols = await self.patrols.tick(now)
+        except Exception:  # the cases' deadlines do not wait for a patrol problem
+            log.exception("scheduler: patrols failed")
         return result
 
     async def _one(

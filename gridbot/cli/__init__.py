@@ -672,6 +672,27 @@ def bench_admin_cmd(
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if json_out else print_result(result))
 
 
+@bench_app.command("patrol")
+def bench_patrol_cmd(
+    workers: Annotated[int, typer.Option(help="grid workers on patrol at once")] = 1000,
+    rounds: Annotated[int, typer.Option(help="updates per worker")] = 20,
+    interval: Annotated[float, typer.Option(help="seconds between a worker's updates (simulated)")] = 30.0,
+    database_url: Annotated[str | None, typer.Option(
+        help="database to use (default: a fresh SQLite file in a temporary directory)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Live-location updates of patrolling grid workers: updates/s, CPU per update, latency
+    percentiles, storage per patrol-hour, the cost of ending a patrol."""
+    import json
+
+    from gridbot.bench.patrol import print_result, run_bench
+
+    if workers < 1 or rounds < 1 or interval <= 0:
+        fail("--workers and --rounds must be at least 1, --interval positive")
+    result = _run(run_bench(workers, rounds, interval, database_url))
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if json_out else print_result(result))
+
+
 # -- the Open311 GeoReport v2 API -------------------------------------------------------------
 apikey_app = typer.Typer(help="Keys of Open311 clients: create (printed once, stored hashed), revoke.",
                          no_args_is_help=True)

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 import dispatch.db.bulletin_tables  # noqa: F401,E402  (the 通报 made per period)
 import dispatch.db.channel_tables  # noqa: F401,E402  (hotline orders, the Open311 API)
 import dispatch.db.console_tables  # noqa: F401,E402  (the console's account tables)
+import dispatch.db.patrol_tables  # noqa: F401,E402  (patrols and their tracks)
 from dispatch.db.db import make_engine
 from dispatch.db.orm import Base
 
