@@ -59,7 +59,7 @@ async def test_each_kind_of_chat_gets_its_own_menu(app, people, runtime):
     the dispatchers' group its own (BotCommandScopeChat)."""
     await dispatchers_group(app, people, DISPATCHER)
     await runtime.announce_commands()
-    assert _names((await people.chat(RESIDENT))["commands"]) == ["start", "my", "tasks", "cancel", "help"]
+    assert _names((await people.chat(RESIDENT))["commands"]) == ["start", "my", "tasks", "patrol", "cancel", "help"]
     assert _names((await people.chat(CHENGXI_GROUP))["commands"]) == ["tasks", "help"]
     centre = (await people.chat(DISPATCH_GROUP))["commands"]
     assert _names(centre) == ["tasks", "help"] and "待分拨" in centre[0]["description"]
