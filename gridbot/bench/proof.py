@@ -57,7 +57,7 @@ class ProofConfig:
     seed: int = 1
     relay_per_second: float = 30.0  # Telegram's overall limit
     claim_ttl_s: float = 5.0  # a killed relay's rows come back after this (production: 2 minutes)
-    answer_timeout_s: float = 15.0  # a resident without an answer this long sends again
+    answer_timeout_s: float = 30.0  # a resident without an answer this long sends again
     give_up_s: float = 240.0  # a resident gives up a report after this long
     drain_timeout_s: float = 1800.0
 
@@ -261,8 +261,8 @@ async def report(r: Resident, told: Told, place: str, point: tuple[float, float]
                  numbers: set[str]) -> None:
     """One report, as a person makes it: answer what the bot asks; no answer for a while → send
     the same again; the same three times unanswered, or the card has expired → /cancel and
-    start over. Sets `told.number` when the bot gives a case number after [提交] (one it has
-    not given this resident before: a late answer to an earlier report is not this one's)."""
+    start over. Sets `told.number` when the bot gives a case number it has not given this
+    resident before (the reports of a resident are one after another)."""
     start: tuple[str, dict[str, Any]] = ("messages", {"text": told.text})
     last = start
     card: dict[str, Any] | None = None
@@ -300,7 +300,7 @@ async def report(r: Resident, told: Told, place: str, point: tuple[float, float]
         t = _said(m)
         step: tuple[str, dict[str, Any]] | None = None
         found = CASE_NUMBER.search(t) if "已受理" in t or "上报编号" in t else None
-        if found and submitted and found.group(1) not in numbers:
+        if found and found.group(1) not in numbers:  # also a late answer after starting over
             told.number = found.group(1)
             numbers.add(told.number)
             return
@@ -438,6 +438,7 @@ async def _proof(cfg: ProofConfig, echo: Callable[[str], None]) -> dict[str, Any
     handle: Any = None
     runner: Any = None
     balancer: Balancer | None = None
+    background: list[asyncio.Task[Any]] = []
     try:
         db_url, redis_url = await asyncio.to_thread(services.start, "gridbot_proof")
         app = await bootstrap(Settings(GRIDBOT_DATA_DIR=tmp, GRIDBOT_DATABASE_URL=db_url))
@@ -544,7 +545,9 @@ async def _proof(cfg: ProofConfig, echo: Callable[[str], None]) -> dict[str, Any
         setup_s = time.perf_counter() - t_setup
         t0 = time.perf_counter()
         monkey = asyncio.create_task(chaos_monkey())
-        await asyncio.gather(*(person(i) for i in range(cfg.residents)))
+        people = [asyncio.create_task(person(i)) for i in range(cfg.residents)]
+        background += [monkey, *people]
+        await asyncio.gather(*people)
         wall = time.perf_counter() - t0
         await monkey
 
@@ -626,6 +629,9 @@ async def _proof(cfg: ProofConfig, echo: Callable[[str], None]) -> dict[str, Any
         result["unexplained_duplicates"] = unknown - lost_n - sum(per_relay_kill)
         return result
     finally:
+        for task in background:  # stopped early (SIGTERM, an error): the residents stop first
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         for p in procs:
             p.stop()
         if runner is not None:
