@@ -329,10 +329,22 @@ async def report(r: Resident, told: Told, place: str, point: tuple[float, float]
 
 
 # ------------------------------------------------------------------------------ the account
-async def _outbox(url: str) -> list[dict[str, Any]]:
+async def _connect(url: str) -> Any:
+    """A connection, waiting out a database that is restarting (up to 60 s)."""
     import asyncpg
 
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+        except (OSError, asyncpg.PostgresError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+async def _outbox(url: str) -> list[dict[str, Any]]:
+    conn = await _connect(url)
     try:
         rows = await conn.fetch(
             "SELECT id, kind, chat_id, state, tg_message_id, part_chat_id, parts_done FROM outbox"
@@ -343,9 +355,7 @@ async def _outbox(url: str) -> list[dict[str, Any]]:
 
 
 async def _cases(url: str, since_id: int) -> list[dict[str, Any]]:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    conn = await _connect(url)
     try:
         rows = await conn.fetch(
             "SELECT c.id, c.number, c.description, c.created_at, m.tg_id"
@@ -358,9 +368,7 @@ async def _cases(url: str, since_id: int) -> list[dict[str, Any]]:
 
 
 async def _max_case_id(url: str) -> int:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    conn = await _connect(url)
     try:
         return int(await conn.fetchval("SELECT coalesce(max(id), 0) FROM cases"))
     finally:

@@ -38,7 +38,7 @@ def test_reports_and_notifications_survive_kills_restarts_and_faults():
         proc.terminate()  # the command stops its processes and servers on SIGTERM
         out, err = proc.communicate(timeout=60)
         pytest.fail(f"the proof did not finish in 15 minutes: {err[-2000:]}")
-    assert proc.returncode in (0, 1), err[-3000:]
+    assert proc.returncode in (0, 1) and out.strip(), err[-3000:]
     r = json.loads(out.strip().splitlines()[-1])
     print(f"\nproof: {json.dumps({k: v for k, v in r.items() if k not in ('config', 'examples')}, ensure_ascii=False)}")
     assert [e["what"] for e in r["chaos"]].count("worker") == 1
