@@ -38,7 +38,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gridbot.bench.bot import FIRST_RESIDENT, TEMPLATES, Resident, _buttons, places_of
+
+def _residents_module() -> Any:
+    """The simulated residents of `gridbot bench bot` (`bot_driver.py` where the driver has a
+    module of its own, `bot.py` before)."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    name = "gridbot.bench.bot_driver" if find_spec("gridbot.bench.bot_driver") else "gridbot.bench.bot"
+    return import_module(name)
+
+
+_residents = _residents_module()
+FIRST_RESIDENT: int = _residents.FIRST_RESIDENT
+TEMPLATES: list[str] = _residents.TEMPLATES
+Resident: Any = _residents.Resident
+_buttons: Callable[[dict[str, Any]], list[dict[str, Any]]] = _residents._buttons
+places_of: Callable[[dict[str, Any]], list[tuple[str, tuple[float, float]]]] = _residents.places_of
 
 SECRET = "proof-webhook-secret"
 WEBHOOK_PATH = "/telegram"
@@ -237,7 +253,7 @@ def _said(m: dict[str, Any]) -> str:
     return str(m.get("text") or m.get("caption") or "")
 
 
-async def next_reply(r: Resident, timeout: float) -> dict[str, Any]:
+async def next_reply(r: Any, timeout: float) -> dict[str, Any]:
     """The bot's next message or callback answer (an alert) to this resident."""
     deadline = time.monotonic() + timeout
     while True:
@@ -257,7 +273,7 @@ async def next_reply(r: Resident, timeout: float) -> dict[str, Any]:
                 r.queue.append(event)
 
 
-async def report(r: Resident, told: Told, place: str, point: tuple[float, float], cfg: ProofConfig,
+async def report(r: Any, told: Told, place: str, point: tuple[float, float], cfg: ProofConfig,
                  numbers: set[str]) -> None:
     """One report, as a person makes it: answer what the bot asks; no answer for a while → send
     the same again; the same three times unanswered, or the card has expired → /cancel and
@@ -278,6 +294,18 @@ async def report(r: Resident, told: Told, place: str, point: tuple[float, float]
 
     await r.act(start[0], **start[1])
     deadline = time.monotonic() + cfg.give_up_s
+    act = r.act
+
+    async def press_or_over(path: str, **body: Any) -> None:
+        """A button the message no longer has (the card was edited meanwhile): start over."""
+        try:
+            await act(path, **body)
+        except Exception as exc:
+            if getattr(exc, "status", None) != 404:
+                raise
+            await over()
+
+    r_act = press_or_over
     while time.monotonic() < deadline:
         try:
             m = await next_reply(r, cfg.answer_timeout_s)
@@ -287,7 +315,7 @@ async def report(r: Resident, told: Told, place: str, point: tuple[float, float]
                 await over()
             else:
                 told.resends += 1
-                await r.act(last[0], **last[1])
+                await r_act(last[0], **last[1])
             continue
         if "alert" in m:  # the card expired (start over) or the submit failed (press again)
             if "过期" in m["alert"]:
@@ -295,7 +323,7 @@ async def report(r: Resident, told: Told, place: str, point: tuple[float, float]
             elif submitted:
                 await asyncio.sleep(1.0)
                 told.resends += 1
-                await r.act(last[0], **last[1])
+                await r_act(last[0], **last[1])
             continue
         t = _said(m)
         step: tuple[str, dict[str, Any]] | None = None
@@ -325,7 +353,7 @@ async def report(r: Resident, told: Told, place: str, point: tuple[float, float]
             submitted = True
         if step is not None:
             last, unanswered = step, 0
-            await r.act(step[0], **step[1])
+            await r_act(step[0], **step[1])
 
 
 # ------------------------------------------------------------------------------ the account
