@@ -277,8 +277,8 @@ async def report(r: Any, told: Told, place: str, point: tuple[float, float], cfg
                  numbers: set[str]) -> None:
     """One report, as a person makes it: answer what the bot asks; no answer for a while → send
     the same again; the same three times unanswered, or the card has expired → /cancel and
-    start over. Sets `told.number` when the bot gives a case number it has not given this
-    resident before (the reports of a resident are one after another)."""
+    start over. Sets `told.number` when the bot gives a case number after [提交] (one it has
+    not given this resident before: a late answer to an earlier report is not this one's)."""
     start: tuple[str, dict[str, Any]] = ("messages", {"text": told.text})
     last = start
     card: dict[str, Any] | None = None
@@ -328,7 +328,7 @@ async def report(r: Any, told: Told, place: str, point: tuple[float, float], cfg
         t = _said(m)
         step: tuple[str, dict[str, Any]] | None = None
         found = CASE_NUMBER.search(t) if "已受理" in t or "上报编号" in t else None
-        if found and found.group(1) not in numbers:  # also a late answer after starting over
+        if found and submitted and found.group(1) not in numbers:
             told.number = found.group(1)
             numbers.add(told.number)
             return
