@@ -350,9 +350,12 @@ def build_runtime(
     return BotRuntime(app, bot, dp, relay, transcript, commands, retrying, handling, startup or Backoff())
 
 
-async def serve_webhook(runtime: BotRuntime, url: str, listen: str, secret: str) -> None:
+async def serve_webhook(
+    runtime: BotRuntime, url: str, listen: str, secret: str, *, relay: bool = True
+) -> None:
     """Webhook mode: Telegram posts updates to `url`; we listen on `listen` (host:port). Only
-    posts with the secret token are handled (bot/webhook.py)."""
+    posts with the secret token are handled (bot/webhook.py). `relay=False`: the outbox relay
+    runs in another process."""
     from urllib.parse import urlparse
 
     from aiogram.webhook.aiohttp_server import setup_application
@@ -362,7 +365,7 @@ async def serve_webhook(runtime: BotRuntime, url: str, listen: str, secret: str)
 
     if not secret:
         raise StartupError("a webhook needs a secret token")
-    await runtime.start(polling=False)
+    await runtime.start(polling=False, relay=relay)
     web_app = web.Application()
     path = urlparse(url).path or "/"
     CheckedRequestHandler(runtime.dp, runtime.bot, secret).register(web_app, path=path)

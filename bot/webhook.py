@@ -4,7 +4,15 @@ refused or skipped, never a 500 that Telegram would re-send forever.
 * a wrong or missing `X-Telegram-Bot-Api-Secret-Token`: 401, not handled;
 * a body that is not a JSON object with an `update_id`: 400;
 * an update that does not fit the Bot API schema: logged, answered 200 and skipped;
-* anything else is handled in the background (Telegram gets its answer at once)."""
+* anything else is handled first and answered 200 when its handler has finished, at most
+  `HANDLING_AT_ONCE` at a time in a process (the others wait for a turn).
+
+Answering only after handling is what keeps updates at least once: a worker killed while
+handling never answered, so Telegram posts the update again (to another worker behind the
+proxy). And it keeps a burst within the process's database and Redis connections: Telegram
+holds at most `max_connections` posts open per bot, and a worker that is busy answers later
+instead of starting hundreds of handlers that then fail on a full connection pool (an update
+answered at once and failing afterwards was lost)."""
 
 from __future__ import annotations
 
@@ -26,6 +34,7 @@ from bot.unreadable import read_update
 log = logging.getLogger("bot")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_FILE = "webhook-secret"
+HANDLING_AT_ONCE = 16  # below the database pool (10 + 10 overflow) of a process
 
 
 def check_request_secret(request: web.Request, secret: str) -> bool:
@@ -70,6 +79,7 @@ class CheckedRequestHandler(SimpleRequestHandler):
         if not secret_token:
             raise ValueError("a webhook needs a secret token")
         super().__init__(dispatcher=dispatcher, bot=bot, secret_token=secret_token, **data)
+        self._turns = asyncio.Semaphore(HANDLING_AT_ONCE)
 
     async def _feed(self, bot: Bot, raw: dict[str, Any]) -> None:
         update = read_update(raw, bot)
@@ -91,9 +101,13 @@ class CheckedRequestHandler(SimpleRequestHandler):
         body = await read_body(request)
         if isinstance(body, web.Response):
             return body
-        task = asyncio.create_task(self._feed(bot, body))
-        self._background_feed_update_tasks.add(task)
-        task.add_done_callback(self._background_feed_update_tasks.discard)
+        async with self._turns:
+            # A task, so that a post whose connection is closed meanwhile still finishes its
+            # handler (aiohttp cancels the request's own coroutine).
+            task = asyncio.create_task(self._feed(bot, body))
+            self._background_feed_update_tasks.add(task)
+            task.add_done_callback(self._background_feed_update_tasks.discard)
+            await asyncio.shield(task)
         return web.json_response({})
 
     __call__ = handle

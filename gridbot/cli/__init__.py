@@ -872,6 +872,40 @@ def bench_bot_cmd(
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
+@bench_app.command("proof")
+def bench_proof_cmd(
+    reports: Annotated[int, typer.Option(help="reports in all")] = 300,
+    residents: Annotated[int, typer.Option(help="simulated residents (concurrent)")] = 30,
+    worker_kills: Annotated[int, typer.Option(help="SIGKILLs of a webhook worker")] = 1,
+    relay_kills: Annotated[int, typer.Option(help="SIGKILLs of the relay")] = 1,
+    postgres_restarts: Annotated[int, typer.Option(help="PostgreSQL crash-restarts")] = 1,
+    redis_restarts: Annotated[int, typer.Option(help="Redis restarts")] = 1,
+    fault_rate: Annotated[float, typer.Option(help="share of Bot API calls that fail")] = 0.2,
+    seed: Annotated[int, typer.Option(help="faults and kill moments")] = 1,
+    json_out: Annotated[bool, typer.Option("--json", help="print only the JSON")] = False,
+) -> None:
+    """The production path under load and faults: two webhook workers, the relay, PostgreSQL and
+    Redis (servers of its own), killed and restarted meanwhile; then every report and
+    notification accounted for (exit 1 on a loss)."""
+    import json
+
+    from gridbot.bench.proof import ProofConfig, print_table, run_proof
+    from gridbot.bench.proof_services import ServiceError
+
+    cfg = ProofConfig(reports=reports, residents=residents, worker_kills=worker_kills,
+                      relay_kills=relay_kills, postgres_restarts=postgres_restarts,
+                      redis_restarts=redis_restarts, fault_rate=fault_rate, seed=seed)
+    try:
+        result = run_proof(cfg, echo=lambda s: typer.echo(s, err=True))
+    except ServiceError as exc:
+        fail(str(exc))
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=None if json_out else 2))
+    if not json_out:
+        print_table(result, typer.echo)
+    if result["lost"] or result["wrong"] or result["notifications_undelivered"]:
+        raise typer.Exit(1)
+
+
 @app.command("corrections")
 def corrections_export(
     out: Annotated[Path, typer.Option(help="JSONL file to write (for `gridbot nlu train --corrections`)")],

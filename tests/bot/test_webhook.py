@@ -110,3 +110,47 @@ def test_without_a_secret_one_is_made_and_kept_in_the_data_directory(tmp_path):
     configured = Settings(GRIDBOT_DATA_DIR=tmp_path / "other", GRIDBOT_WEBHOOK_SECRET="from-env")
     assert _webhook_secret(configured, None, said.append) == "from-env"
     assert not (tmp_path / "other").exists() and len(said) == 2
+
+
+
+async def test_an_update_is_answered_only_once_it_was_handled(app, sandbox, nlu):
+    """A worker killed while handling has not answered yet, so Telegram posts the update again
+    (at least once); answered at once and handled afterwards, it was lost with the worker. The
+    bot's reply is at the Bot API before the update's post gets its 200."""
+    from bot.runtime import build_runtime, serve_webhook
+
+    runtime = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url, channel="sandbox")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/tg/hook"
+    serving = asyncio.create_task(serve_webhook(runtime, url, f"127.0.0.1:{port}", "s3cret-token"))
+    client = sandbox.client()
+    world = sandbox.world
+    try:
+        await webhook_set(sandbox)
+        resident = client.user(RESIDENT)
+        await resident.send_text("/start")
+        await resident.wait_for_message("随手拍")
+        chat = world.chat(RESIDENT)
+        answered_at: dict[int, int] = {}  # update id → the bot's messages when its post got 200
+        remove = world.updates.remove
+
+        def answered(update_id: int) -> None:
+            answered_at[update_id] = chat.bot_sent
+            remove(update_id)
+
+        world.updates.remove = answered
+        sent = chat.bot_sent
+        await resident.send_text("/help")
+        help_update = world.updates.next_id - 1  # the /help just sent
+        for _ in range(200):
+            if help_update in answered_at and chat.bot_sent > sent:
+                break
+            await asyncio.sleep(0.05)
+        assert chat.bot_sent > sent, "no answer to /help"
+        assert answered_at[help_update] > sent, "the post was answered before the update was handled"
+    finally:
+        serving.cancel()
+        with suppress(asyncio.CancelledError):
+            await serving
+        await runtime.stop()
+        await client.close()
