@@ -19,7 +19,7 @@ from dispatch.domain.case import Actor, Case, Rating
 from dispatch.domain.members import Member, Role
 from dispatch.service import membership
 from dispatch.service.app import App
-from dispatch.service.cases import CaseService, ReportDraft
+from dispatch.service.cases import AlsoInTransaction, CaseService, ReportDraft
 from dispatch.service.ports import Classifier
 
 __all__ = ["Classifier", "Commands", "Debouncer", "People", "WriteGate"]
@@ -135,9 +135,9 @@ class Commands:
         return Actor(member.id, role.value, self.channel)
 
     # -- the case commands -------------------------------------------------------------------------
-    async def submit(self, draft: ReportDraft) -> Case:
+    async def submit(self, draft: ReportDraft, also: AlsoInTransaction | None = None) -> Case:
         draft.channel = self.channel
-        return await self._run(self._svc.submit_report, draft)
+        return await self._run(self._svc.submit_report, draft, also)
 
     async def accept(self, case_id: int, tg_id: int) -> Case:
         return await self._run(self._svc.accept, case_id, await self.actor(tg_id, Role.UNIT_MEMBER))

@@ -20,8 +20,10 @@ from bot.routers.common import CB_PRIVATE, PHOTO, PRIVATE, log, photo_id
 from bot.routes import Routes
 from bot.states import Report
 from bot.transcript import Transcript, current_case
+from dispatch.domain.case import Case
 from dispatch.domain.errors import DomainError
 from dispatch.domain.members import Role
+from dispatch.service import chat_submissions
 from dispatch.service.app import App
 
 routes = Routes(__name__)
@@ -94,13 +96,22 @@ async def on_submit(
     commands: Commands,
     transcript: Transcript,
 ) -> None:
+    async with app.uow() as uow:
+        made = await chat_submissions.submitted(uow, cb.from_user.id, callback_data.draft)
+    if made is not None:  # this press was handled before; its answer may never have arrived
+        await cb.answer()
+        assert isinstance(cb.message, Message)
+        reply = await _submitted_reply(app, commands, made)
+        await cb.message.answer(reply, reply_markup=ReplyKeyboardRemove())
+        return
     draft = await _draft_or_stale(cb, callback_data, state)
     if draft is None:
         return
     await state.clear()  # a second press is stale from here on
     try:
         reporter = await commands.member_of(cb.from_user.id, cb.from_user.full_name)
-        case = await commands.submit(make_draft(draft, reporter))
+        made_now = chat_submissions.record(cb.from_user.id, draft.nonce, app.service.clock.now())
+        case = await commands.submit(make_draft(draft, reporter), made_now)
     except Exception:
         log.exception("submit failed for %s", cb.from_user.id)
         await state.set_state(Report.confirm)
@@ -114,25 +125,29 @@ async def on_submit(
     try:
         summary = render.summary(draft, app.registry)
         await edit_quietly(message, texts.SUMMARY_SUBMITTED.format(summary=summary, number=case.number), None)
-        if case.duplicate_of is not None:
-            reply = texts.SUBMITTED_DUPLICATE.format(
-                number=case.number, other=await _number_of(app, case.duplicate_of)
-            )
-        elif case.unit_id:
-            reply = texts.SUBMITTED.format(
-                number=case.number,
-                unit=render.esc(app.registry.unit_name(case.unit_id)),
-                due=render.when(case.due_at, commands.tz),
-            )
-        else:
-            reply = texts.SUBMITTED_TRIAGE.format(number=case.number)
-        if case.emergency:
-            reply += "\n" + texts.SUBMITTED_EMERGENCY
-        await message.answer(reply, reply_markup=ReplyKeyboardRemove())
+        await message.answer(await _submitted_reply(app, commands, case), reply_markup=ReplyKeyboardRemove())
     finally:
         current_case.reset(token)
     if draft.first_transcript_id and case.id is not None:
         transcript.link_nowait(message.chat.id, draft.first_transcript_id, case.id)
+
+
+async def _submitted_reply(app: App, commands: Commands, case: Case) -> str:
+    """What the person is told once their report is a case."""
+    if case.duplicate_of is not None:
+        other = await _number_of(app, case.duplicate_of)
+        reply = texts.SUBMITTED_DUPLICATE.format(number=case.number, other=other)
+    elif case.unit_id:
+        reply = texts.SUBMITTED.format(
+            number=case.number,
+            unit=render.esc(app.registry.unit_name(case.unit_id)),
+            due=render.when(case.due_at, commands.tz),
+        )
+    else:
+        reply = texts.SUBMITTED_TRIAGE.format(number=case.number)
+    if case.emergency:
+        reply += "\n" + texts.SUBMITTED_EMERGENCY
+    return reply
 
 
 async def _number_of(app: App, case_id: int) -> str:

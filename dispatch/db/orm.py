@@ -164,6 +164,19 @@ class HistoryCaseRow(Base):
     imported_at: Mapped[datetime]
 
 
+class ChatSubmissionRow(Base):
+    """A report submitted from a chat's summary card: (Telegram user, the card's nonce) → its
+    case, written in the submit's transaction. A press of the same [提交] delivered again (a
+    worker killed after the commit, before the answer; Telegram posts the update once more)
+    is answered with the case it made instead of a stale-card alert or a second case."""
+
+    __tablename__ = "chat_submissions"
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    nonce: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+
+
 class MessageRow(Base):
     """The transcript: every message of a conversation, in and out."""
 

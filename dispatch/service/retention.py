@@ -23,11 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 import texts
 from dispatch.db.channel_tables import HotlineOrderRow, Open311RequestRow
-from dispatch.db.orm import CaseRow, MemberRow, MessageRow, NluCorrectionRow
+from dispatch.db.orm import CaseRow, ChatSubmissionRow, MemberRow, MessageRow, NluCorrectionRow
 from dispatch.db.uow import UnitOfWork
 from dispatch.domain.members import Role
 from dispatch.domain.policy import RetentionPolicy
@@ -99,6 +99,7 @@ async def _anonymise_cases(uow: UnitOfWork, case_ids: list[int], reporters: set[
                         .values(description=mask(description), anonymised_at=now))
         tg = people.get(reporter_id) if reporter_id is not None else None
         await _transcript(uow, MessageRow.case_id == case_id, tg)
+    await s.execute(delete(ChatSubmissionRow).where(ChatSubmissionRow.case_id.in_(case_ids)))  # Telegram ids
     corrections = select(NluCorrectionRow).where(NluCorrectionRow.case_id.in_(case_ids))
     for row in (await s.execute(corrections)).scalars():
         row.text = mask(row.text)

@@ -1,0 +1,37 @@
+"""A [提交] press that arrives again — Telegram posts an update once more when the worker that
+took it died after the commit and before answering, or the person presses again after an
+answer that never came — is answered with the case it made: one case, the same number."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from dispatch.db.orm import CaseRow, ChatSubmissionRow
+from tests.bot.conftest import RESIDENT
+from tests.bot.helpers import case_row, number_in
+from tgsandbox.client import buttons_of
+
+
+async def test_a_submit_press_delivered_twice_makes_one_case(app, people, runtime):
+    resident = people.user(RESIDENT)
+    await resident.send_text("五丰菜市场门口有人摆摊占道")
+    await resident.wait_for_message("识别到地点")
+    await resident.press("就在五丰菜市场")
+    await resident.wait_for_message("现场照片")
+    await resident.press("跳过")
+    card = await resident.wait_for_message("请核对")
+    submit = next(b["callback_data"] for b in buttons_of(card) if b["text"] == "✅ 提交")
+    await resident.press("✅ 提交")
+    number = number_in((await resident.wait_for_message("已受理"))["text"])
+    row = await case_row(app, number)
+
+    # The same press once more (as Telegram re-posts it): not a stale-card alert, not a new case.
+    answer = await resident.press(submit, message_id=card["message_id"], force=True, wait_answer=True)
+    assert not (answer or {}).get("show_alert"), answer
+    again = await resident.wait_for_message(lambda m: "已受理" in m.get("text", "") and m["message_id"] > card["message_id"] + 1)
+    assert number_in(again["text"]) == number
+    async with app.uow() as uow:
+        mine = await uow.session.scalar(select(func.count()).select_from(CaseRow).where(CaseRow.reporter_id == row.reporter_id))
+        recorded = (await uow.session.execute(select(ChatSubmissionRow))).scalars().all()
+    assert mine == 1
+    assert [(r.user_id, r.case_id) for r in recorded] == [(RESIDENT, row.id)]
