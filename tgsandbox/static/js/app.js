@@ -156,6 +156,15 @@ function renderChat(scrollBottom = false, flashIds = []) {
   if (scrollBottom || nearBottom) box.scrollTop = box.scrollHeight;
 }
 
+// A narrower or shorter chat (a phone turned, its keyboard opening) stays at its end when the
+// person was reading the end, as Telegram's apps do.
+function keepEndInView() {
+  const box = $("messages");
+  let atEnd = true;
+  box.addEventListener("scroll", () => { atEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 120; });
+  new ResizeObserver(() => { if (atEnd) box.scrollTop = box.scrollHeight; }).observe(box);
+}
+
 function renderComposer() {
   const c = currentChat();
   const me = S.users.get(S.me);
@@ -481,6 +490,7 @@ function wire() {
       renderComposer();
     } catch (e) { fail(e); }
   };
+  keepEndInView();
   setupPicker();
   setupLive({ state: S, upsert, rerender: () => renderChat(), toast, fail });
   setupPanel({ state: S, toast, fail, refresh: async () => { await loadWorld(); await refreshChats(); renderHeader(); renderComposer(); } });
