@@ -14,7 +14,7 @@ from __future__ import annotations
 from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
 import texts
 from bot import keyboards as kb
@@ -50,6 +50,15 @@ routes.callback_query.filter(CB_PRIVATE)
 
 
 # -- the way in --------------------------------------------------------------------------------------
+_STEP_ANSWERS = frozenset({texts.BTN_SKIP, texts.BTN_DONE, texts.BTN_SEND_LOCATION})
+
+
+def is_lost_step(text: str) -> bool:
+    """A reply-keyboard button's text (跳过 / 完成 / 发送位置) sent with no conversation to answer:
+    its state was lost. ("就在…" is left to the NLU: a report may begin with those words.)"""
+    return text.strip() in _STEP_ANSWERS
+
+
 @routes.message(StateFilter(None), F.text)
 async def on_text(
     message: Message,
@@ -65,6 +74,9 @@ async def on_text(
         await message.answer(texts.HELP)
         return
     assert message.from_user is not None
+    if is_lost_step(text):
+        await message.answer(texts.STEP_LOST, reply_markup=ReplyKeyboardRemove())
+        return
     numbers = find_case_numbers(text)
     if numbers:
         await status.answer_numbers(message, app, numbers)
