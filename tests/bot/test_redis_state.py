@@ -83,10 +83,10 @@ async def test_stopping_waits_for_a_handler_in_flight(app, sandbox, nlu, redis_u
     entered, release = asyncio.Event(), asyncio.Event()
     real_submit = Commands.submit
 
-    async def slow_submit(self, draft):
+    async def slow_submit(self, draft, also=None):
         entered.set()
         await release.wait()
-        return await real_submit(self, draft)
+        return await real_submit(self, draft, also)
 
     def runtime():
         return build_runtime(
