@@ -194,7 +194,7 @@ SUBMIT_FAILED = "提交失败，请稍后再试（您的描述已保存，可重
 ON_SPOT_ASK_PHOTO = "请发送处置后的现场照片（至少一张），我将按“现场已处置”记录。"
 ON_SPOT_DONE = "✅ 已记录现场处置，案件编号 <b>{number}</b>（已结案，计入主动发现）。"
 DRAFT_STALE = "这张卡片已过期，请重新描述问题。"
-# A reply-keyboard answer (跳过 / 完成 / 发送位置) with no conversation to answer: the
+# A reply-keyboard answer (跳过 / 完成 / 发送位置 / 就在<a known place>) with no conversation to answer: the
 # conversation was lost (a restart) — never taken as a new report's description.
 STEP_LOST = "刚才的对话已中断，这一步无法继续。请重新描述您要反映的问题（例如：五一路路灯不亮）。"
 

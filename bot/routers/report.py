@@ -51,12 +51,19 @@ routes.callback_query.filter(CB_PRIVATE)
 
 # -- the way in --------------------------------------------------------------------------------------
 _STEP_ANSWERS = frozenset({texts.BTN_SKIP, texts.BTN_DONE, texts.BTN_SEND_LOCATION})
+_USE_PLACE = texts.BTN_USE_PLACE.split("{place}")[0]
 
 
-def is_lost_step(text: str) -> bool:
-    """A reply-keyboard button's text (跳过 / 完成 / 发送位置) sent with no conversation to answer:
-    its state was lost. ("就在…" is left to the NLU: a report may begin with those words.)"""
-    return text.strip() in _STEP_ANSWERS
+def is_lost_step(app: App, text: str) -> bool:
+    """A reply-keyboard button's text (跳过 / 完成 / 发送位置, or 就在 + exactly a known place's
+    name) sent with no conversation to answer: its state was lost."""
+    text = text.strip()
+    if text in _STEP_ANSWERS:
+        return True
+    if not text.startswith(_USE_PLACE):
+        return False
+    found = resolve_place(app.registry, text)
+    return found is not None and text == texts.BTN_USE_PLACE.format(place=found.place)
 
 
 @routes.message(StateFilter(None), F.text)
@@ -74,7 +81,7 @@ async def on_text(
         await message.answer(texts.HELP)
         return
     assert message.from_user is not None
-    if is_lost_step(text):
+    if is_lost_step(app, text):
         await message.answer(texts.STEP_LOST, reply_markup=ReplyKeyboardRemove())
         return
     numbers = find_case_numbers(text)
