@@ -59,8 +59,12 @@ def test_a_failing_run_removes_its_temporary_data(tmp_path: Path) -> None:
 
 def test_ctrl_c_removes_its_temporary_data_and_the_driver(tmp_path: Path) -> None:
     env = {**os.environ, "TMPDIR": str(tmp_path)}
+    # A job started in the background of a non-interactive shell (as CI may run the suite)
+    # inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler: give the
+    # bench the default disposition a terminal's Ctrl+C meets.
     p = subprocess.Popen([*GRIDBOT, "bench", "bot", "--nlu", "fake", "--residents", "5", "--duration", "60"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert p.stderr is not None
         for line in p.stderr:  # running: the bot answers the residents
