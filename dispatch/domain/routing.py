@@ -131,13 +131,11 @@ def likely_units(
     units: Iterable[Unit], table: RoutingTable, tree: GridTree, grid_id: str | None, category: str,
     limit: int = 4,
 ) -> list[str]:
-    """Units a dispatcher most likely means for a case, best first: the routing rule's winner,
-    units with a rule for the category over the grid (deepest first), catch-all units over
-    the grid, then any active unit that takes the category."""
-    out: list[str] = []
-    chain = tree.ancestors(grid_id) if grid_id is not None and grid_id in tree else ()
-    for key in (category, CATCH_ALL):
-        for ancestor in chain:
-            out += sorted(u.id for u in table.at(ancestor, key) if u.active)
+    """Units a dispatcher most likely means for a case, best first: the rule's `candidates`
+    that are active, then any active unit that takes the category."""
+    units = list(units)
+    inactive = {u.id for u in units if not u.active}
+    known = grid_id if grid_id is not None and grid_id in tree else None
+    out = [u for u in candidates(table, tree, known, category) if u not in inactive]
     out += sorted(u.id for u in units if u.active and category in u.categories)
     return list(dict.fromkeys(out))[:limit]
