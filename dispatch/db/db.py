@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from dispatch.db.liveness import check_on_checkout
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -53,8 +55,11 @@ def make_engine(url: str, *, sqlite_threads: bool = False, **kwargs: Any) -> Asy
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    pessimistic = "pool_pre_ping" not in kwargs
+    engine = create_async_engine(url, **kwargs)
+    if pessimistic:  # pre-ping's checks, without its three round trips per checkout
+        check_on_checkout(engine)
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
