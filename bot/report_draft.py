@@ -48,6 +48,7 @@ class Draft(BaseModel):
     prompt_id: int | None = None
     album: str | None = None  # the album whose first photo was acknowledged
     album_done: str | None = None  # an album already used up by a submitted report
+    submit_failed: bool = False  # a press of [提交] failed (the case may exist all the same)
 
     @classmethod
     async def load(cls, state: FSMContext) -> Draft:

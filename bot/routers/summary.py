@@ -96,16 +96,25 @@ async def on_submit(
     commands: Commands,
     transcript: Transcript,
 ) -> None:
-    async with app.uow() as uow:
-        made = await chat_submissions.submitted(uow, cb.from_user.id, callback_data.draft)
-    if made is not None:  # this press was handled before; its answer may never have arrived
-        await cb.answer()
-        assert isinstance(cb.message, Message)
-        reply = await _submitted_reply(app, commands, made)
-        await cb.message.answer(reply, reply_markup=ReplyKeyboardRemove())
-        return
-    draft = await _draft_or_stale(cb, callback_data, state)
-    if draft is None:
+    draft = await Draft.load(state)
+    current = draft.nonce == callback_data.draft and await state.get_state() == Report.confirm.state
+    # The conversation is cleared before a submit and the card kept only when it failed, so a
+    # press on the current card of a draft never tried cannot have made a case: the lookup is
+    # for the others (pressed again after a lost answer, a worker that died after the commit,
+    # a failure after which the commit may still have happened).
+    if not current or draft.submit_failed:
+        async with app.uow() as uow:
+            made = await chat_submissions.submitted(uow, cb.from_user.id, callback_data.draft)
+        if made is not None:  # this press was handled before; its answer may never have arrived
+            if current:
+                await state.clear()
+            await cb.answer()
+            assert isinstance(cb.message, Message)
+            reply = await _submitted_reply(app, commands, made)
+            await cb.message.answer(reply, reply_markup=ReplyKeyboardRemove())
+            return
+    if not current:
+        await cb.answer(texts.DRAFT_STALE, show_alert=True)
         return
     await state.clear()  # a second press is stale from here on
     try:
@@ -115,6 +124,7 @@ async def on_submit(
     except Exception:
         log.exception("submit failed for %s", cb.from_user.id)
         await state.set_state(Report.confirm)
+        draft.submit_failed = True  # it may have committed before failing: look first next time
         await draft.save(state)
         await cb.answer(texts.SUBMIT_FAILED, show_alert=True)
         return

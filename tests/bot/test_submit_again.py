@@ -35,3 +35,37 @@ async def test_a_submit_press_delivered_twice_makes_one_case(app, people, runtim
         recorded = (await uow.session.execute(select(ChatSubmissionRow))).scalars().all()
     assert mine == 1
     assert [(r.user_id, r.case_id) for r in recorded] == [(RESIDENT, row.id)]
+
+
+async def test_a_submit_that_failed_after_its_commit_is_found_on_the_next_press(app, people, runtime, monkeypatch):
+    """The commit went through but the call failed after it (the database's answer lost): the
+    card is kept for another press, and that press finds the case instead of making another."""
+    commands = runtime.commands
+    real_submit = type(commands).submit
+    failures = []
+
+    async def committed_then_failed(self, draft, also=None):
+        case = await real_submit(self, draft, also)
+        if not failures:
+            failures.append(case.number)
+            raise ConnectionResetError("the answer to COMMIT was lost")
+        return case
+
+    monkeypatch.setattr(type(commands), "submit", committed_then_failed)
+    resident = people.user(RESIDENT)
+    await resident.send_text("五丰菜市场门口有人摆摊占道")
+    await resident.wait_for_message("识别到地点")
+    await resident.press("就在五丰菜市场")
+    await resident.wait_for_message("现场照片")
+    await resident.press("跳过")
+    card = await resident.wait_for_message("请核对")
+    answer = await resident.press("✅ 提交", wait_answer=True)
+    assert (answer or {}).get("show_alert"), answer  # told it failed, the card stays
+    assert failures, "the submit was not reached"
+    await resident.press("✅ 提交", message_id=card["message_id"])
+    told = await resident.wait_for_message("已受理")
+    assert number_in(told["text"]) == failures[0]
+    row = await case_row(app, failures[0])
+    async with app.uow() as uow:
+        mine = await uow.session.scalar(select(func.count()).select_from(CaseRow).where(CaseRow.reporter_id == row.reporter_id))
+    assert mine == 1
