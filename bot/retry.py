@@ -106,6 +106,7 @@ class RetryMiddleware(BaseRequestMiddleware):
         self._sleep = sleep
         self._clock = clock
         self.retried = 0  # calls that needed more than one attempt
+        self.too_late = 0  # callback answers after the press had expired
         self.given_up = 0
 
     async def __call__(
@@ -124,6 +125,13 @@ class RetryMiddleware(BaseRequestMiddleware):
                 return await make_request(bot, method)
             except TelegramBadRequest as exc:
                 if maybe_done and already_done(method, exc):
+                    return cast(Response[TelegramType], True)
+                if too_late(method, exc):
+                    # The update waited longer than Telegram keeps a press open (a backlog):
+                    # the button has stopped spinning by itself; the handler's real work
+                    # (the case, the reply) must not be lost over it.
+                    self.too_late += 1
+                    log.info("answerCallbackQuery came too late; going on without it")
                     return cast(Response[TelegramType], True)
                 raise
             except TRANSIENT as exc:
@@ -151,7 +159,12 @@ def already_done(method: TelegramMethod[Any], exc: TelegramBadRequest) -> bool:
     name = method.__api_method__
     if name.startswith("editMessage"):
         return "message is not modified" in exc.message
-    return name == "answerCallbackQuery" and "query is too old" in exc.message
+    return too_late(method, exc)
+
+
+def too_late(method: TelegramMethod[Any], exc: TelegramBadRequest) -> bool:
+    """A callback answered after Telegram stopped waiting for it (about 15 s after the press)."""
+    return method.__api_method__ == "answerCallbackQuery" and "query is too old" in exc.message
 
 
 class HandlerCalls(BaseMiddleware):

@@ -103,6 +103,19 @@ async def test_a_repeated_edit_or_answer_after_a_lost_answer_counts_as_done() ->
         await in_handler(mw, failing(TelegramBadRequest(edit, "message is not modified")), edit)
 
 
+async def test_a_callback_answered_too_late_does_not_stop_the_handler() -> None:
+    """Under a backlog a press is handled after Telegram stopped waiting for its answer: the
+    answer is skipped (counted), the handler goes on; other bad requests still raise."""
+    t = FakeTime()
+    mw = RetryMiddleware(RetryPolicy(), sleep=t.sleep, clock=t)
+    answer = AnswerCallbackQuery(callback_query_id="q")
+    make = failing(TelegramBadRequest(answer, "query is too old and response timeout expired or query ID is invalid"))
+    assert await in_handler(mw, make, answer) is True
+    assert mw.too_late == 1 and len(make.calls) == 1 and t.slept == []
+    with pytest.raises(TelegramBadRequest):
+        await in_handler(mw, failing(TelegramBadRequest(answer, "MESSAGE_TOO_LONG")), answer)
+
+
 async def test_until_ready_waits_as_long_as_it_takes() -> None:
     t = FakeTime()
     make = failing(*[TelegramServerError(SEND, "Bad Gateway")] * 6,
