@@ -72,9 +72,9 @@ class EventLog:
             for key in keylist:
                 self._waiters.setdefault(key, set()).add(fut)
             try:
-                await asyncio.wait_for(fut, remaining)
-            except TimeoutError:
-                pass
+                # Not wait_for: on Python 3.11 it swallows a cancellation that arrives as the
+                # future completes, and a long-poller cancelled then keeps on polling.
+                await asyncio.wait([fut], timeout=remaining)
             finally:
                 for key in keylist:
                     waiters = self._waiters.get(key)
