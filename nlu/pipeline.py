@@ -44,7 +44,9 @@ SECONDARY_MIN_REPORT = 0.3
 MIN_REPORT_FOR_EMERGENCY = 0.5
 NO_CUES = CueReport((), ())
 _LATIN = re.compile(r"[a-z]+")
-Featurized = tuple[tuple[list[int], list[int]], bool, CueReport]
+# known feature columns (words, chars), whether to trust them, the danger cues, and the message's
+# segmentation by block (its clauses reuse it, `Tokenizer.cut`)
+Featurized = tuple[tuple[list[int], list[int]], bool, CueReport, dict[str, list[str]]]
 
 
 @dataclass(slots=True)
@@ -94,14 +96,16 @@ def feature_text(normalized: str) -> str:
     return strip_formulas(normalized)[:MAX_FEATURE_CHARS]
 
 
-def analyze(tokenizer: Tokenizer, text: str) -> tuple[list[str], CueReport]:
+def analyze(tokenizer: Tokenizer, text: str,
+            memo: dict[str, list[str]] | None = None) -> tuple[list[str], CueReport]:
     """Word tokens of a normalised text: jieba words, rule cues, English glossary words,
     experiences (`nlu/effects.py`).
 
     Training (`nlu.train.prepare`) and inference both go through here.
     """
     cues = find_cues(text)
-    return tokenizer.cut(text) + cues.tokens() + english_tokens(text) + effect_tokens(text), cues
+    words = tokenizer.cut(text, memo)
+    return words + cues.tokens() + english_tokens(text) + effect_tokens(text), cues
 
 
 class NluModel:
@@ -139,16 +143,17 @@ class NluModel:
         return self.heads.labels
 
     # -- prediction ------------------------------------------------------------
-    def _ids(self, norm: Normalized) -> Featurized:
+    def _ids(self, norm: Normalized, memo: dict[str, list[str]] | None = None) -> Featurized:
         """Known feature columns of a normalised message, whether to trust them, its cues."""
+        memo = {} if memo is None else memo
         text = feature_text(norm.text)
         if is_contentless(text):
-            return ([], []), False, NO_CUES
-        tokens, cues = analyze(self.tokenizer, text)
+            return ([], []), False, NO_CUES, memo
+        tokens, cues = analyze(self.tokenizer, text, memo)
         ids = self.features.ids(tokens, text)
         # fast path: ordinary text hits at least one known n-gram per character
         known = len(ids[1]) >= len(text) or self._known_enough(text) or bool(cues.active)
-        return ids, bool(ids[0] or ids[1]) and known, cues
+        return ids, bool(ids[0] or ids[1]) and known, cues, memo
 
     def _known_enough(self, text: str) -> bool:
         """Does the model know enough of this text (characters, or English words) to judge it?"""
@@ -181,24 +186,25 @@ class NluModel:
         probs, e_score = self._scores_one(feat)
         return self._decode_row(norm, feat, probs, e_score)
 
-    def _clause_probs(self, text: str) -> tuple[list[float], bool]:
+    def _clause_probs(self, text: str, memo: dict[str, list[str]]) -> tuple[list[float], bool]:
         """Label probabilities of a piece of normalised text; False if it says nothing known."""
-        feat = self._ids(Normalized(text, text))
+        feat = self._ids(Normalized(text, text), memo)
         return self._scores_one(feat)[0], feat[1]
 
-    def _focus(self, norm: Normalized, probs: list[float]) -> tuple[list[float], list[Secondary]]:
+    def _focus(self, norm: Normalized, probs: list[float],
+               memo: dict[str, list[str]]) -> tuple[list[float], list[Secondary]]:
         """Several problems: weigh the main clauses in, and name the others."""
         text = norm.text[:MAX_FEATURE_CHARS]
         focus = find_focus(text)
         if focus is None:
             return probs, []
-        main, known = self._clause_probs(focus.main_text(text))
+        main, known = self._clause_probs(focus.main_text(text), memo)
         if known:
             probs = [FOCUS_WEIGHT * a + (1.0 - FOCUS_WEIGHT) * b for a, b in zip(main, probs, strict=True)]
         main_cat = max(self._cat_cols, key=probs.__getitem__)
         out: list[Secondary] = []
         for start, end, suggest, strong in focus.secondary:
-            sub, known = self._clause_probs(text[start:end])
+            sub, known = self._clause_probs(text[start:end], memo)
             col = max(self._cat_cols, key=sub.__getitem__)
             p_report = sum(sub[i] for i in self._cat_cols)
             # a short clause ("噪音是老问题") may read half as a question: judge the category
@@ -232,12 +238,12 @@ class NluModel:
                     e_score: float) -> Prediction:
         secondary: list[Secondary] = []
         if feat[1]:
-            probs, secondary = self._focus(norm, probs)
+            probs, secondary = self._focus(norm, probs, feat[3])
         cat_probs = [probs[i] for i in self._cat_cols]
         top = sorted(range(len(cat_probs)), key=lambda i: (-cat_probs[i], i))[:TOP_K]
         ranking = [(self._categories[i], cat_probs[i]) for i in top]
         entities = self.entities.extract(norm)
-        _, has_content, cues = feat
+        _, has_content, cues, _ = feat
         if not has_content:
             return Prediction(CHITCHAT, None, EMPTY_CONFIDENCE, False, entities, ranking,
                               EMPTY_CONFIDENCE, 0.0)

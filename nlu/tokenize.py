@@ -176,8 +176,11 @@ class Tokenizer:
     def has_word(self, word: str) -> bool:
         return self._tk.FREQ.get(word, 0) > 0
 
-    def cut(self, text: str) -> list[str]:
-        """Tokens that contain a letter, digit or CJK character (text is normalised)."""
+    def cut(self, text: str, memo: dict[str, list[str]] | None = None) -> list[str]:
+        """Tokens that contain a letter, digit or CJK character (text is normalised).
+
+        `memo` (block → its tokens) lets the pieces of one message reuse the message's own
+        segmentation: a block's tokens depend on nothing but the block and the dictionary."""
         if self.hmm:
             return [t for t in self._tk.cut(text, HMM=True) if _CONTENT.search(t)]
         out: list[str] = []
@@ -185,7 +188,14 @@ class Tokenizer:
             if not blk:
                 continue
             if _RE_HAN.match(blk):
-                self._cut_block(blk, out)
+                if memo is None:
+                    self._cut_block(blk, out)
+                elif (done := memo.get(blk)) is not None:
+                    out += done
+                else:
+                    start = len(out)
+                    self._cut_block(blk, out)
+                    memo[blk] = out[start:]
             else:  # jieba yields these one character at a time
                 out.extend(c for c in blk if _CONTENT.match(c))
         return out
