@@ -115,6 +115,8 @@ def classify_pooled(
     Returns the number of bad lines."""
     global _model
     workers = workers or auto_workers()
+    if not hasattr(os, "fork"):  # the workers are forked: elsewhere, this process answers
+        workers = 1
     bad = 0
     lineno = 1
     pool: Any = None
