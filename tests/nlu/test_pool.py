@@ -232,3 +232,29 @@ def test_the_bench_set_is_repeatable_and_varied(tmp_path):
     assert any(len(m) > 150 for m in msgs) and any("电话" in m for m in msgs)
     unique = message_texts(texts, 4000, seed=5, unique=True)
     assert len(set(unique)) == 4000
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+def test_ctrl_c_ends_the_run_and_its_workers(tiny_model_dir, tmp_path):
+    """Ctrl-C reaches the whole process group: the parent ends its workers, no traceback."""
+    data = _write_input(tmp_path / "in.jsonl", _varied(20000, seed=4))
+    with open(data, "rb") as f:  # SIGINT as a terminal delivers it (a background job may inherit it ignored)
+        p = subprocess.Popen(NLU + ["classify", "--model", str(tiny_model_dir), "--workers", "2"],
+                             stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        p.stdout.readline()
+        workers = _worker_pids(p.pid)
+        assert workers
+        os.killpg(p.pid, signal.SIGINT)
+        p.stdout.read()
+        assert p.wait(timeout=60) != 0
+        err = [line for line in p.stderr.read().decode().splitlines() if ": line " not in line]
+        assert not [line for line in err if "Traceback" in line or "Error" in line], err
+        deadline = time.monotonic() + 10
+        while [w for w in workers if _alive(w)] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [w for w in workers if _alive(w)]
+    finally:
+        p.kill()
+        p.wait()
