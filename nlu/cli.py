@@ -89,7 +89,7 @@ def classify(
     answered. Exit status: 0 when every line was answered; 1 when any line was bad
     (with --strict the first bad line stops the stream) or the model cannot be loaded.
     """
-    from nlu.pool import classify_pooled
+    from nlu.pool import WorkerDied, classify_pooled
     from nlu.stream import available_lines
 
     m = _load(model, places)
@@ -108,6 +108,8 @@ def classify(
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(1) from None
+    except WorkerDied as e:
+        fail(str(e))
     if bad:
         raise typer.Exit(1)
 

@@ -42,6 +42,10 @@ WARM_UP = "五丰菜市场门口有人摆摊，另外路灯也坏了，电话138
 _model: Predictor | None = None  # the parent's model, inherited by the forked workers
 
 
+class WorkerDied(RuntimeError):
+    """A worker process ended without answering (killed from outside)."""
+
+
 def auto_workers() -> int:
     """The CPUs this process may run on (`os.cpu_count()` where affinity is unknown)."""
     try:
@@ -156,6 +160,11 @@ def classify_pooled(
         _model = None
     if writer is not None:
         if writer.failed is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
+            if isinstance(writer.failed, BrokenProcessPool):
+                raise WorkerDied("a worker process died (killed, or out of memory?); "
+                                 "the answers before its lines were written") from writer.failed
             raise writer.failed
         bad += writer.bad
     return bad

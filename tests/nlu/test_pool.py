@@ -258,3 +258,27 @@ def test_ctrl_c_ends_the_run_and_its_workers(tiny_model_dir, tmp_path):
     finally:
         p.kill()
         p.wait()
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+def test_a_killed_worker_is_one_clear_error(tiny_model_dir, tmp_path):
+    data = _write_input(tmp_path / "in.jsonl", _varied(20000, seed=5))
+    with open(data, "rb") as f:
+        p = subprocess.Popen(NLU + ["classify", "--model", str(tiny_model_dir), "--workers", "2"],
+                             stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        p.stdout.readline()
+        workers = sorted(_worker_pids(p.pid))
+        os.kill(workers[0], signal.SIGKILL)
+        out = p.stdout.read()
+        assert p.wait(timeout=60) == 1
+        assert len(out.splitlines()) < 19990  # not every line was answered
+        err = p.stderr.read().decode()
+        assert "gridbot nlu: error: a worker process died" in err and "Traceback" not in err, err
+        deadline = time.monotonic() + 10
+        while [w for w in workers if _alive(w)] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [w for w in workers if _alive(w)]
+    finally:
+        p.kill()
+        p.wait()
