@@ -19,7 +19,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, repeat
+from operator import mul
 from typing import Any
 
 import numpy as np
@@ -245,10 +246,13 @@ class FeatureSpace:
             if not block:
                 continue
             counts = Counter(block)
-            vs = [(1.0 + math.log(c)) * idf[j] for j, c in counts.items()]
-            scale = weight / math.sqrt(sum(v * v for v in vs))
+            if len(counts) == len(block):  # every column once: tf 1 + ln 1 = 1, the idf itself
+                vs = list(map(idf.__getitem__, counts))
+            else:
+                vs = [(1.0 + math.log(c)) * idf[j] for j, c in counts.items()]
+            scale = weight / math.sqrt(sum(map(mul, vs, vs)))
             idx.extend(counts)
-            val.extend(v * scale for v in vs)
+            val.extend(map(mul, vs, repeat(scale, len(vs))))
         return idx, val
 
     def transform(self, docs: Iterable[tuple[Sequence[str], str]]) -> SparseRows:

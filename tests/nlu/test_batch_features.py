@@ -32,3 +32,21 @@ def test_batch_predictions_equal_single_batches(tiny_model):
              "\ud800井盖没了", "abc def", "三号楼 12栋 电话13812345678"] * 3
     together = [p.as_dict() for p in tiny_model.predict_batch(texts)]
     assert together == [tiny_model.predict_batch([t])[0].as_dict() for t in texts]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.integers(0, 40)), chars=st.lists(st.integers(41, 90)))
+def test_weigh_one_is_sublinear_tf_idf_bit_for_bit(tiny_model, words, chars):
+    import math
+
+    features = tiny_model.features
+    idf = features.idf.tolist()
+    want_idx, want_val = [], []
+    for block, weight in ((words, features.word_weight), (chars, features.char_weight)):
+        if block:
+            counts = Counter(block)
+            vs = [(1.0 + math.log(c)) * idf[j] for j, c in counts.items()]
+            scale = weight / math.sqrt(sum(v * v for v in vs))
+            want_idx += list(counts)
+            want_val += [v * scale for v in vs]
+    assert features.weigh_one((words, chars)) == (want_idx, want_val)
