@@ -16,7 +16,9 @@ Every list goes through the same `answer_lines` as in one process, so the output
 byte-identical whatever the number of workers or the size of the reads. With `strict`, the
 first bad line still ends the stream: the lists after it are discarded unanswered. When
 stdout is closed early (a broken pipe) the writer stops, the parent stops reading and the
-workers are shut down; `BrokenPipeError` is raised to the caller.
+workers are shut down; `BrokenPipeError` is raised to the caller. A worker killed from
+outside raises `WorkerDied` once the answers before its lines are written; Ctrl-C reaches
+the parent only (the workers ignore it) and ends them.
 """
 
 from __future__ import annotations
