@@ -170,7 +170,34 @@ def bench(
     pin: Annotated[bool, typer.Option(
         "--pin/--no-pin", help="Pin the process to one CPU (sched_setaffinity).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    write_set: Annotated[Path | None, typer.Option(
+        "--write-set", help="Only write an input for `nlu classify`: --n JSON lines drawn from the "
+        "training texts, with variety and a few malformed lines (nlu/benchset.py).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="With --write-set.")] = 0,
+    unique: Annotated[bool, typer.Option(
+        "--unique", help="With --write-set: every message text distinct.")] = False,
+    classify: Annotated[Path | None, typer.Option(
+        "--classify", help="Only time `gridbot nlu classify < FILE` end to end (fresh processes).")] = None,
+    runs: Annotated[int, typer.Option("--runs", min=1, help="With --classify.")] = 3,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=0, help="With --classify: passed to `nlu classify` (default: its own).")] = None,
 ) -> None:
-    """NLU speed: batch msgs/s on one core, latency p50/p95/p99, load, start-up, training."""
+    """NLU speed: batch msgs/s on one core, latency p50/p95/p99, load, start-up, training;
+    or the end-to-end `nlu classify` time on a file (--classify), or such a file (--write-set)."""
+    if write_set is not None:
+        from nlu.benchset import write_set as write_messages
+
+        bad = write_messages(write_set, n=n, seed=seed, unique=unique)
+        typer.echo(f"wrote {write_set}: {n} lines, {bad} of them malformed", err=True)
+        return
+    if classify is not None:
+        from nlu.bench_classify import format_classify, run_classify
+
+        if not classify.is_file():
+            typer.echo(f"gridbot bench nlu: error: {classify}: no such file", err=True)
+            raise typer.Exit(1)
+        rc = run_classify(classify, runs=runs, workers=workers, model=model)
+        typer.echo(json.dumps(rc, indent=2) if as_json else format_classify(rc))
+        return
     r = run_bench(model, n=n, with_training=train, with_startup=startup, pin=pin)
     typer.echo(json.dumps(r, indent=2) if as_json else format_bench(r))

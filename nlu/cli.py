@@ -79,6 +79,8 @@ def classify(
     model: ModelOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad line.")] = False,
     places: PlacesOpt = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=0, help="Processes for large inputs (0: one per CPU; 1: this process only).")] = 0,
 ) -> None:
     """Classify JSON Lines {"id", "text"} from stdin; one JSON line per input on stdout.
 
@@ -87,7 +89,8 @@ def classify(
     answered. Exit status: 0 when every line was answered; 1 when any line was bad
     (with --strict the first bad line stops the stream) or the model cannot be loaded.
     """
-    from nlu.stream import available_lines, classify_batches
+    from nlu.pool import WorkerDied, classify_pooled
+    from nlu.stream import available_lines
 
     m = _load(model, places)
     out = sys.stdout.buffer
@@ -100,10 +103,13 @@ def classify(
         print(f"gridbot nlu classify: {msg}", file=sys.stderr, flush=True)
 
     try:
-        bad = classify_batches(m, available_lines(sys.stdin.buffer), write, error, strict=strict)
+        bad = classify_pooled(m, available_lines(sys.stdin.buffer), write, error, strict=strict,
+                              workers=workers)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(1) from None
+    except WorkerDied as e:
+        fail(str(e))
     if bad:
         raise typer.Exit(1)
 

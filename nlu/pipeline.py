@@ -10,7 +10,10 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
+
+import numpy as np
 
 from nlu.classifier import LinearHeads
 from nlu.effects import effect_tokens
@@ -44,7 +47,10 @@ SECONDARY_MIN_REPORT = 0.3
 MIN_REPORT_FOR_EMERGENCY = 0.5
 NO_CUES = CueReport((), ())
 _LATIN = re.compile(r"[a-z]+")
-Featurized = tuple[tuple[list[int], list[int]], bool, CueReport]
+Ids = tuple[list[int], list[int]]  # known feature columns: words, char n-grams
+# whether to trust the features, the danger cues, and the message's segmentation by block
+# (its clauses reuse it, `Tokenizer.cut`)
+Judged = tuple[bool, CueReport, dict[str, list[str]]]
 
 
 @dataclass(slots=True)
@@ -94,14 +100,16 @@ def feature_text(normalized: str) -> str:
     return strip_formulas(normalized)[:MAX_FEATURE_CHARS]
 
 
-def analyze(tokenizer: Tokenizer, text: str) -> tuple[list[str], CueReport]:
+def analyze(tokenizer: Tokenizer, text: str,
+            memo: dict[str, list[str]] | None = None) -> tuple[list[str], CueReport]:
     """Word tokens of a normalised text: jieba words, rule cues, English glossary words,
     experiences (`nlu/effects.py`).
 
     Training (`nlu.train.prepare`) and inference both go through here.
     """
     cues = find_cues(text)
-    return tokenizer.cut(text) + cues.tokens() + english_tokens(text) + effect_tokens(text), cues
+    words = tokenizer.cut(text, memo)
+    return words + cues.tokens() + english_tokens(text) + effect_tokens(text), cues
 
 
 class NluModel:
@@ -139,16 +147,31 @@ class NluModel:
         return self.heads.labels
 
     # -- prediction ------------------------------------------------------------
-    def _ids(self, norm: Normalized) -> Featurized:
-        """Known feature columns of a normalised message, whether to trust them, its cues."""
+    def _analyze(self, norm: Normalized,
+                 memo: dict[str, list[str]]) -> tuple[str, list[str], CueReport] | None:
+        """What the classifier reads of a message, its tokens and cues; None if it says nothing."""
         text = feature_text(norm.text)
         if is_contentless(text):
-            return ([], []), False, NO_CUES
-        tokens, cues = analyze(self.tokenizer, text)
-        ids = self.features.ids(tokens, text)
+            return None
+        tokens, cues = analyze(self.tokenizer, text, memo)
+        return text, tokens, cues
+
+    def _judge(self, text: str, n_words: int, n_chars: int, cues: CueReport,
+               memo: dict[str, list[str]]) -> Judged:
+        """Trust the features of a message with this many known word and char columns?"""
         # fast path: ordinary text hits at least one known n-gram per character
-        known = len(ids[1]) >= len(text) or self._known_enough(text) or bool(cues.active)
-        return ids, bool(ids[0] or ids[1]) and known, cues
+        known = n_chars >= len(text) or self._known_enough(text) or bool(cues.active)
+        return bool(n_words or n_chars) and known, cues, memo
+
+    def _ids(self, norm: Normalized, memo: dict[str, list[str]] | None = None) -> tuple[Ids, Judged]:
+        """Known feature columns of a normalised message, and the judgement on them."""
+        memo = {} if memo is None else memo
+        doc = self._analyze(norm, memo)
+        if doc is None:
+            return ([], []), (False, NO_CUES, memo)
+        text, tokens, cues = doc
+        ids = self.features.ids(tokens, text)
+        return ids, self._judge(text, len(ids[0]), len(ids[1]), cues, memo)
 
     def _known_enough(self, text: str) -> bool:
         """Does the model know enough of this text (characters, or English words) to judge it?"""
@@ -161,9 +184,9 @@ class NluModel:
         known += sum(1 for w in latin if w in self.features.words or w in GLOSSARY)
         return known >= MIN_KNOWN_CHAR_SHARE * n
 
-    def _scores_one(self, feat: Featurized) -> tuple[list[float], float]:
+    def _scores_one(self, ids: Ids) -> tuple[list[float], float]:
         """Calibrated label probabilities and the emergency probability of one message."""
-        raw = self.heads.raw_one(*self.features.weigh_one(feat[0])).tolist()
+        raw = self.heads.raw_one(*self.features.weigh_one(ids)).tolist()
         n = self.heads.n_labels
         t = self.heads.temperature
         z = [v / t for v in raw[:n]]
@@ -177,28 +200,29 @@ class NluModel:
     def predict(self, text: str) -> Prediction:
         """One message; plain-Python decoding (numpy costs more than it saves for one row)."""
         norm = normalize(text, self.emoji_mode)
-        feat = self._ids(norm)
-        probs, e_score = self._scores_one(feat)
-        return self._decode_row(norm, feat, probs, e_score)
+        ids, judged = self._ids(norm)
+        probs, e_score = self._scores_one(ids)
+        return self._decode_row(norm, judged, probs, e_score)
 
-    def _clause_probs(self, text: str) -> tuple[list[float], bool]:
+    def _clause_probs(self, text: str, memo: dict[str, list[str]]) -> tuple[list[float], bool]:
         """Label probabilities of a piece of normalised text; False if it says nothing known."""
-        feat = self._ids(Normalized(text, text))
-        return self._scores_one(feat)[0], feat[1]
+        ids, judged = self._ids(Normalized(text, text), memo)
+        return self._scores_one(ids)[0], judged[0]
 
-    def _focus(self, norm: Normalized, probs: list[float]) -> tuple[list[float], list[Secondary]]:
+    def _focus(self, norm: Normalized, probs: list[float],
+               memo: dict[str, list[str]]) -> tuple[list[float], list[Secondary]]:
         """Several problems: weigh the main clauses in, and name the others."""
         text = norm.text[:MAX_FEATURE_CHARS]
         focus = find_focus(text)
         if focus is None:
             return probs, []
-        main, known = self._clause_probs(focus.main_text(text))
+        main, known = self._clause_probs(focus.main_text(text), memo)
         if known:
             probs = [FOCUS_WEIGHT * a + (1.0 - FOCUS_WEIGHT) * b for a, b in zip(main, probs, strict=True)]
         main_cat = max(self._cat_cols, key=probs.__getitem__)
         out: list[Secondary] = []
         for start, end, suggest, strong in focus.secondary:
-            sub, known = self._clause_probs(text[start:end])
+            sub, known = self._clause_probs(text[start:end], memo)
             col = max(self._cat_cols, key=sub.__getitem__)
             p_report = sum(sub[i] for i in self._cat_cols)
             # a short clause ("噪音是老问题") may read half as a question: judge the category
@@ -221,23 +245,36 @@ class NluModel:
         return self._predict_chunk(texts)
 
     def _predict_chunk(self, texts: Sequence[str]) -> list[Prediction]:
+        """`predict` for many messages: the same rows as `weigh()` of each message's `ids()`,
+        with the char n-grams of the whole chunk looked up at once."""
+        n = len(texts)
         norms = [normalize(t, self.emoji_mode) for t in texts]
-        feats = [self._ids(n) for n in norms]
-        raw = self.heads.raw_batch(self.features.weigh([f[0] for f in feats]))
+        memos: list[dict[str, list[str]]] = [{} for _ in texts]
+        docs = [self._analyze(norm, memo) for norm, memo in zip(norms, memos, strict=True)]
+        words = [self.features.word_ids(d[1]) if d is not None else [] for d in docs]
+        char_doc, char_col = self.features.batch_char_ids([d[0] if d is not None else "" for d in docs])
+        n_chars = np.bincount(char_doc, minlength=n).tolist()
+        judged = [self._judge(d[0], len(w), c, d[2], memo) if d is not None else (False, NO_CUES, memo)
+                  for d, w, c, memo in zip(docs, words, n_chars, memos, strict=True)]
+        n_words = np.fromiter(map(len, words), dtype=np.int64, count=n)
+        seg = np.concatenate([np.repeat(np.arange(n, dtype=np.int64) * 2, n_words), char_doc * 2 + 1])
+        flat = np.concatenate([np.fromiter(chain.from_iterable(words), dtype=np.int64,
+                                           count=int(n_words.sum())), char_col])
+        raw = self.heads.raw_batch(self.features.weigh_flat(seg, flat, n))
         probs = self.heads.label_probs(raw).tolist()
         e_scores = self.heads.emergency_prob(raw).tolist()
-        return [self._decode_row(*row) for row in zip(norms, feats, probs, e_scores, strict=True)]
+        return [self._decode_row(*row) for row in zip(norms, judged, probs, e_scores, strict=True)]
 
-    def _decode_row(self, norm: Normalized, feat: Featurized, probs: list[float],
+    def _decode_row(self, norm: Normalized, judged: Judged, probs: list[float],
                     e_score: float) -> Prediction:
         secondary: list[Secondary] = []
-        if feat[1]:
-            probs, secondary = self._focus(norm, probs)
+        has_content, cues, memo = judged
+        if has_content:
+            probs, secondary = self._focus(norm, probs, memo)
         cat_probs = [probs[i] for i in self._cat_cols]
         top = sorted(range(len(cat_probs)), key=lambda i: (-cat_probs[i], i))[:TOP_K]
         ranking = [(self._categories[i], cat_probs[i]) for i in top]
         entities = self.entities.extract(norm)
-        _, has_content, cues = feat
         if not has_content:
             return Prediction(CHITCHAT, None, EMPTY_CONFIDENCE, False, entities, ranking,
                               EMPTY_CONFIDENCE, 0.0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol
 
 from nlu.pipeline import Prediction
@@ -87,6 +88,56 @@ def available_lines(stream: BinaryIO, size: int = 1 << 16) -> Iterator[list[byte
         yield [b"".join(pieces)]
 
 
+@dataclass(slots=True)
+class Answered:
+    """What one list of lines comes to: the answers of its good lines (one JSON line each, in
+    input order), a message per bad line, and whether a bad line stopped the stream (strict)."""
+
+    out: bytes
+    errors: list[str]
+    stopped: bool = False
+
+
+def answer_lines(model: Predictor, batch: Sequence[bytes], first_lineno: int,
+                 strict: bool = False) -> Answered:
+    """Parse, predict and encode one list of lines (numbered from `first_lineno`), predicted as
+    one batch. The one place a line becomes an answer, in this process or in a worker."""
+    ids: list[Any] = []
+    texts: list[str] = []
+    errors: list[str] = []
+    stopped = False
+    for lineno, raw in enumerate(batch, first_lineno):
+        raw = raw.rstrip(b"\r\n")
+        if not raw.strip():
+            continue
+        try:
+            id_, text = parse_line(raw, lineno)
+        except BadLine as e:
+            errors.append(str(e))
+            if strict:
+                stopped = True
+                break
+            continue
+        ids.append(id_)
+        texts.append(text)
+    if not texts:
+        return Answered(b"", errors, stopped)
+    # Always the batch path, also for a batch of one: a line's answer does not depend on how
+    # the stream happened to be chunked (the one-message path's arithmetic differs in the last
+    # bits, which can move a rounded fourth decimal).
+    predictions = model.predict_batch(texts)
+    return Answered(b"".join(_answer(id_, p) for id_, p in zip(ids, predictions, strict=True)),
+                    errors, stopped)
+
+
+def emit(answered: Answered, write: Callable[[bytes], None], error: Callable[[str], None]) -> None:
+    """A list's bad lines on the error stream, then its answers with one `write`."""
+    for message in answered.errors:
+        error(message)
+    if answered.out:
+        write(answered.out)
+
+
 def classify_batches(
     model: Predictor,
     batches: Iterable[list[bytes]],
@@ -97,34 +148,13 @@ def classify_batches(
     """Answer every good line, each list of lines predicted as one batch and written in order
     with one `write`; report bad ones. Returns the number of bad lines."""
     bad = 0
-    lineno = 0
+    lineno = 1
     for batch in batches:
-        ids: list[Any] = []
-        texts: list[str] = []
-        stop = False
-        for raw in batch:
-            lineno += 1
-            raw = raw.rstrip(b"\r\n")
-            if not raw.strip():
-                continue
-            try:
-                id_, text = parse_line(raw, lineno)
-            except BadLine as e:
-                bad += 1
-                error(str(e))
-                if strict:
-                    stop = True
-                    break
-                continue
-            ids.append(id_)
-            texts.append(text)
-        if texts:
-            # Always the batch path, also for a batch of one: a line's answer does not depend on
-            # how the stream happened to be chunked (the one-message path's arithmetic differs
-            # in the last bits, which can move a rounded fourth decimal).
-            predictions = model.predict_batch(texts)
-            write(b"".join(_answer(id_, p) for id_, p in zip(ids, predictions, strict=True)))
-        if stop:
+        answered = answer_lines(model, batch, lineno, strict)
+        lineno += len(batch)
+        bad += len(answered.errors)
+        emit(answered, write, error)
+        if answered.stopped:
             break
     return bad
 

@@ -29,7 +29,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, cast
+from typing import Any
 
 TOP_K = 20000  # most frequent jieba words always kept in the reduced dictionary
 MAX_WORD_LEN = 8  # longest dictionary word looked for in the training text
@@ -176,8 +176,11 @@ class Tokenizer:
     def has_word(self, word: str) -> bool:
         return self._tk.FREQ.get(word, 0) > 0
 
-    def cut(self, text: str) -> list[str]:
-        """Tokens that contain a letter, digit or CJK character (text is normalised)."""
+    def cut(self, text: str, memo: dict[str, list[str]] | None = None) -> list[str]:
+        """Tokens that contain a letter, digit or CJK character (text is normalised).
+
+        `memo` (block → its tokens) lets the pieces of one message reuse the message's own
+        segmentation: a block's tokens depend on nothing but the block and the dictionary."""
         if self.hmm:
             return [t for t in self._tk.cut(text, HMM=True) if _CONTENT.search(t)]
         out: list[str] = []
@@ -185,7 +188,14 @@ class Tokenizer:
             if not blk:
                 continue
             if _RE_HAN.match(blk):
-                self._cut_block(blk, out)
+                if memo is None:
+                    self._cut_block(blk, out)
+                elif (done := memo.get(blk)) is not None:
+                    out += done
+                else:
+                    start = len(out)
+                    self._cut_block(blk, out)
+                    memo[blk] = out[start:]
             else:  # jieba yields these one character at a time
                 out.extend(c for c in blk if _CONTENT.match(c))
         return out
@@ -194,39 +204,49 @@ class Tokenizer:
         """The same through jieba itself (reference for tests)."""
         return [t for t in self._tk.cut(text, HMM=self.hmm) if _CONTENT.search(t)]
 
-    def _cut_block(self, s: str, out: list[str]) -> None:
+    def _log_probs(self) -> dict[str, float | None]:
+        """A word → log(freq) - log(total); a bare prefix → None (built once, then cached)."""
         lp = self._lp
         if lp is None:
             logtotal = math.log(self._tk.total)
-            # one lookup per step: a word → log(freq) - log(total); a bare prefix → None
             lp = self._lp = {
                 w: (math.log(f) - logtotal if f > 0 else None) for w, f in self._tk.FREQ.items()
             }
+        return lp
+
+    def _cut_block(self, s: str, out: list[str]) -> None:
+        """jieba's maximum-probability route over one block (`_RE_HAN`), then its merging of
+        single ASCII letters and digits into one token."""
+        get = (self._lp or self._log_probs()).get
         unknown = 0.0 - math.log(self._tk.total)  # jieba: log(1) - logtotal
         missing = _MISSING
         n = len(s)
         score = [0.0] * (n + 1)
-        end = list(range(n))
+        end = list(range(1, n + 1))  # end[k]: where the best word starting at k ends
         for k in range(n - 1, -1, -1):
-            best = unknown + score[k + 1]
-            found = False
+            p = get(s[k], missing)
+            if p is missing:  # not even a prefix: one unknown character
+                score[k] = unknown + score[k + 1]
+                continue
+            best = -math.inf
             j = k + 1
-            p = lp.get(s[k], missing)
-            while p is not missing:
+            while True:
                 if p is not None:
-                    sc = cast(float, p) + score[j]
-                    if not found or sc >= best:  # ties → the longer word, as jieba
-                        best, found = sc, True
-                        end[k] = j - 1
+                    sc = p + score[j]  # type: ignore[operator]
+                    if sc >= best:  # ties → the longer word, as jieba
+                        best = sc
+                        end[k] = j
                 if j >= n:
                     break
                 j += 1
-                p = lp.get(s[k:j], missing)
-            score[k] = best
+                p = get(s[k:j], missing)
+                if p is missing:
+                    break
+            score[k] = best if best > -math.inf else unknown + score[k + 1]
         x = 0
         buf = ""
         while x < n:
-            y = end[x] + 1
+            y = end[x]
             w = s[x:y]
             if y - x == 1 and w in _ASCII_ALNUM:
                 buf += w
@@ -234,7 +254,8 @@ class Tokenizer:
                 if buf:
                     out.append(buf)
                     buf = ""
-                if _CONTENT.search(w):
+                # a block holds CJK (U+4E00–U+9FD5, all content) and ASCII: only ASCII needs the test
+                if w[0] >= "\u4e00" or _CONTENT.search(w):
                     out.append(w)
             x = y
         if buf:

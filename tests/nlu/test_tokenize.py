@@ -55,3 +55,17 @@ def test_jieba_import_skips_pkg_resources():
            "print('pkg_resources' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_pieces_of_a_message_reuse_its_segmentation(tok, monkeypatch):
+    """A clause of a several-problem message is cut from the message's own blocks."""
+    message = "楼下垃圾桶满了这个先不说，主要是消防通道又被堵了，另外路灯也坏了 abc"
+    memo: dict[str, list[str]] = {}
+    assert tok.cut(message, memo) == tok.cut(message)
+    assert memo  # every block of the message, with its tokens
+    cut = []
+    original = tok._cut_block
+    monkeypatch.setattr(tok, "_cut_block", lambda s, out: (cut.append(s), original(s, out)))
+    for clause in ("主要是消防通道又被堵了", "另外路灯也坏了 abc", "另外路灯也坏了，还有井盖"):
+        assert tok.cut(clause, memo) == tok.jieba_cut(clause)
+    assert cut == ["还有井盖"]  # only the block the message did not have
