@@ -32,8 +32,8 @@ STATUSES = (["closed"] * 45 + ["dispatched"] * 12 + ["accepted"] * 10 + ["resolv
 WORDS = ["解放路", "人民路", "五丰菜市场", "滨江公园", "建设路", "西山小区", "火车站", "县一中", "东门桥",
          "垃圾桶满了没人清运", "有人占道摆摊", "路灯不亮", "井盖松动", "乱停车堵住消防通道", "广告乱贴",
          "施工噪音扰民", "绿化带被踩坏", "污水外溢", "共享单车乱放"]
-# What residents report most (占道经营, 垃圾, 井盖, 乱停车, 噪音, 下水道, 出店经营, 小广告): half of
-# the cases; the rest spread over every category.
+# What residents report most (占道经营, 垃圾, 井盖, 乱停车, 噪音, 下水道, 出店经营, 小广告): three
+# times as often as any other category (about 60 % of the cases with the demo's taxonomy).
 COMMON = ("street_vending", "garbage", "road_facility", "illegal_parking", "noise", "drainage",
           "shopfront_encroachment", "illegal_ads")
 FIRST_CHAT_USER = 50_000_000  # the seeded reporters' Telegram ids: far from real and simulated ones
