@@ -280,10 +280,11 @@ async def _seed(app: Any, n: int, echo: Callable[[str], None]) -> float | None:
         return None
     from gridbot.bench.synthetic_cases import insert_cases
 
+    echo(f"seeding {n:,} existing cases…")
     t0 = time.perf_counter()
-    await insert_cases(app, n, days=max(1, n // 1000), batch=10_000)
+    await insert_cases(app, n, days=max(1, n // 1000), batch=20_000)
     took = time.perf_counter() - t0
-    echo(f"seeded {n:,} existing cases in {took:.1f} s")
+    echo(f"seeded {n:,} existing cases in {took:.1f} s ({n / max(took, 1e-9):,.0f} cases/s, analysed)")
     return took
 
 
@@ -332,6 +333,7 @@ def _summary(opts: BenchOptions, nlu_kind: str, url: str, raw: dict[str, Any], b
         "bot_workers": opts.workers,
         "existing_cases": opts.existing_cases,
         "seeding_s": None if seeded_s is None else round(seeded_s, 1),
+        "seeding_cases_per_s": None if not seeded_s else round(opts.existing_cases / seeded_s),
         "warmup_s": opts.warmup if opts.duration > 0 else 0.0,
         "window_s": round(window, 2),
         "complete_reports": done,
@@ -411,6 +413,9 @@ def print_result(r: dict[str, Any], echo: Callable[[str], None] = print) -> None
                      f"{d['private_per_s']} notices/s to people; {d['pending_after_window']} waiting after"),
         ("database", f"{r['cases_in_db']:,} cases, {r['transcript_rows']:,} transcript rows"),
     ]
+    if r.get("seeding_s"):
+        rows.append(("seeding", f"{r['existing_cases']:,} cases in {r['seeding_s']} s "
+                                f"({r['seeding_cases_per_s']:,} cases/s)"))
     if "bare" in r:
         b = r["bare"]
         rows += [

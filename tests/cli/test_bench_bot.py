@@ -84,6 +84,35 @@ def test_ctrl_c_removes_its_temporary_data_and_the_driver(tmp_path: Path) -> Non
     assert drivers.stdout == b""
 
 
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_ctrl_c_while_seeding_leaves_nothing_behind(tmp_path: Path, database: str) -> None:
+    pg = os.environ.get("GRIDBOT_TEST_PG_URL")
+    if database == "postgres" and not pg:
+        pytest.skip("GRIDBOT_TEST_PG_URL not set")
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    env.pop("GRIDBOT_REDIS_URL", None)
+    p = subprocess.Popen([*GRIDBOT, "bench", "bot", "--nlu", "fake", "--residents", "2", "--duration", "5",
+                          "--existing-cases", "1000000", *(["--database-url", pg] if pg and database == "postgres"
+                                                           else [])],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert p.stderr is not None
+        for line in p.stderr:
+            if line.startswith("seeding"):
+                break
+        time.sleep(3.0)  # well into the load, far from its end
+        p.send_signal(signal.SIGINT)
+        assert p.wait(timeout=120) != 0
+        assert "seeded" not in (p.stderr.read() or "")  # stopped during the load, not after it
+    finally:
+        p.kill()
+        p.wait()
+    assert left_behind(tmp_path) == []
+    if pg and database == "postgres":
+        assert "gridbot_bench_" not in _databases(pg)
+
+
 @pytest.mark.postgres
 def test_postgresql_redis_and_existing_cases(tmp_path: Path) -> None:
     pg, redis_url = os.environ.get("GRIDBOT_TEST_PG_URL"), os.environ.get("GRIDBOT_TEST_REDIS_URL")
