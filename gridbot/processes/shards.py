@@ -89,6 +89,14 @@ def worker_env(settings: Any, extra: Mapping[str, str] | None = None) -> dict[st
     return {**os.environ, SETTINGS_ENV: json.dumps(values), **(extra or {})}
 
 
+def _metrics_process_dead(pid: int) -> None:
+    """Multiprocess metrics (gridbot/processes/metrics_dir.py): the dead worker's live gauges
+    go, its counts stay in the parent's /metrics."""
+    from dispatch.observe import metrics  # here: prometheus_client only once the mode is set
+
+    metrics.process_dead(pid)
+
+
 def _seconds(text: str) -> float:
     try:
         return float(text)
@@ -143,6 +151,7 @@ class Worker:
             await self._read(self.proc)
             code = await self.proc.wait()
             self.ready.clear()
+            _metrics_process_dead(self.proc.pid)
             self._requeue_unacked()
             if self._stopping:
                 return
