@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ import pytest
 from gridbot.processes.shards import DONE, DROPPED, UNFINISHED
 from tests.bot.conftest import RESIDENT
 from tests.bot.fakes import SLOW_S
-from tests.bot.helpers import webhook_set
+from tests.bot.helpers import webhook_set, webhook_shards
 from tests.bot.test_shards import _seen, _stand_in_worker
 
 SLOW = "tests.bot.fakes:SlowNlu"
@@ -45,18 +44,7 @@ class Hooked:
 
 @pytest.fixture
 async def hooked(app: Any, sandbox: Any, nlu: Any) -> AsyncIterator[Hooked]:
-    from bot.runtime import build_runtime
-    from gridbot.processes.shard_intake import ShardedBot
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    runtime = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url)
-    url = f"http://127.0.0.1:{port}/tg/hook"
-    sharded = await ShardedBot.start(
-        runtime, 2, settings=app.settings, token=sandbox.token, api_base=sandbox.url, channel="sandbox",
-        nlu=SLOW, webhook=url, listen=f"127.0.0.1:{port}", webhook_secret=SECRET,
-    )
+    sharded, runtime, url = await webhook_shards(app, sandbox, nlu, SLOW, SECRET)
     try:
         await webhook_set(sandbox)
         yield Hooked(sharded, url)
