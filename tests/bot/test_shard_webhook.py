@@ -156,6 +156,26 @@ async def test_stopping_while_a_post_is_open_does_not_answer_200_for_an_unfinish
         await client.close()
 
 
+async def test_a_handler_cancelled_at_stop_does_not_count_as_finished(sandbox, hooked):
+    """The worker finishes its handlers for up to 15 s at stop, then cancels the rest: a
+    cancelled handler never says DONE, so its POST is not answered 200."""
+    client = await started(sandbox, RESIDENT)
+    chat = sandbox.world.chat(RESIDENT)
+    try:
+        sandbox.set_faults(rate_delay=1.0, delay_ms=20_000, methods=frozenset({"sendMessage"}))
+        update = forged(10**6 + 2, "你好")  # its reply hangs for 20 s
+        worker = hooked.sharded.pool.worker_of(update)
+        posting = asyncio.create_task(post(hooked.url, update, chat))
+        await until_written(worker, 10**6 + 2)
+        await asyncio.sleep(1.0)
+        await hooked.sharded.stop()
+        status, _ = await asyncio.wait_for(posting, 60)
+        assert status == 503
+    finally:
+        sandbox.set_faults(rate_delay=0.0, delay_ms=0)
+        await client.close()
+
+
 # -- the futures, with a stand-in worker (tests/bot/test_shards.py) -------------------------------------
 async def test_each_update_tells_how_it_ended(tmp_path, monkeypatch):
     monkeypatch.setattr("gridbot.processes.shards.RESTART_DELAYS_S", (0.05,))
