@@ -53,7 +53,15 @@ SCALARS = (
     "bul_weekday",
     "bul_day",
     "bul_time",
+    "ret_enabled",
+    "ret_days",
 )
+# The form's input for a policy field, where an error is shown next to it.
+FIELD_INPUTS = {
+    "retention.enabled": "ret_enabled",
+    "retention.anonymise_after_days": "ret_days",
+    **{f"patrol.{k}": f"pat_{k}" for k in PATROL_FIELDS},
+}
 _SPLIT = re.compile(r"[\s,，、;；]+")
 
 
@@ -124,6 +132,8 @@ def from_policy(policy: Policy, taxonomy: Taxonomy, version: int) -> PolicyForm:
         "dup_window": _g(dup.window_hours),
         "dup_similarity": _g(dup.min_similarity),
         **{f"pat_{k}": str(v) for k, v in policy_to_doc(policy)["patrol"].items()},
+        "ret_enabled": "1" if policy.retention.enabled else "",
+        "ret_days": _g(policy.retention.anonymise_after_days),
     }
     cats = {c.id: _g(policy.category_hours.get(c.id, c.sla_hours)) for c in taxonomy.categories}
     overrides = [(u, ALL, _g(h)) for u, h in sorted(policy.unit_hours.items())]
@@ -233,6 +243,10 @@ def to_doc(f: PolicyForm, taxonomy: Taxonomy) -> dict[str, Any]:
             k: (v[f"pat_{k}"] if k == "digest_time" else _whole(v[f"pat_{k}"]))
             for k in PATROL_FIELDS if v.get(f"pat_{k}")
         },
+        "retention": {
+            "enabled": v.get("ret_enabled") == "1",
+            "anonymise_after_days": optional("ret_days"),
+        },
     }
     return doc
 
@@ -271,7 +285,15 @@ def field_zh(path: str, registry: Registry) -> str:
     return texts.POLICY_FIELD_ZH.get(base, base)
 
 
+def error_input(exc: PolicyError) -> str | None:
+    """The name of the form's input the error is about (None: not one input)."""
+    return FIELD_INPUTS.get(exc.field)
+
+
+def problem_zh(exc: PolicyError) -> str:
+    return str(texts.POLICY_ERRORS_ZH.get(exc.code, str(exc)).format(**exc.params))
+
+
 def error_zh(exc: PolicyError, registry: Registry) -> str:
     """「<field>：<problem>」 in Chinese."""
-    message = texts.POLICY_ERRORS_ZH.get(exc.code, str(exc)).format(**exc.params)
-    return f"{field_zh(exc.field, registry)}：{message}"
+    return f"{field_zh(exc.field, registry)}：{problem_zh(exc)}"

@@ -1,5 +1,6 @@
 """The closed-loop policy page (admins edit time limits, overrides, reminders, escalation,
-核查 and rating, duplicates) and the configuration audit log."""
+核查 and rating, duplicates, assessment, patrols, personal-data retention) and the
+configuration audit log."""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ async def _config_version(app: App) -> int | None:
         return await config_log.last_version(uow.session, policy_store.POLICY, policy_store.POLICY)
 
 
-async def _context(app: App, form: PolicyForm, error: str | None = None) -> dict[str, Any]:
+async def _context(
+    app: App, form: PolicyForm, error: str | None = None, field_errors: dict[str, str] | None = None
+) -> dict[str, Any]:
     taxonomy = app.registry.taxonomy
     blank = [("", policy_form.ALL, "")] * policy_form.BLANK_ROWS
     return {
@@ -41,6 +44,7 @@ async def _context(app: App, form: PolicyForm, error: str | None = None) -> dict
         "form": form,
         "config_version": await _config_version(app),
         "error": error,
+        "field_errors": field_errors or {},
         "cats": taxonomy.categories,
         "rows": [*form.overrides, *blank],
         "units": sorted(app.registry.units.values(), key=lambda u: u.id),
@@ -68,14 +72,15 @@ async def policy_save(request: Request, info: SessionInfo = ADMIN) -> Response:
     try:
         doc = policy_form.to_doc(form, app.registry.taxonomy)
         configured = policy_to_doc(app.registry.policy)
-        for section in ("nlu", "retention"):  # not on the form: kept as configured
-            doc[section] = configured[section]
+        doc["nlu"] = configured["nlu"]  # not on the form: kept as configured
         stored = await policy_store.save_policy_doc(
             app.uow(), doc, console_actor(info), now(request), expected_version=form.version
         )
     except PolicyError as exc:
         error = T["pol_error"].format(message=policy_form.error_zh(exc, app.registry))
-        return await render_page(request, "config_policy.html", await _context(app, form, error), 400)
+        at = policy_form.error_input(exc)
+        beside = {at: T["pol_field_error"].format(message=policy_form.problem_zh(exc))} if at else {}
+        return await render_page(request, "config_policy.html", await _context(app, form, error, beside), 400)
     except PolicyConflict:
         context = await _context(app, form, T["pol_conflict"])
         return await render_page(request, "config_policy.html", context, 409)

@@ -135,6 +135,4 @@ async def refresh_gauges(engine: AsyncEngine, now: datetime, max_age: float = GA
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=now.tzinfo)
     metrics.OUTBOX_OLDEST_SECONDS.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
-    metrics.OVERDUE.clear()
-    for unit_id, count in overdue:
-        metrics.OVERDUE.labels(unit=unit_id or "none").set(count)
+    metrics.set_overdue({unit_id or "none": count for unit_id, count in overdue})

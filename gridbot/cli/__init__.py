@@ -752,13 +752,16 @@ def sandbox_cmd(
     """Everything local: database, demo county, sandbox Bot API + web chat, the bot, the admin
     console. Prints the URLs."""
     from gridbot.processes.launch import LaunchError, run_sandbox
+    from gridbot.processes.metrics_dir import MetricsDirError, multiprocess_metrics
 
     try:
         settings = _settings()
         _setup_logging(settings, "WARNING")
-        _run(run_sandbox(settings, host=host, port=port, echo=typer.echo, scheduler=scheduler,
-                         admin_port=admin_port, workers=settings.bot_workers if workers is None else workers))
-    except LaunchError as exc:
+        n = settings.bot_workers if workers is None else workers
+        with multiprocess_metrics(n > 1):  # the workers' metrics in the console's /metrics
+            _run(run_sandbox(settings, host=host, port=port, echo=typer.echo, scheduler=scheduler,
+                             admin_port=admin_port, workers=n))
+    except (LaunchError, MetricsDirError) as exc:
         fail(str(exc))
 
 
@@ -780,14 +783,16 @@ def run_cmd(
 ) -> None:
     """Run the bot on Telegram with TELEGRAM_BOT_TOKEN (long polling, or --webhook URL)."""
     from gridbot.processes.launch import LaunchError, run_telegram
+    from gridbot.processes.metrics_dir import MetricsDirError, multiprocess_metrics
 
     try:
         settings = _settings()
         _setup_logging(settings, "INFO")
         n = settings.bot_workers if workers is None else workers
-        _run(run_telegram(settings, webhook=webhook, listen=listen, webhook_secret=webhook_secret,
-                          scheduler=scheduler, echo=typer.echo, workers=n, ops_listen=ops_listen))
-    except LaunchError as exc:
+        with multiprocess_metrics(n > 1):  # every worker's metrics in the parent's /metrics
+            _run(run_telegram(settings, webhook=webhook, listen=listen, webhook_secret=webhook_secret,
+                              scheduler=scheduler, echo=typer.echo, workers=n, ops_listen=ops_listen))
+    except (LaunchError, MetricsDirError) as exc:
         fail(str(exc))
 
 

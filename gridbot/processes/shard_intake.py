@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
@@ -17,7 +18,7 @@ from aiogram.exceptions import TelegramConflictError, TelegramUnauthorizedError
 from aiogram.methods import GetUpdates
 from aiohttp import ClientTimeout
 
-from gridbot.processes.shards import ShardError, ShardPool
+from gridbot.processes.shards import DROPPED, UNFINISHED, ShardError, ShardPool
 
 log = logging.getLogger("gridbot.processes.shards")
 BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
@@ -49,8 +50,11 @@ async def poll_into(
     polling_timeout: int = 10,
     allowed_updates: list[str] | None = None,
 ) -> None:
-    """Long polling until `stop`; each update goes to its worker. On the way out the last
-    offset is confirmed, so a restart does not get the same updates again."""
+    """Long polling until `stop`; each update goes to its worker. An update is confirmed to
+    the Bot API (the next call's offset) once it is queued for its worker — as aiogram's own
+    polling confirms an update before handling it — not when the worker finished it: a crash
+    of the parent can lose what was queued. On the way out the last offset is confirmed, so a
+    restart does not get the same updates again."""
     params: dict[str, Any] = {"timeout": polling_timeout}
     if allowed_updates is not None:
         params["allowed_updates"] = allowed_updates
@@ -104,19 +108,30 @@ async def serve_webhook_into(
     stop: asyncio.Event,
     allowed_updates: list[str] | None = None,
     ready: Any = None,
+    drain: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Webhook mode with workers: answer Telegram's POST as soon as the update is queued
-    (only with the secret token; a body that is not an update: 400). `ready(call, what)`
-    retries start-up calls (the runtime's)."""
+    """Webhook mode with workers: Telegram's POST (only with the secret token; a body that is
+    not an update: 400) is answered when its worker has finished the update — 200 — so a
+    crash of the parent or the worker before that leaves it unanswered and Telegram posts it
+    again. A worker that dies mid-update: its restart handles it, then the POST is answered.
+    An update dropped after repeated worker deaths: 200 (logged as an error when dropped;
+    Telegram would post a poison update forever). Unfinished when the pool stops: 503.
+
+    At most `HANDLING_AT_ONCE` updates per worker are in flight (as bot/webhook.py does per
+    process); further posts wait for a turn. On `stop` the listener closes, `drain()` (the
+    pool's stop: the workers finish what they have) runs while the open posts wait for their
+    answers, then the server closes. `ready(call, what)` retries start-up calls (the
+    runtime's)."""
     from urllib.parse import urlparse
 
     from aiohttp import web
 
-    from bot.webhook import check_request_secret, read_body
+    from bot.webhook import HANDLING_AT_ONCE, check_request_secret, read_body
 
     if not secret:
         raise ValueError("a webhook needs a secret token")
     path = urlparse(url).path or "/"
+    turns = {w.index: asyncio.Semaphore(HANDLING_AT_ONCE) for w in pool.workers}
 
     async def receive(request: web.Request) -> web.Response:
         if not check_request_secret(request, secret):
@@ -124,7 +139,14 @@ async def serve_webhook_into(
         update = await read_body(request)
         if isinstance(update, web.Response):
             return update
-        pool.route(update)
+        async with turns[pool.worker_of(update).index]:
+            # shielded: a post whose connection closes meanwhile leaves the update in flight
+            outcome = await asyncio.shield(pool.route(update))
+        if outcome == UNFINISHED:
+            log.warning("update %s unfinished at stop: not confirmed", update["update_id"])
+            return web.Response(status=503, text="stopping; not handled")
+        if outcome == DROPPED:
+            log.error("update %s answered 200 after it was dropped", update["update_id"])
         return web.Response()
 
     web_app = web.Application(client_max_size=4 * 1024 * 1024)
@@ -132,7 +154,8 @@ async def serve_webhook_into(
     runner = web.AppRunner(web_app)
     await runner.setup()
     host, _, port = listen.rpartition(":")
-    await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()
+    site = web.TCPSite(runner, host or "0.0.0.0", int(port))
+    await site.start()
     try:
         def set_webhook() -> Any:
             return bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates)
@@ -141,6 +164,9 @@ async def serve_webhook_into(
         log.info("webhook %s, listening on %s, %d workers", url, listen, len(pool.workers))
         await stop.wait()
     finally:
+        await site.stop()  # no new posts; the open ones wait for their updates' outcomes
+        if drain is not None:
+            await drain()
         await runner.cleanup()
 
 
@@ -186,7 +212,8 @@ class ShardedBot:
         if webhook:
             assert webhook_secret is not None
             coro = serve_webhook_into(
-                runtime.bot, pool, webhook, listen, webhook_secret, stop, allowed, runtime.ready
+                runtime.bot, pool, webhook, listen, webhook_secret, stop, allowed, runtime.ready,
+                drain=pool.stop,
             )
         else:
             await runtime.ready(

@@ -131,14 +131,16 @@ async def serve(args: argparse.Namespace) -> None:
         tasks: set[asyncio.Task[Any]] = set()
 
         async def handle(update: Update) -> None:
+            # DONE once the handler has finished, an error included (as the single-process
+            # webhook answers 200 then); a handler cancelled at stop never says DONE: the
+            # update is unfinished, and its webhook post is not answered 200.
             try:
                 response = await dp.feed_update(bot, update)
                 if isinstance(response, TelegramMethod):
                     await dp.silent_call_request(bot=bot, result=response)
             except Exception:
                 log.exception("worker %s: update %s failed", args.shard, update.update_id)
-            finally:
-                pipe.done(update.update_id)
+            pipe.done(update.update_id)
 
         reader = await _stdin_reader()
         pipe.say(f"READY {time.process_time():.3f}")

@@ -18,11 +18,21 @@ Pipes, one line per message:
     parent → worker (stdin):   one update as JSON;      end of input: finish and exit
     worker → parent (stdout):  READY <cpu s> · DONE <update ids> · KICK · CPU <cpu s, at exit>
 
-Delivery: the parent confirms an update to the Bot API (the next getUpdates offset) once it
-is queued for its worker, as aiogram's own polling confirms before handling. The parent keeps
-it until the worker says DONE; a worker that dies is restarted and gets its unfinished
-updates again first, so a crash loses nothing (the parent's own crash can lose what was
-queued, as a single bot process would)."""
+Delivery: each routed update has a future (`ShardPool.route`) that tells how it ended: DONE
+(its handler finished), DROPPED (its worker died with it `Worker.MAX_ATTEMPTS` times) or
+UNFINISHED (the pool stopped first). The parent keeps the update until the worker says DONE;
+a worker that dies is restarted and gets its unfinished updates again first, so a worker's
+crash loses nothing.
+
+* Webhook (`shard_intake.serve_webhook_into`): Telegram's POST is answered when the future
+  is: 200 once the handler finished — as the single-process webhook does (bot/webhook.py) —
+  or once the update was dropped (with an error in the log: a poison update would otherwise
+  be posted again forever), 503 when it is unfinished at stop (Telegram posts it again).
+  The parent's own crash leaves the POST unanswered, so Telegram posts it again too.
+* Long polling (`shard_intake.poll_into`): the parent confirms an update to the Bot API (the
+  next getUpdates offset) once it is queued for its worker, as aiogram's own polling confirms
+  before handling; the parent's crash can lose what was queued, as a single bot process
+  would."""
 
 from __future__ import annotations
 
@@ -39,6 +49,7 @@ from typing import Any
 log = logging.getLogger("gridbot.processes.shards")
 
 MAX_WORKERS = 32
+DONE, DROPPED, UNFINISHED = "done", "dropped", "unfinished"  # how a routed update ended
 READY_TIMEOUT_S = 180.0  # importing aiogram and loading the NLU model takes a while
 STOP_TIMEOUT_S = 30.0
 RESTART_DELAYS_S = (0.5, 1.0, 2.0, 5.0, 10.0)
@@ -89,6 +100,14 @@ def worker_env(settings: Any, extra: Mapping[str, str] | None = None) -> dict[st
     return {**os.environ, SETTINGS_ENV: json.dumps(values), **(extra or {})}
 
 
+def _metrics_process_dead(pid: int) -> None:
+    """Multiprocess metrics (gridbot/processes/metrics_dir.py): the dead worker's live gauges
+    go, its counts stay in the parent's /metrics."""
+    from dispatch.observe import metrics  # here: prometheus_client only once the mode is set
+
+    metrics.process_dead(pid)
+
+
 def _seconds(text: str) -> float:
     try:
         return float(text)
@@ -103,7 +122,11 @@ class Worker:
     handler finished). When the worker dies, those go first to the next one — nothing
     handed over is lost to a crash; an update that was being handled may be handled again
     (as Telegram redelivers an unanswered webhook). One that is the oldest unfinished update
-    at `MAX_ATTEMPTS` deaths of its worker is dropped, with an error in the log."""
+    at `MAX_ATTEMPTS` deaths of its worker is dropped, with an error in the log.
+
+    `outcomes` holds a future per update in flight (queued or written), resolved with DONE,
+    DROPPED or UNFINISHED (at stop); the same update sent again while in flight (Telegram
+    posting it again) is not queued twice and shares the future."""
 
     MAX_ATTEMPTS = 3
 
@@ -115,6 +138,7 @@ class Worker:
         self.pending: deque[tuple[int, bytes]] = deque()
         self.unacked: dict[int, bytes] = {}
         self.attempts: dict[int, int] = {}
+        self.outcomes: dict[int, asyncio.Future[str]] = {}
         self.proc: asyncio.subprocess.Process | None = None
         self.ready = asyncio.Event()
         self.first_ready = asyncio.Event()
@@ -143,6 +167,7 @@ class Worker:
             await self._read(self.proc)
             code = await self.proc.wait()
             self.ready.clear()
+            _metrics_process_dead(self.proc.pid)
             self._requeue_unacked()
             if self._stopping:
                 return
@@ -166,6 +191,7 @@ class Worker:
             if n >= self.MAX_ATTEMPTS:
                 self.dropped += 1
                 back.pop(0)
+                self._settle(update_id, DROPPED)
                 log.error(
                     "bot worker %d: update %d dropped, its worker died %d times with it",
                     self.index, update_id, n,
@@ -186,6 +212,7 @@ class Worker:
                     if part.lstrip("-").isdigit():
                         self.unacked.pop(int(part), None)
                         self.attempts.pop(int(part), None)
+                        self._settle(int(part), DONE)
             elif word == "KICK":
                 self.on_kick()
             elif word == "READY":
@@ -227,11 +254,26 @@ class Worker:
             except (BrokenPipeError, ConnectionResetError, OSError):
                 pass
 
-    def send(self, update: Mapping[str, Any]) -> None:
+    def _settle(self, update_id: int, outcome: str) -> None:
+        future = self.outcomes.pop(update_id, None)
+        if future is not None and not future.done():
+            future.set_result(outcome)
+
+    def send(self, update: Mapping[str, Any]) -> asyncio.Future[str]:
+        """Queue the update for the worker; the future tells how it ended."""
+        update_id = int(update["update_id"])
+        if update_id in self.outcomes:  # still in flight: posted again, not handled twice
+            return self.outcomes[update_id]
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        if self._stopping:  # too late to be handled
+            future.set_result(UNFINISHED)
+            return future
+        self.outcomes[update_id] = future
         self.routed += 1
         line = json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        self.pending.append((int(update["update_id"]), line))
+        self.pending.append((update_id, line))
         self._work.set()
+        return future
 
     async def stop(self) -> None:
         """Hand over what is queued, then end its input: it finishes its handlers and exits."""
@@ -257,6 +299,8 @@ class Worker:
             await asyncio.wait_for(supervisor, 5)
         except (TimeoutError, asyncio.CancelledError):
             supervisor.cancel()
+        for update_id in list(self.outcomes):  # never finished: not to be confirmed
+            self._settle(update_id, UNFINISHED)
 
 
 class ShardPool:
@@ -279,6 +323,7 @@ class ShardPool:
             argv += ["--api", api_base]
         env = worker_env(settings, {"GRIDBOT_WORKER_TOKEN": token})
         self.workers = [Worker(i, [*argv, "--shard", str(i)], env, on_kick) for i in range(n)]
+        self._stopped: asyncio.Future[Any] | None = None
 
     async def start(self, timeout: float = READY_TIMEOUT_S) -> None:
         for w in self.workers:
@@ -294,11 +339,18 @@ class ShardPool:
                 f"bot workers {missing} did not start within {timeout:.0f} s (see their log above)"
             )
 
-    def route(self, update: Mapping[str, Any]) -> None:
-        self.workers[shard_of(update, len(self.workers))].send(update)
+    def worker_of(self, update: Mapping[str, Any]) -> Worker:
+        return self.workers[shard_of(update, len(self.workers))]
+
+    def route(self, update: Mapping[str, Any]) -> asyncio.Future[str]:
+        """Hand the update to its worker; the future is resolved with DONE, DROPPED or UNFINISHED."""
+        return self.worker_of(update).send(update)
 
     async def stop(self) -> None:
-        await asyncio.gather(*(w.stop() for w in self.workers))
+        """Let every worker finish what it was given and stop (once; callers may repeat it)."""
+        if self._stopped is None:
+            self._stopped = asyncio.ensure_future(asyncio.gather(*(w.stop() for w in self.workers)))
+        await asyncio.shield(self._stopped)
 
     @property
     def cpu_s(self) -> float:

@@ -91,3 +91,18 @@ class FakeTime:
     async def sleep(self, s: float) -> None:
         self.slept.append(s)
         self.now += s
+
+
+SLOW_S = 2.0
+
+
+class SlowNlu(ScriptedNlu):
+    """ScriptedNlu, but a message with 慢 takes `SLOW_S` seconds to classify — the handler of
+    that update is slow (the worker's event loop is busy meanwhile, like a CPU-bound step)."""
+
+    def predict(self, text: str) -> FakePrediction:
+        if "慢" in text:
+            import time
+
+            time.sleep(SLOW_S)
+        return super().predict(text)

@@ -109,6 +109,26 @@ async def webhook_set(sandbox: Any, timeout: float = 5.0) -> Any:
     raise TimeoutError("the bot did not set its webhook")
 
 
+async def webhook_shards(app: Any, sandbox: Any, nlu: Any, worker_nlu: str, secret: str) -> tuple[Any, Any, str]:
+    """`gridbot run --webhook URL --workers 2` in this process, on a free port: (the
+    ShardedBot, its runtime, the webhook URL). `worker_nlu`: the workers' --nlu."""
+    import socket
+
+    from bot.runtime import build_runtime
+    from gridbot.processes.shard_intake import ShardedBot
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    runtime = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url)
+    url = f"http://127.0.0.1:{port}/tg/hook"
+    sharded = await ShardedBot.start(
+        runtime, 2, settings=app.settings, token=sandbox.token, api_base=sandbox.url, channel="sandbox",
+        nlu=worker_nlu, webhook=url, listen=f"127.0.0.1:{port}", webhook_secret=secret,
+    )
+    return sharded, runtime, url
+
+
 # The sandbox does not enforce its injected 429s: the bot waits a fiftieth of retry_after.
 FAST_RETRY = RetryPolicy(budget_s=3.0, backoff_s=0.02, max_backoff_s=0.2, retry_after_scale=0.02)
 FAST_START = Backoff(backoff_s=0.02, max_backoff_s=0.2, retry_after_scale=0.02)

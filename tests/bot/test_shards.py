@@ -19,7 +19,7 @@ import pytest
 from gridbot.processes.shards import ShardError, ShardPool, check_workers, sender_of, shard_of
 from tests.bot.conftest import CHENGXI_GROUP, RESIDENT, RESIDENT2, UNIT_CHENGXI_2, WORKER_WUFENG
 from tests.bot.fakes import png
-from tests.bot.helpers import case_row, report, watching, webhook_set
+from tests.bot.helpers import case_row, report, watching, webhook_set, webhook_shards
 
 SCRIPTED = "tests.bot.fakes:ScriptedNlu"
 
@@ -233,22 +233,9 @@ async def test_an_update_that_keeps_killing_its_worker_is_dropped(tmp_path, monk
 async def test_webhook_mode_with_two_workers(app, sandbox, nlu):
     """`gridbot run --webhook URL --workers 2`: the parent answers the sandbox's POSTs (a wrong
     secret is refused) and the workers answer the people."""
-    import socket
-
     import aiohttp
 
-    from bot.runtime import build_runtime
-    from gridbot.processes.shard_intake import ShardedBot
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    runtime = build_runtime(app, nlu, token=sandbox.token, api_base=sandbox.url)
-    url = f"http://127.0.0.1:{port}/tg/hook"
-    sharded = await ShardedBot.start(
-        runtime, 2, settings=app.settings, token=sandbox.token, api_base=sandbox.url, channel="sandbox",
-        nlu=SCRIPTED, webhook=url, listen=f"127.0.0.1:{port}", webhook_secret="s3cret",
-    )
+    sharded, runtime, url = await webhook_shards(app, sandbox, nlu, SCRIPTED, "s3cret")
     client = sandbox.client()
     try:
         assert (await webhook_set(sandbox)).secret_token == "s3cret"
