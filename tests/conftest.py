@@ -60,6 +60,11 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'gridbot.sqlite3'}"
         return
+    async for url in _fresh_pg_database():
+        yield url
+
+
+async def _fresh_pg_database() -> AsyncIterator[str]:
     base = pg_base_url()
     if not base:
         pytest.skip("GRIDBOT_TEST_PG_URL not set")
@@ -68,6 +73,13 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         yield url
     finally:
         await drop_pg_database(url)
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A database of its own on the test PostgreSQL server (skipped without one)."""
+    async for url in _fresh_pg_database():
+        yield url
 
 
 def demo_docs() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:

@@ -12,7 +12,7 @@ from bot.ratelimit import SendLimiter
 from bot.retry import Backoff, RetryPolicy
 from dispatch.db.orm import CaseRow, MessageRow, OutboxRow
 from tests.bot.fakes import png
-from tgsandbox.client import SandboxUser, buttons_of
+from tgsandbox.client import Message, SandboxUser, buttons_of
 
 NUMBER_RE = re.compile(r"QH-\d{8}-\d{4}")
 
@@ -54,6 +54,24 @@ async def report(
 ) -> str:
     """A resident reports through the whole flow; returns the case number. `caption`: on
     the photos."""
+    await to_summary(resident, text, place_button=place_button, address=address, location=location,
+                     photos=photos, caption=caption)
+    await resident.press("✅ 提交")
+    reply = await resident.wait_for_message("已受理")
+    return number_in(reply["text"])
+
+
+async def to_summary(
+    resident: SandboxUser,
+    text: str,
+    *,
+    place_button: str | None = None,
+    address: str | None = None,
+    location: tuple[float, float] | None = None,
+    photos: int = 0,
+    caption: str | None = None,
+) -> Message:
+    """The flow up to the summary card (请核对), which is returned unpressed."""
     await resident.send_text(text)
     await resident.wait_for_message("问题在哪里" if place_button is None else "识别到地点")
     if place_button is not None:
@@ -71,10 +89,7 @@ async def report(
         await resident.press("完成")
     else:
         await resident.press("跳过")
-    await resident.wait_for_message("请核对")
-    await resident.press("✅ 提交")
-    reply = await resident.wait_for_message("已受理")
-    return number_in(reply["text"])
+    return await resident.wait_for_message("请核对")
 
 
 async def case_row(app: Any, number: str) -> CaseRow:

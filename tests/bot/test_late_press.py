@@ -8,17 +8,12 @@ from sqlalchemy import func, select
 
 from dispatch.db.orm import CaseRow
 from tests.bot.conftest import RESIDENT
-from tests.bot.helpers import number_in
+from tests.bot.helpers import number_in, to_summary
 
 
 async def test_a_late_submit_press_still_files_and_answers(app, sandbox, people, runtime):
     resident = people.user(RESIDENT)
-    await resident.send_text("五丰菜市场门口有人摆摊占道")
-    await resident.wait_for_message("识别到地点")
-    await resident.press("就在五丰菜市场")
-    await resident.wait_for_message("现场照片")
-    await resident.press("跳过")
-    await resident.wait_for_message("请核对")
+    await to_summary(resident, "五丰菜市场门口有人摆摊占道", place_button="就在五丰菜市场")
     sandbox.world.config.callback_answer_timeout = -1.0  # every answer now comes too late
     await resident.press("✅ 提交")
     told = await resident.wait_for_message("已受理")

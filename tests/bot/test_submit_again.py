@@ -8,18 +8,13 @@ from sqlalchemy import func, select
 
 from dispatch.db.orm import CaseRow, ChatSubmissionRow
 from tests.bot.conftest import RESIDENT
-from tests.bot.helpers import case_row, number_in
+from tests.bot.helpers import case_row, number_in, to_summary
 from tgsandbox.client import buttons_of
 
 
 async def test_a_submit_press_delivered_twice_makes_one_case(app, people, runtime):
     resident = people.user(RESIDENT)
-    await resident.send_text("五丰菜市场门口有人摆摊占道")
-    await resident.wait_for_message("识别到地点")
-    await resident.press("就在五丰菜市场")
-    await resident.wait_for_message("现场照片")
-    await resident.press("跳过")
-    card = await resident.wait_for_message("请核对")
+    card = await to_summary(resident, "五丰菜市场门口有人摆摊占道", place_button="就在五丰菜市场")
     submit = next(b["callback_data"] for b in buttons_of(card) if b["text"] == "✅ 提交")
     await resident.press("✅ 提交")
     number = number_in((await resident.wait_for_message("已受理"))["text"])
@@ -53,12 +48,7 @@ async def test_a_submit_that_failed_after_its_commit_is_found_on_the_next_press(
 
     monkeypatch.setattr(type(commands), "submit", committed_then_failed)
     resident = people.user(RESIDENT)
-    await resident.send_text("五丰菜市场门口有人摆摊占道")
-    await resident.wait_for_message("识别到地点")
-    await resident.press("就在五丰菜市场")
-    await resident.wait_for_message("现场照片")
-    await resident.press("跳过")
-    card = await resident.wait_for_message("请核对")
+    card = await to_summary(resident, "五丰菜市场门口有人摆摊占道", place_button="就在五丰菜市场")
     answer = await resident.press("✅ 提交", wait_answer=True)
     assert (answer or {}).get("show_alert"), answer  # told it failed, the card stays
     assert failures, "the submit was not reached"

@@ -3,7 +3,6 @@ the server ended is replaced, an idle one is pinged, a recently used one is hand
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -11,21 +10,8 @@ from sqlalchemy import text
 
 from dispatch.db import liveness
 from dispatch.db.db import make_engine
-from tests.conftest import create_pg_database, drop_pg_database, pg_base_url
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    base = pg_base_url()
-    if not base:
-        pytest.skip("GRIDBOT_TEST_PG_URL not set")
-    url = await create_pg_database(base)
-    try:
-        yield url
-    finally:
-        await drop_pg_database(url)
 
 
 async def _pid(engine: Any) -> int:
