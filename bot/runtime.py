@@ -140,10 +140,9 @@ def make_storage(redis_url: str | None, prefix: str = "fsm") -> tuple[BaseStorag
     Updates of one chat+user are handled one at a time, so a step never races the next."""
     if redis_url:
         from aiogram.fsm.storage.base import DefaultKeyBuilder
+        from aiogram.fsm.storage.redis import RedisStorage
 
-        from bot.fsm_redis import CachingRedisStorage
-
-        storage = CachingRedisStorage.from_url(redis_url, key_builder=DefaultKeyBuilder(prefix=prefix))
+        storage = RedisStorage.from_url(redis_url, key_builder=DefaultKeyBuilder(prefix=prefix))
         return storage, storage.create_isolation()
     return MemoryStorage(), SimpleEventIsolation()
 
