@@ -52,10 +52,13 @@ def test_reports_and_notifications_survive_kills_restarts_and_faults():
     # A conversation whose state was lost mid-report (a worker killed, Redis restarted) can make
     # the bot take the resident's next answer ("跳过") as a new report: measured 0 and 1.
     assert r["wrong"] <= 2, r["examples"]
-    # A report is in the database twice only when the bot committed it and its answer never
-    # reached the resident (a worker killed between, the database restarted under the commit's
-    # answer), so the resident reported again: never two numbers told for one report.
-    assert r["accepted_twice"] <= r["cases_not_told"], r["examples"]
+    # A report is in the database twice only when the bot committed it and its answer did not
+    # reach the resident in time (a worker killed between, the database restarted under the
+    # commit's answer), so the resident reported again: never two numbers told for one report.
+    # Such an answer may still come late — a press handled after Telegram stopped waiting is
+    # answered, not dropped — while the resident is on the next report, who then takes it for
+    # that one (counted in "wrong"): each such late answer explains one report made twice.
+    assert r["accepted_twice"] <= r["cases_not_told"] + r["wrong"], r["examples"]
     assert r["accepted_twice"] <= 0.10 * 300, r["examples"]  # measured 7, 8, 13
     assert r["notifications_undelivered"] == 0, r["outbox"]
     # Duplicates: after a lost Bot API answer, after a relay kill (counted right after it), and
