@@ -34,11 +34,8 @@ def _closed(dbapi_connection: Any) -> bool:
     return bool(is_closed()) if callable(is_closed) else False
 
 
-def _on_connect(_dbapi_connection: Any, record: Any) -> None:
-    record.info[_USED] = time.monotonic()
-
-
-def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+def _mark_used(_dbapi_connection: Any, record: Any) -> None:
+    """Connected, or given back to the pool: in use until now."""
     record.info[_USED] = time.monotonic()
 
 
@@ -58,6 +55,6 @@ def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
 def check_on_checkout(engine: AsyncEngine) -> None:
     """Install the checks on `engine`'s pool (instead of `pool_pre_ping`)."""
     pool = engine.sync_engine.pool
-    event.listen(pool, "connect", _on_connect)
-    event.listen(pool, "checkin", _on_checkin)
+    event.listen(pool, "connect", _mark_used)
+    event.listen(pool, "checkin", _mark_used)
     event.listen(pool, "checkout", _on_checkout)

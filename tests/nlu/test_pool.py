@@ -199,22 +199,31 @@ def test_a_closed_stdout_ends_the_run_and_its_workers(tiny_model_dir, tmp_path):
         p.wait()
 
 
+def _pooled_run(model_dir, tmp_path, seed: int, **popen: object) -> subprocess.Popen:
+    """`nlu classify --workers 2` on 20,000 varied lines read from a file."""
+    data = _write_input(tmp_path / "in.jsonl", _varied(20000, seed=seed))
+    with open(data, "rb") as f:
+        return subprocess.Popen(NLU + ["classify", "--model", str(model_dir), "--workers", "2"],
+                                stdin=f, stdout=subprocess.PIPE, **popen)  # type: ignore[call-overload]
+
+
+def _none_alive(pids: list[int], within_s: float) -> bool:
+    deadline = time.monotonic() + within_s
+    while [w for w in pids if _alive(w)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not [w for w in pids if _alive(w)]
+
+
 @pytest.mark.skipif(not LINUX, reason="reads /proc")
 def test_workers_do_not_outlive_a_killed_parent(tiny_model_dir, tmp_path):
-    data = _write_input(tmp_path / "in.jsonl", _varied(20000, seed=3))
-    with open(data, "rb") as f:
-        p = subprocess.Popen(NLU + ["classify", "--model", str(tiny_model_dir), "--workers", "2"],
-                             stdin=f, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    p = _pooled_run(tiny_model_dir, tmp_path, 3, stderr=subprocess.DEVNULL)
     try:
         p.stdout.readline()
         workers = _worker_pids(p.pid)
         assert workers
         p.send_signal(signal.SIGKILL)
         p.wait(timeout=30)
-        deadline = time.monotonic() + 30
-        while [w for w in workers if _alive(w)] and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [w for w in workers if _alive(w)]
+        assert _none_alive(workers, 30)
     finally:
         p.kill()
         p.wait()
@@ -237,11 +246,9 @@ def test_the_bench_set_is_repeatable_and_varied(tmp_path):
 @pytest.mark.skipif(not LINUX, reason="reads /proc")
 def test_ctrl_c_ends_the_run_and_its_workers(tiny_model_dir, tmp_path):
     """Ctrl-C reaches the whole process group: the parent ends its workers, no traceback."""
-    data = _write_input(tmp_path / "in.jsonl", _varied(20000, seed=4))
-    with open(data, "rb") as f:  # SIGINT as a terminal delivers it (a background job may inherit it ignored)
-        p = subprocess.Popen(NLU + ["classify", "--model", str(tiny_model_dir), "--workers", "2"],
-                             stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # SIGINT as a terminal delivers it (a background job may inherit it ignored)
+    p = _pooled_run(tiny_model_dir, tmp_path, 4, stderr=subprocess.PIPE, start_new_session=True,
+                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         p.stdout.readline()
         workers = _worker_pids(p.pid)
@@ -251,10 +258,7 @@ def test_ctrl_c_ends_the_run_and_its_workers(tiny_model_dir, tmp_path):
         assert p.wait(timeout=60) != 0
         err = [line for line in p.stderr.read().decode().splitlines() if ": line " not in line]
         assert not [line for line in err if "Traceback" in line or "Error" in line], err
-        deadline = time.monotonic() + 10
-        while [w for w in workers if _alive(w)] and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [w for w in workers if _alive(w)]
+        assert _none_alive(workers, 10)
     finally:
         p.kill()
         p.wait()
@@ -262,10 +266,7 @@ def test_ctrl_c_ends_the_run_and_its_workers(tiny_model_dir, tmp_path):
 
 @pytest.mark.skipif(not LINUX, reason="reads /proc")
 def test_a_killed_worker_is_one_clear_error(tiny_model_dir, tmp_path):
-    data = _write_input(tmp_path / "in.jsonl", _varied(20000, seed=5))
-    with open(data, "rb") as f:
-        p = subprocess.Popen(NLU + ["classify", "--model", str(tiny_model_dir), "--workers", "2"],
-                             stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = _pooled_run(tiny_model_dir, tmp_path, 5, stderr=subprocess.PIPE)
     try:
         p.stdout.readline()
         workers = sorted(_worker_pids(p.pid))
@@ -275,10 +276,7 @@ def test_a_killed_worker_is_one_clear_error(tiny_model_dir, tmp_path):
         assert len(out.splitlines()) < 19990  # not every line was answered
         err = p.stderr.read().decode()
         assert "gridbot nlu: error: a worker process died" in err and "Traceback" not in err, err
-        deadline = time.monotonic() + 10
-        while [w for w in workers if _alive(w)] and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [w for w in workers if _alive(w)]
+        assert _none_alive(workers, 10)
     finally:
         p.kill()
         p.wait()
